@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Misbehaviours a test can ask for. */
+typedef enum
+{
+  SF_SIM_FAULT_NONE,
+  SF_SIM_FAULT_SILENT,          /* never answers anything (not in download mode) */
+  SF_SIM_FAULT_UNPLUG,          /* closes the pty master after N commands (cable pulled) */
+  SF_SIM_FAULT_STALL,           /* stops answering after N commands */
+  SF_SIM_FAULT_CORRUPT_WRITE,   /* flips a bit in the Nth flash block written */
+} SfSimFault;
+
+#define SF_TYPE_SIM_DEVICE (sf_sim_device_get_type ())
+G_DECLARE_FINAL_TYPE (SfSimDevice, sf_sim_device, SF, SIM_DEVICE, GObject)
+
+/* @chip: "esp8266", "esp32", "esp32s3", "esp32c3", ... (as esptool's --chip).
+ * Fails for a chip the simulator does not know. */
+SfSimDevice *sf_sim_device_new              (const char   *chip,
+                                             GError      **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Before start. Default 4 MiB; the JEDEC id follows the size. */
+void         sf_sim_device_set_flash_size   (SfSimDevice  *self,
+                                             gsize         size);
+/* Before start: keep the flash in @path (created 0xFF-filled if missing,
+ * written back as it changes and on stop). Without it, flash is in memory. */
+void         sf_sim_device_set_flash_file   (SfSimDevice  *self,
+                                             const char   *path);
+/* Before start: print the ROM's boot banner on the line first, as a real
+ * board does after reset, so the client must skip it. */
+void         sf_sim_device_set_boot_log     (SfSimDevice  *self,
+                                             gboolean      boot_log);
+/* Before start, or at any time for the next commands. @after_commands
+ * counts commands answered from now on. */
+void         sf_sim_device_set_fault        (SfSimDevice  *self,
+                                             SfSimFault    fault,
+                                             guint         after_commands);
+/* When TRUE the device paces its output at the baud rate the client set on
+ * the pty (10 bits per byte), as a real UART would. Default FALSE. */
+void         sf_sim_device_set_emulate_baud (SfSimDevice  *self,
+                                             gboolean      emulate);
+
+/* Opens a pseudo-terminal and serves it from a thread of its own. */
+gboolean     sf_sim_device_start            (SfSimDevice  *self,
+                                             GError      **error);
+/* The pty slave path clients open, e.g. "/dev/pts/7"; NULL before start. */
+const char  *sf_sim_device_get_port_path    (SfSimDevice  *self);
+/* Stops serving and closes the pty (clients see the port vanish). */
+void         sf_sim_device_stop             (SfSimDevice  *self);
+
+/* Thread-safe copies of and changes to the flash. */
+GBytes      *sf_sim_device_dup_flash        (SfSimDevice  *self,
+                                             guint32       offset,
+                                             gsize         length);
+void         sf_sim_device_write_flash      (SfSimDevice  *self,
+                                             guint32       offset,
+                                             const guint8 *data,
+                                             gsize         length);
+gsize        sf_sim_device_get_flash_size   (SfSimDevice  *self);
+/* Factory MAC the simulated eFuses hold. */
+void         sf_sim_device_get_mac          (SfSimDevice  *self,
+                                             guint8        out_mac[6]);
+/* How many commands it has answered since start (for tests). */
+guint        sf_sim_device_get_command_count (SfSimDevice *self);
+
+G_END_DECLS
