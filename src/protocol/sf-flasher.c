@@ -547,6 +547,14 @@ sf_flasher_get_chip (SfFlasher *self)
   return self->loader.chip != NULL ? self->loader.chip->chip : SF_CHIP_AUTO;
 }
 
+guint
+sf_flasher_get_baud (SfFlasher *self)
+{
+  g_return_val_if_fail (SF_IS_FLASHER (self), 0);
+
+  return self->loader.baud;
+}
+
 /* --- baud ----------------------------------------------------------------- */
 
 static gboolean

@@ -119,6 +119,8 @@ gboolean     sf_flasher_change_baud        (SfFlasher            *self,
                                             guint                 baud,
                                             GError              **error);
 SfChip       sf_flasher_get_chip           (SfFlasher            *self);
+/* The rate the link runs at now. */
+guint        sf_flasher_get_baud           (SfFlasher            *self);
 gboolean     sf_flasher_read_chip_details  (SfFlasher            *self,
                                             SfChipDetails        *out_details,
                                             GError              **error);

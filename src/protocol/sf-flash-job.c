@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sf-flash-job"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "sf-flash-job.h"
+#include "sf-protocol-error.h"
+
+#define SYNC_BAUD 115200
+
+typedef struct
+{
+  guint32  address;
+  GBytes  *data;
+  char    *name;
+} Region;
+
+struct _SfFlashJob
+{
+  GObject         parent_instance;
+
+  /* Set up on the main thread before running; read-only afterwards. */
+  SfJobKind       kind;
+  char           *port_path;
+  guint           baud;
+  SfChip          chip;
+  SfBefore        before;
+  SfAfter         after;
+  SfWriteOptions  options;
+  GArray         *regions;
+  guint32         address;
+  guint32         size;
+  char           *output_path;
+
+  /* Main thread only. */
+  GMainContext   *context;
+  gboolean        running;
+
+  /* Written by the worker, read on the main thread; protected by mutex. */
+  GMutex          mutex;
+  GPtrArray      *pending_lines;
+  gboolean        progress_pending;
+  SfPhase         phase;
+  guint64         done;
+  guint64         total;
+  guint           idle_source;
+  SfChipDetails   details;
+  gboolean        have_details;
+  GError         *error;
+  guint           used_baud;
+};
+
+enum
+{
+  SIGNAL_PROGRESS,
+  SIGNAL_LOG,
+  SIGNAL_FINISHED,
+  SIGNAL_FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (SfFlashJob, sf_flash_job, G_TYPE_OBJECT)
+
+static void
+region_clear (gpointer data)
+{
+  Region *region = data;
+
+  g_clear_pointer (&region->data, g_bytes_unref);
+  g_clear_pointer (&region->name, g_free);
+}
+
+static void
+sf_flash_job_finalize (GObject *object)
+{
+  SfFlashJob *self = SF_FLASH_JOB (object);
+
+  g_clear_pointer (&self->port_path, g_free);
+  g_clear_pointer (&self->regions, g_array_unref);
+  g_clear_pointer (&self->output_path, g_free);
+  g_clear_pointer ((char **) &self->options.flash_mode, g_free);
+  g_clear_pointer ((char **) &self->options.flash_size, g_free);
+  g_clear_pointer ((char **) &self->options.flash_freq, g_free);
+  g_clear_pointer (&self->pending_lines, g_ptr_array_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  sf_chip_details_clear (&self->details);
+  g_clear_error (&self->error);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (sf_flash_job_parent_class)->finalize (object);
+}
+
+static void
+sf_flash_job_class_init (SfFlashJobClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = sf_flash_job_finalize;
+
+  signals[SIGNAL_PROGRESS] =
+    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 3, G_TYPE_INT, G_TYPE_UINT64, G_TYPE_UINT64);
+  signals[SIGNAL_LOG] =
+    g_signal_new ("log", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_FINISHED] =
+    g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_FAILED] =
+    g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+sf_flash_job_init (SfFlashJob *self)
+{
+  g_mutex_init (&self->mutex);
+  self->regions = g_array_new (FALSE, TRUE, sizeof (Region));
+  g_array_set_clear_func (self->regions, region_clear);
+  self->pending_lines = g_ptr_array_new_with_free_func (g_free);
+  self->baud = SYNC_BAUD;
+  self->before = SF_BEFORE_DEFAULT_RESET;
+  self->after = SF_AFTER_HARD_RESET;
+}
+
+SfFlashJob *
+sf_flash_job_new (SfJobKind   kind,
+                  const char *port_path)
+{
+  SfFlashJob *self;
+
+  g_return_val_if_fail (port_path != NULL, NULL);
+
+  self = g_object_new (SF_TYPE_FLASH_JOB, NULL);
+  self->kind = kind;
+  self->port_path = g_strdup (port_path);
+  return self;
+}
+
+SfJobKind
+sf_flash_job_get_kind (SfFlashJob *self)
+{
+  g_return_val_if_fail (SF_IS_FLASH_JOB (self), SF_JOB_CHIP_INFO);
+
+  return self->kind;
+}
+
+const char *
+sf_flash_job_get_port_path (SfFlashJob *self)
+{
+  g_return_val_if_fail (SF_IS_FLASH_JOB (self), NULL);
+
+  return self->port_path;
+}
+
+#define RETURN_IF_RUNNING(self) \
+  g_return_if_fail (SF_IS_FLASH_JOB (self)); \
+  g_return_if_fail (!(self)->running)
+
+void
+sf_flash_job_set_baud (SfFlashJob *self,
+                       guint       baud)
+{
+  RETURN_IF_RUNNING (self);
+  self->baud = baud;
+}
+
+void
+sf_flash_job_set_chip (SfFlashJob *self,
+                       SfChip      chip)
+{
+  RETURN_IF_RUNNING (self);
+  self->chip = chip;
+}
+
+void
+sf_flash_job_set_before (SfFlashJob *self,
+                         SfBefore    before)
+{
+  RETURN_IF_RUNNING (self);
+  self->before = before;
+}
+
+void
+sf_flash_job_set_after (SfFlashJob *self,
+                        SfAfter     after)
+{
+  RETURN_IF_RUNNING (self);
+  self->after = after;
+}
+
+void
+sf_flash_job_set_write_options (SfFlashJob           *self,
+                                const SfWriteOptions *options)
+{
+  RETURN_IF_RUNNING (self);
+  g_return_if_fail (options != NULL);
+
+  g_free ((char *) self->options.flash_mode);
+  g_free ((char *) self->options.flash_size);
+  g_free ((char *) self->options.flash_freq);
+  self->options = *options;
+  self->options.flash_mode = g_strdup (options->flash_mode);
+  self->options.flash_size = g_strdup (options->flash_size);
+  self->options.flash_freq = g_strdup (options->flash_freq);
+}
+
+void
+sf_flash_job_add_region (SfFlashJob *self,
+                         guint32     address,
+                         GBytes     *data,
+                         const char *name)
+{
+  Region region;
+
+  RETURN_IF_RUNNING (self);
+  g_return_if_fail (data != NULL);
+
+  region.address = address;
+  region.data = g_bytes_ref (data);
+  region.name = g_strdup (name);
+  g_array_append_val (self->regions, region);
+}
+
+void
+sf_flash_job_set_span (SfFlashJob *self,
+                       guint32     address,
+                       guint32     size)
+{
+  RETURN_IF_RUNNING (self);
+  self->address = address;
+  self->size = size;
+}
+
+void
+sf_flash_job_set_output_path (SfFlashJob *self,
+                              const char *path)
+{
+  RETURN_IF_RUNNING (self);
+  g_free (self->output_path);
+  self->output_path = g_strdup (path);
+}
+
+gboolean
+sf_flash_job_get_running (SfFlashJob *self)
+{
+  g_return_val_if_fail (SF_IS_FLASH_JOB (self), FALSE);
+
+  return self->running;
+}
+
+const SfChipDetails *
+sf_flash_job_get_chip_details (SfFlashJob *self)
+{
+  g_return_val_if_fail (SF_IS_FLASH_JOB (self), NULL);
+
+  return self->have_details ? &self->details : NULL;
+}
+
+guint
+sf_flash_job_get_used_baud (SfFlashJob *self)
+{
+  g_return_val_if_fail (SF_IS_FLASH_JOB (self), 0);
+
+  return self->used_baud;
+}
+
+/* --- worker → main thread ------------------------------------------------- */
+
+/* Emits whatever the worker queued. Main thread. */
+static void
+flush_pending (SfFlashJob *self)
+{
+  g_autoptr(GPtrArray) lines = NULL;
+  gboolean progress;
+  SfPhase phase;
+  guint64 done, total;
+
+  g_mutex_lock (&self->mutex);
+  lines = g_steal_pointer (&self->pending_lines);
+  self->pending_lines = g_ptr_array_new_with_free_func (g_free);
+  progress = self->progress_pending;
+  self->progress_pending = FALSE;
+  phase = self->phase;
+  done = self->done;
+  total = self->total;
+  g_mutex_unlock (&self->mutex);
+
+  for (guint i = 0; i < lines->len; i++)
+    g_signal_emit (self, signals[SIGNAL_LOG], 0, g_ptr_array_index (lines, i));
+  if (progress)
+    g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, (int) phase, done, total);
+}
+
+static gboolean
+flush_pending_idle (gpointer data)
+{
+  SfFlashJob *self = data;
+
+  g_mutex_lock (&self->mutex);
+  self->idle_source = 0;
+  g_mutex_unlock (&self->mutex);
+
+  flush_pending (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread; called with the mutex held. At most one idle is pending,
+ * so a fast worker cannot flood the main loop. */
+static void
+schedule_flush_locked (SfFlashJob *self)
+{
+  GSource *source;
+
+  if (self->idle_source != 0)
+    return;
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, flush_pending_idle, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (source, "[sparkflash] job progress");
+  self->idle_source = g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+static void
+log_cb (const char *line,
+        gpointer    user_data)
+{
+  SfFlashJob *self = user_data;
+
+  g_mutex_lock (&self->mutex);
+  g_ptr_array_add (self->pending_lines, g_strdup (line));
+  schedule_flush_locked (self);
+  g_mutex_unlock (&self->mutex);
+}
+
+G_GNUC_PRINTF (2, 3)
+static void
+job_log (SfFlashJob *self,
+         const char *format,
+         ...)
+{
+  g_autofree char *line = NULL;
+  va_list args;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+  log_cb (line, self);
+}
+
+static void
+progress_cb (SfPhase  phase,
+             guint64  done,
+             guint64  total,
+             gpointer user_data)
+{
+  SfFlashJob *self = user_data;
+
+  g_mutex_lock (&self->mutex);
+  self->phase = phase;
+  self->done = done;
+  self->total = total;
+  self->progress_pending = TRUE;
+  schedule_flush_locked (self);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* --- the work ------------------------------------------------------------- */
+
+static SfFlasher *
+open_and_connect (SfFlashJob    *self,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  g_autoptr(SfTransport) transport = NULL;
+  g_autoptr(SfFlasher) flasher = NULL;
+
+  transport = sf_transport_open (self->port_path, MIN (self->baud, SYNC_BAUD), error);
+  if (transport == NULL)
+    return NULL;
+
+  flasher = sf_flasher_new (transport);
+  sf_flasher_set_log_func (flasher, log_cb, self);
+  sf_flasher_set_progress_func (flasher, progress_cb, self);
+
+  job_log (self, _("Connecting to %s..."), self->port_path);
+  if (!sf_flasher_connect (flasher, self->chip, self->before, cancellable, error))
+    return NULL;
+  return g_steal_pointer (&flasher);
+}
+
+static gboolean
+read_details (SfFlashJob  *self,
+              SfFlasher   *flasher,
+              GError     **error)
+{
+  SfChipDetails details = { 0 };
+
+  if (!sf_flasher_read_chip_details (flasher, &details, error))
+    return FALSE;
+
+  job_log (self, _("Chip is %s"), details.description);
+  job_log (self, _("Features: %s"), details.features);
+  job_log (self, _("Crystal is %uMHz"), details.crystal_mhz);
+  job_log (self, _("MAC: %02x:%02x:%02x:%02x:%02x:%02x"),
+           details.mac[0], details.mac[1], details.mac[2],
+           details.mac[3], details.mac[4], details.mac[5]);
+
+  g_mutex_lock (&self->mutex);
+  sf_chip_details_clear (&self->details);
+  self->details = details;
+  self->have_details = TRUE;
+  g_mutex_unlock (&self->mutex);
+  return TRUE;
+}
+
+static gboolean
+do_operation (SfFlashJob    *self,
+              SfFlasher     *flasher,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  g_autofree SfFlashRegion *regions = g_new0 (SfFlashRegion, MAX (self->regions->len, 1));
+  guint32 size = self->size;
+
+  for (guint i = 0; i < self->regions->len; i++)
+    {
+      const Region *region = &g_array_index (self->regions, Region, i);
+
+      regions[i].address = region->address;
+      regions[i].data = region->data;
+      regions[i].name = region->name;
+    }
+
+  switch (self->kind)
+    {
+    case SF_JOB_CHIP_INFO:
+      return TRUE;
+
+    case SF_JOB_WRITE:
+      return sf_flasher_write_flash (flasher, regions, self->regions->len, &self->options,
+                                     cancellable, error);
+
+    case SF_JOB_VERIFY:
+      return sf_flasher_verify_flash (flasher, regions, self->regions->len, cancellable, error);
+
+    case SF_JOB_READ:
+      if (size == 0)
+        {
+          guint32 flash_size;
+
+          if (!sf_flasher_get_flash_size (flasher, &flash_size, error))
+            return FALSE;
+          if (self->address >= flash_size)
+            {
+              g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE,
+                           _("0x%08x is past the end of the flash (0x%08x)."),
+                           self->address, flash_size);
+              return FALSE;
+            }
+          size = flash_size - self->address;
+        }
+      return sf_flasher_read_flash_to_file (flasher, self->address, size, self->output_path,
+                                            cancellable, error);
+
+    case SF_JOB_ERASE_REGION:
+      return sf_flasher_erase_region (flasher, self->address, size, cancellable, error);
+
+    case SF_JOB_ERASE_FLASH:
+      return sf_flasher_erase_flash (flasher, cancellable, error);
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Errors a too-fast link causes, as opposed to the board or the user. */
+static gboolean
+is_link_error (const GError *error)
+{
+  return g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_TIMEOUT) ||
+         g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_BAD_RESPONSE) ||
+         g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS) ||
+         g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_VERIFY_FAILED);
+}
+
+static gboolean
+run_job (SfFlashJob    *self,
+         GCancellable  *cancellable,
+         GError       **error)
+{
+  g_autoptr(SfFlasher) flasher = NULL;
+  g_autoptr(GError) local_error = NULL;
+  flasher = open_and_connect (self, cancellable, error);
+  if (flasher == NULL || !read_details (self, flasher, error))
+    return FALSE;
+
+  if (self->baud > SYNC_BAUD && sf_flasher_change_baud (flasher, self->baud, &local_error) &&
+      do_operation (self, flasher, cancellable, &local_error))
+    goto done;
+
+  if (self->baud > SYNC_BAUD)
+    {
+      /* A fast rate the adapter or cable cannot carry fails as timeouts or
+       * garbled replies: try once more at the rate every board syncs at. */
+      if (!is_link_error (local_error))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      job_log (self, _("Communication at %u baud failed (%s). Trying again at %u baud."),
+               self->baud, local_error->message, SYNC_BAUD);
+      g_clear_error (&local_error);
+      g_clear_object (&flasher);
+      flasher = open_and_connect (self, cancellable, error);
+      if (flasher == NULL)
+        return FALSE;
+    }
+
+  if (!do_operation (self, flasher, cancellable, error))
+    return FALSE;
+
+done:
+  g_mutex_lock (&self->mutex);
+  self->used_baud = sf_flasher_get_baud (flasher);
+  g_mutex_unlock (&self->mutex);
+  return sf_flasher_finish (flasher, self->after, error);
+}
+
+static void
+run_in_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  SfFlashJob *self = source_object;
+  GError *error = NULL;
+
+  if (run_job (self, cancellable, &error))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* A copy for the "failed" signal; the task hands the original to the
+   * caller's _finish. */
+  g_mutex_lock (&self->mutex);
+  g_clear_error (&self->error);
+  self->error = g_error_copy (error);
+  g_mutex_unlock (&self->mutex);
+  g_task_return_error (task, error);
+}
+
+typedef struct
+{
+  GAsyncReadyCallback callback;
+  gpointer            user_data;
+} Caller;
+
+/* Main thread, once the worker is done: the last progress and log lines
+ * go out before "finished" or "failed", and both before the caller's own
+ * callback. */
+static void
+task_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  SfFlashJob *self = SF_FLASH_JOB (object);
+  g_autofree Caller *caller = data;
+  g_autoptr(GError) error = NULL;
+
+  self->running = FALSE;
+  flush_pending (self);
+
+  g_mutex_lock (&self->mutex);
+  error = g_steal_pointer (&self->error);
+  g_mutex_unlock (&self->mutex);
+
+  if (error == NULL)
+    g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
+
+  if (caller->callback != NULL)
+    caller->callback (object, result, caller->user_data);
+}
+
+void
+sf_flash_job_run_async (SfFlashJob          *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Caller *caller;
+
+  g_return_if_fail (SF_IS_FLASH_JOB (self));
+  g_return_if_fail (!self->running);
+
+  self->running = TRUE;
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
+
+  caller = g_new0 (Caller, 1);
+  caller->callback = callback;
+  caller->user_data = user_data;
+
+  task = g_task_new (self, cancellable, task_done_cb, caller);
+  g_task_set_source_tag (task, sf_flash_job_run_async);
+  /* The worker reports cancellation itself, once the board is left in a
+   * state the next job can talk to. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, run_in_thread);
+}
+
+gboolean
+sf_flash_job_run_finish (SfFlashJob    *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (SF_IS_FLASH_JOB (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sf-flasher.h"
+
+G_BEGIN_DECLS
+
+/* What a job does once connected. */
+typedef enum
+{
+  SF_JOB_CHIP_INFO,       /* connect and read the chip's details only */
+  SF_JOB_WRITE,           /* write (and verify) every region added */
+  SF_JOB_VERIFY,          /* compare every region added with the flash */
+  SF_JOB_READ,            /* read a span of flash into a file */
+  SF_JOB_ERASE_REGION,
+  SF_JOB_ERASE_FLASH,
+} SfJobKind;
+
+#define SF_TYPE_FLASH_JOB (sf_flash_job_get_type ())
+G_DECLARE_FINAL_TYPE (SfFlashJob, sf_flash_job, SF, FLASH_JOB, GObject)
+
+/* One operation on the board at @port_path, run in a worker thread.
+ * Signals are emitted on the thread-default main context of the thread
+ * that called sf_flash_job_run_async():
+ *   progress (SfPhase phase, guint64 done, guint64 total)
+ *   log (const char *line)
+ *   finished ()                    after success
+ *   failed (const GError *error)   after failure, not after cancellation */
+SfFlashJob          *sf_flash_job_new               (SfJobKind              kind,
+                                                     const char            *port_path) G_GNUC_WARN_UNUSED_RESULT;
+SfJobKind            sf_flash_job_get_kind          (SfFlashJob            *self);
+const char          *sf_flash_job_get_port_path     (SfFlashJob            *self);
+
+void                 sf_flash_job_set_baud          (SfFlashJob            *self,
+                                                     guint                  baud);
+void                 sf_flash_job_set_chip          (SfFlashJob            *self,
+                                                     SfChip                 chip);
+void                 sf_flash_job_set_before        (SfFlashJob            *self,
+                                                     SfBefore               before);
+void                 sf_flash_job_set_after         (SfFlashJob            *self,
+                                                     SfAfter                after);
+/* Copies @options (and its strings). */
+void                 sf_flash_job_set_write_options (SfFlashJob            *self,
+                                                     const SfWriteOptions  *options);
+void                 sf_flash_job_add_region        (SfFlashJob            *self,
+                                                     guint32                address,
+                                                     GBytes                *data,
+                                                     const char            *name);
+/* For SF_JOB_READ, SF_JOB_ERASE_REGION. @size 0 with READ = to the end. */
+void                 sf_flash_job_set_span          (SfFlashJob            *self,
+                                                     guint32                address,
+                                                     guint32                size);
+void                 sf_flash_job_set_output_path   (SfFlashJob            *self,
+                                                     const char            *path);
+
+void                 sf_flash_job_run_async         (SfFlashJob            *self,
+                                                     GCancellable          *cancellable,
+                                                     GAsyncReadyCallback    callback,
+                                                     gpointer               user_data);
+gboolean             sf_flash_job_run_finish        (SfFlashJob            *self,
+                                                     GAsyncResult          *result,
+                                                     GError               **error);
+gboolean             sf_flash_job_get_running       (SfFlashJob            *self);
+/* After the job: the details read on connecting (NULL before). */
+const SfChipDetails *sf_flash_job_get_chip_details  (SfFlashJob            *self);
+/* After the job: the baud rate that worked (after any fallback). */
+guint                sf_flash_job_get_used_baud     (SfFlashJob            *self);
+
+G_END_DECLS

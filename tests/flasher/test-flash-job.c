@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SfFlashJob: the worker thread does the work, the main thread hears about
+ * it through signals, in order, and a cancelled job leaves the board
+ * ready for the next one. */
+#include "config.h"
+
+#include <string.h>
+
+#include "sf-flash-job.h"
+#include "sf-protocol-error.h"
+#include "sf-sim-device.h"
+
+typedef struct
+{
+  SfSimDevice *sim;
+  GThread     *main_thread;
+  guint        n_progress;
+  guint        n_log;
+  guint        n_finished;
+  guint        n_failed;
+  gboolean     off_main_thread;
+  gboolean     log_after_end;
+  gboolean     done;
+  GError      *failed_error;
+  GString     *log;
+  GCancellable *cancel_on_write;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->main_thread = g_thread_self ();
+  fixture->log = g_string_new (NULL);
+  fixture->sim = sf_sim_device_new (data, &error);
+  g_assert_no_error (error);
+  g_assert_true (sf_sim_device_start (fixture->sim, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  sf_sim_device_stop (fixture->sim);
+  g_clear_object (&fixture->sim);
+  g_clear_error (&fixture->failed_error);
+  g_string_free (fixture->log, TRUE);
+}
+
+static void
+check_thread (Fixture *fixture)
+{
+  if (g_thread_self () != fixture->main_thread)
+    fixture->off_main_thread = TRUE;
+}
+
+static void
+progress_cb (SfFlashJob *job,
+             int         phase,
+             guint64     done,
+             guint64     total,
+             Fixture    *fixture)
+{
+  check_thread (fixture);
+  g_assert_cmpuint (done, <=, total);
+  fixture->n_progress++;
+  if (fixture->cancel_on_write != NULL && phase == SF_PHASE_WRITE && done > 0)
+    g_cancellable_cancel (fixture->cancel_on_write);
+}
+
+static void
+log_cb (SfFlashJob *job,
+        const char *line,
+        Fixture    *fixture)
+{
+  check_thread (fixture);
+  if (fixture->n_finished + fixture->n_failed > 0)
+    fixture->log_after_end = TRUE;
+  fixture->n_log++;
+  g_string_append_printf (fixture->log, "%s\n", line);
+}
+
+static void
+finished_cb (SfFlashJob *job,
+             Fixture    *fixture)
+{
+  check_thread (fixture);
+  fixture->n_finished++;
+}
+
+static void
+failed_cb (SfFlashJob   *job,
+           const GError *error,
+           Fixture      *fixture)
+{
+  check_thread (fixture);
+  fixture->n_failed++;
+  g_clear_error (&fixture->failed_error);
+  fixture->failed_error = g_error_copy (error);
+}
+
+static void
+run_done_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Fixture *fixture = user_data;
+
+  /* The signals have all been emitted by now. */
+  g_assert_cmpuint (fixture->n_finished + fixture->n_failed, <=, 1);
+  fixture->done = TRUE;
+}
+
+static gboolean
+run_job (Fixture      *fixture,
+         SfFlashJob   *job,
+         GCancellable *cancellable,
+         GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_signal_connect (job, "progress", G_CALLBACK (progress_cb), fixture);
+  g_signal_connect (job, "log", G_CALLBACK (log_cb), fixture);
+  g_signal_connect (job, "finished", G_CALLBACK (finished_cb), fixture);
+  g_signal_connect (job, "failed", G_CALLBACK (failed_cb), fixture);
+
+  fixture->done = FALSE;
+  sf_flash_job_run_async (job, cancellable, run_done_cb, fixture);
+  g_assert_true (sf_flash_job_get_running (job));
+  while (!fixture->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (sf_flash_job_get_running (job));
+  g_assert_false (fixture->off_main_thread);
+  g_assert_false (fixture->log_after_end);
+  return fixture->n_finished == 1;
+}
+
+static GBytes *
+random_bytes (gsize length)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  guint8 *data = g_malloc (length);
+
+  for (gsize i = 0; i < length; i++)
+    data[i] = g_rand_int (rand);
+  return g_bytes_new_take (data, length);
+}
+
+static void
+test_write_job (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(SfFlashJob) job = sf_flash_job_new (SF_JOB_WRITE, sf_sim_device_get_port_path (fixture->sim));
+  g_autoptr(GBytes) image = random_bytes (100000);
+  g_autoptr(GBytes) flash = NULL;
+  const SfChipDetails *details;
+
+  sf_flash_job_add_region (job, 0x10000, image, "app.bin");
+  sf_flash_job_set_baud (job, 460800);
+  g_assert_true (run_job (fixture, job, NULL, NULL));
+  g_assert_cmpuint (fixture->n_failed, ==, 0);
+  g_assert_cmpuint (fixture->n_progress, >, 0);
+
+  flash = sf_sim_device_dup_flash (fixture->sim, 0x10000, 100000);
+  g_assert_true (g_bytes_equal (flash, image));
+
+  details = sf_flash_job_get_chip_details (job);
+  g_assert_nonnull (details);
+  g_assert_cmpuint (details->flash_size, ==, sf_sim_device_get_flash_size (fixture->sim));
+  g_assert_nonnull (strstr (fixture->log->str, "Chip is "));
+  g_assert_nonnull (strstr (fixture->log->str, "Hash of data verified."));
+  /* The ESP8266 ROM cannot change its rate: what was used is 115200. */
+  if (g_str_equal (data, "esp8266"))
+    g_assert_cmpuint (sf_flash_job_get_used_baud (job), ==, 115200);
+  else
+    {
+      g_assert_nonnull (strstr (fixture->log->str, "Changed."));
+      g_assert_cmpuint (sf_flash_job_get_used_baud (job), ==, 460800);
+    }
+}
+
+static void
+test_failed_job (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(SfFlashJob) job = sf_flash_job_new (SF_JOB_ERASE_REGION, sf_sim_device_get_port_path (fixture->sim));
+
+  /* Not sector-aligned: the flasher refuses, after connecting. */
+  sf_flash_job_set_span (job, 0x1234, 0x1000);
+  g_assert_false (run_job (fixture, job, NULL, NULL));
+  g_assert_cmpuint (fixture->n_failed, ==, 1);
+  g_assert_error (fixture->failed_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_missing_port (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(SfFlashJob) job = sf_flash_job_new (SF_JOB_CHIP_INFO, "/dev/ttyNOPE-sparkflash");
+
+  g_assert_false (run_job (fixture, job, NULL, NULL));
+  g_assert_error (fixture->failed_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_NOT_FOUND);
+}
+
+static void
+test_cancel_then_run_again (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  const char *port = sf_sim_device_get_port_path (fixture->sim);
+  g_autoptr(SfFlashJob) job = sf_flash_job_new (SF_JOB_WRITE, port);
+  g_autoptr(SfFlashJob) again = sf_flash_job_new (SF_JOB_WRITE, port);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GBytes) image = random_bytes (512 * 1024);
+  g_autoptr(GBytes) flash = NULL;
+  SfWriteOptions raw = { .compress = SF_COMPRESS_OFF };
+  gint64 start;
+
+  sf_flash_job_add_region (job, 0x0, image, "big.bin");
+  sf_flash_job_set_write_options (job, &raw);
+  fixture->cancel_on_write = cancellable;
+  start = g_get_monotonic_time ();
+  g_assert_false (run_job (fixture, job, cancellable, NULL));
+  /* Cancelled is not a failure to report. */
+  g_assert_cmpuint (fixture->n_failed, ==, 0);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_USEC_PER_SEC);
+
+  fixture->cancel_on_write = NULL;
+  sf_flash_job_add_region (again, 0x0, image, "big.bin");
+  g_assert_true (run_job (fixture, again, NULL, NULL));
+  flash = sf_sim_device_dup_flash (fixture->sim, 0, g_bytes_get_size (image));
+  g_assert_true (g_bytes_equal (flash, image));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  static const char *chips[] = { "esp8266", "esp32" };
+
+  g_test_init (&argc, &argv, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (chips); i++)
+    {
+      g_autofree char *write = g_strdup_printf ("/sim/flash-job/%s/write", chips[i]);
+      g_autofree char *failed = g_strdup_printf ("/sim/flash-job/%s/failed", chips[i]);
+      g_autofree char *missing = g_strdup_printf ("/sim/flash-job/%s/missing-port", chips[i]);
+      g_autofree char *cancel = g_strdup_printf ("/sim/flash-job/%s/cancel-then-run-again", chips[i]);
+
+      g_test_add (write, Fixture, chips[i], fixture_setup, test_write_job, fixture_teardown);
+      g_test_add (failed, Fixture, chips[i], fixture_setup, test_failed_job, fixture_teardown);
+      g_test_add (missing, Fixture, chips[i], fixture_setup, test_missing_port, fixture_teardown);
+      g_test_add (cancel, Fixture, chips[i], fixture_setup, test_cancel_then_run_again, fixture_teardown);
+    }
+
+  return g_test_run ();
+}
