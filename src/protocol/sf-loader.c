@@ -225,10 +225,26 @@ _sf_loader_command (SfLoader      *self,
         }
 
       bytes = g_bytes_get_data (frame, &frame_len);
-      /* Surplus SYNC replies, repeated error frames and noise that looked
-       * like a frame are skipped: only our opcode's answer counts. */
-      if (frame_len < 8 || bytes[0] != 0x01 || bytes[1] != op)
+      if (frame_len < 8 || bytes[0] != 0x01)
         continue;
+      if (bytes[1] != op)
+        {
+          /* ROMs answer an opcode they do not know with "malformed
+           * message", several times over and not necessarily echoing the
+           * opcode. Let the repeats arrive and drop them. */
+          if (frame_len >= 10 && bytes[8] != 0 && bytes[9] == 0x05)
+            {
+              g_free (_sf_loader_collect_noise (self, 200, NULL));
+              _sf_loader_flush (self, NULL);
+              g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS,
+                           _("The chip refused %s: %s (status 0x%02x, code 0x%02x)."),
+                           opcode_name (op), _(_sf_rom_error_to_string (0x05)), bytes[8], 0x05);
+              return FALSE;
+            }
+          /* Surplus SYNC replies and noise that looked like a frame:
+           * only our opcode's answer counts. */
+          continue;
+        }
 
       data_len = MIN ((gsize) (bytes[2] | bytes[3] << 8), frame_len - 8);
       if (data_len >= result_len + 2)

@@ -1,2 +1,709 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* posix_openpt, ptsname_r and the termios speed constants above B115200 */
+#define _GNU_SOURCE
+#define G_LOG_DOMAIN "sf-sim-device"
+
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "sf-sim-device.h"
+#include "sf-sim-chip-private.h"
+#include "sf-sim-flash-private.h"
+#include "sf-sim-rom-private.h"
+#include "sf-sim-slip-private.h"
+
+#define DEFAULT_FLASH_SIZE (4 * 1024 * 1024)
+#define READ_CHUNK         (64 * 1024)
+/* Nobody reads the line (client gone): a real UART's bytes just vanish.
+ * Keep at most this much queued. */
+#define MAX_QUEUED         (1024 * 1024)
+
+typedef struct
+{
+  GByteArray *data;
+  gsize       pos;
+  gint64      ready_us;   /* not before (monotonic), for baud pacing */
+} OutChunk;
+
+struct _SfSimDevice
+{
+  GObject           parent_instance;
+
+  /* Configuration, set before start */
+  const SfSimChip  *chip;
+  gsize             flash_size;
+  char             *flash_path;
+  gboolean          boot_log;
+  gboolean          emulate_baud;
+
+  /* Owned; the flash locks itself */
+  SfSimFlash       *flash;
+  char             *port_path;
+  GThread          *thread;
+  int               wake_pipe[2];
+
+  /* Owned by the serving thread while it runs */
+  int               master_fd;
+  int               slave_fd;
+  SfSimRom         *rom;
+  SfSimSlipDecoder  decoder;
+  GQueue            out_queue;
+  gsize             queued;
+  gint64            rx_clock_us;
+  gint64            tx_clock_us;
+  guint             pace_baud;
+  gboolean          unplugged;
+
+  /* Shared with the serving thread; protected by mutex */
+  GMutex            mutex;
+  SfSimFault        fault;
+  guint             fault_after;
+  guint             fault_base;
+  gboolean          fault_changed;
+  guint             command_count;
+};
+
+G_DEFINE_FINAL_TYPE (SfSimDevice, sf_sim_device, G_TYPE_OBJECT)
+
+static void
+out_chunk_free (OutChunk *chunk)
+{
+  g_byte_array_unref (chunk->data);
+  g_free (chunk);
+}
+
+static void
+close_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
+static void
+sf_sim_device_dispose (GObject *object)
+{
+  SfSimDevice *self = SF_SIM_DEVICE (object);
+
+  sf_sim_device_stop (self);
+
+  G_OBJECT_CLASS (sf_sim_device_parent_class)->dispose (object);
+}
+
+static void
+sf_sim_device_finalize (GObject *object)
+{
+  SfSimDevice *self = SF_SIM_DEVICE (object);
+
+  g_clear_pointer (&self->flash, _sf_sim_flash_free);
+  g_clear_pointer (&self->flash_path, g_free);
+  g_clear_pointer (&self->port_path, g_free);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (sf_sim_device_parent_class)->finalize (object);
+}
+
+static void
+sf_sim_device_class_init (SfSimDeviceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sf_sim_device_dispose;
+  object_class->finalize = sf_sim_device_finalize;
+}
+
+static void
+sf_sim_device_init (SfSimDevice *self)
+{
+  g_mutex_init (&self->mutex);
+  self->flash_size = DEFAULT_FLASH_SIZE;
+  self->master_fd = -1;
+  self->slave_fd = -1;
+  self->wake_pipe[0] = self->wake_pipe[1] = -1;
+  g_queue_init (&self->out_queue);
+}
+
+SfSimDevice *
+sf_sim_device_new (const char  *chip,
+                   GError     **error)
+{
+  const SfSimChip *info = _sf_sim_chip_lookup (chip);
+  SfSimDevice *self;
+
+  if (info == NULL)
+    {
+      g_autofree char *known = g_strjoinv (", ", (char **) _sf_sim_chip_list_names ());
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "Unknown chip “%s” (known: %s)", chip ? chip : "(null)", known);
+      return NULL;
+    }
+
+  self = g_object_new (SF_TYPE_SIM_DEVICE, NULL);
+  self->chip = info;
+  return self;
+}
+
+static gboolean
+is_running (SfSimDevice *self)
+{
+  return self->thread != NULL;
+}
+
+/* The flash is created on first use so size and file can be chosen first. */
+static SfSimFlash *
+ensure_flash (SfSimDevice  *self,
+              GError      **error)
+{
+  if (self->flash == NULL)
+    self->flash = _sf_sim_flash_new (self->flash_size, self->flash_path, error);
+  return self->flash;
+}
+
+void
+sf_sim_device_set_flash_size (SfSimDevice *self,
+                              gsize        size)
+{
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+  g_return_if_fail (!is_running (self));
+  g_return_if_fail (size >= 4096 && size <= 256 * 1024 * 1024);
+
+  self->flash_size = size;
+  g_clear_pointer (&self->flash, _sf_sim_flash_free);
+}
+
+void
+sf_sim_device_set_flash_file (SfSimDevice *self,
+                              const char  *path)
+{
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+  g_return_if_fail (!is_running (self));
+
+  g_free (self->flash_path);
+  self->flash_path = g_strdup (path);
+  g_clear_pointer (&self->flash, _sf_sim_flash_free);
+}
+
+void
+sf_sim_device_set_boot_log (SfSimDevice *self,
+                            gboolean     boot_log)
+{
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+
+  self->boot_log = !!boot_log;
+}
+
+void
+sf_sim_device_set_fault (SfSimDevice *self,
+                         SfSimFault   fault,
+                         guint        after_commands)
+{
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+
+  g_mutex_lock (&self->mutex);
+  self->fault = fault;
+  self->fault_after = after_commands;
+  self->fault_base = self->command_count;
+  self->fault_changed = TRUE;
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+sf_sim_device_set_emulate_baud (SfSimDevice *self,
+                                gboolean     emulate)
+{
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+
+  self->emulate_baud = !!emulate;
+}
+
+const char *
+sf_sim_device_get_port_path (SfSimDevice *self)
+{
+  g_return_val_if_fail (SF_IS_SIM_DEVICE (self), NULL);
+
+  return self->port_path;
+}
+
+gsize
+sf_sim_device_get_flash_size (SfSimDevice *self)
+{
+  g_return_val_if_fail (SF_IS_SIM_DEVICE (self), 0);
+
+  return self->flash_size;
+}
+
+void
+sf_sim_device_get_mac (SfSimDevice *self,
+                       guint8       out_mac[6])
+{
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+
+  memcpy (out_mac, self->chip->mac, 6);
+}
+
+guint
+sf_sim_device_get_command_count (SfSimDevice *self)
+{
+  guint count;
+
+  g_return_val_if_fail (SF_IS_SIM_DEVICE (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  count = self->command_count;
+  g_mutex_unlock (&self->mutex);
+  return count;
+}
+
+GBytes *
+sf_sim_device_dup_flash (SfSimDevice *self,
+                         guint32      offset,
+                         gsize        length)
+{
+  g_autoptr(GError) error = NULL;
+  SfSimFlash *flash;
+
+  g_return_val_if_fail (SF_IS_SIM_DEVICE (self), NULL);
+
+  if (!(flash = ensure_flash (self, &error)))
+    {
+      g_critical ("%s", error->message);
+      return g_bytes_new (NULL, 0);
+    }
+  return _sf_sim_flash_dup (flash, offset, length);
+}
+
+void
+sf_sim_device_write_flash (SfSimDevice  *self,
+                           guint32       offset,
+                           const guint8 *data,
+                           gsize         length)
+{
+  g_autoptr(GError) error = NULL;
+  SfSimFlash *flash;
+
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+  g_return_if_fail (data != NULL || length == 0);
+
+  if (!(flash = ensure_flash (self, &error)))
+    {
+      g_critical ("%s", error->message);
+      return;
+    }
+  if (!_sf_sim_flash_overwrite (flash, offset, data, length))
+    g_critical ("write_flash: 0x%x + %" G_GSIZE_FORMAT " is past the end of flash", offset, length);
+}
+
+/* --- The serving thread ------------------------------------------------- */
+
+static guint
+speed_to_baud (speed_t speed)
+{
+  static const struct { speed_t speed; guint baud; } table[] = {
+    { B1200, 1200 }, { B2400, 2400 }, { B4800, 4800 }, { B9600, 9600 },
+    { B19200, 19200 }, { B38400, 38400 }, { B57600, 57600 },
+    { B115200, 115200 }, { B230400, 230400 }, { B460800, 460800 },
+    { B500000, 500000 }, { B576000, 576000 }, { B921600, 921600 },
+    { B1000000, 1000000 }, { B1152000, 1152000 }, { B1500000, 1500000 },
+    { B2000000, 2000000 }, { B2500000, 2500000 }, { B3000000, 3000000 },
+    { B3500000, 3500000 }, { B4000000, 4000000 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (table); i++)
+    if (table[i].speed == speed)
+      return table[i].baud;
+  return 0;
+}
+
+/* The rate the client configured on its end of the line. Pseudo-terminals
+ * keep whatever the slave's termios says, even odd rates like 74880 are
+ * not representable and read as 0. */
+static guint
+client_baud (SfSimDevice *self)
+{
+  struct termios tio;
+
+  if (tcgetattr (self->slave_fd, &tio) != 0)
+    return 0;
+  return speed_to_baud (cfgetospeed (&tio));
+}
+
+static void
+enqueue (SfSimDevice  *self,
+         const guint8 *data,
+         gsize         length,
+         gint64        ready_us)
+{
+  OutChunk *chunk;
+
+  if (length == 0)
+    return;
+
+  chunk = g_new0 (OutChunk, 1);
+  chunk->data = g_byte_array_sized_new (length);
+  g_byte_array_append (chunk->data, data, length);
+  chunk->ready_us = ready_us;
+  g_queue_push_tail (&self->out_queue, chunk);
+  self->queued += length;
+
+  while (self->queued > MAX_QUEUED && self->out_queue.length > 1)
+    {
+      OutChunk *old = g_queue_pop_head (&self->out_queue);
+
+      self->queued -= old->data->len - old->pos;
+      out_chunk_free (old);
+    }
+}
+
+static void
+apply_fault_changes (SfSimDevice *self)
+{
+  g_mutex_lock (&self->mutex);
+  if (self->fault_changed)
+    {
+      self->fault_changed = FALSE;
+      _sf_sim_rom_arm_corruption (self->rom,
+                                  self->fault == SF_SIM_FAULT_CORRUPT_WRITE ? (gint) self->fault_after : -1);
+    }
+  g_mutex_unlock (&self->mutex);
+}
+
+typedef struct
+{
+  SfSimDevice *self;
+  GByteArray  *out;
+  gint64       ready_us;
+} FrameContext;
+
+static void
+frame_cb (const guint8 *frame,
+          gsize         length,
+          gpointer      user_data)
+{
+  FrameContext *ctx = user_data;
+  SfSimDevice *self = ctx->self;
+  SfSimFault fault;
+  guint done;
+
+  if (self->unplugged)
+    return;
+
+  apply_fault_changes (self);
+
+  g_mutex_lock (&self->mutex);
+  fault = self->fault;
+  done = self->command_count - self->fault_base;
+  g_mutex_unlock (&self->mutex);
+
+  if (fault == SF_SIM_FAULT_SILENT)
+    return;
+  if (fault == SF_SIM_FAULT_STALL && done >= self->fault_after)
+    return;
+  if (fault == SF_SIM_FAULT_UNPLUG && done >= self->fault_after)
+    {
+      self->unplugged = TRUE;
+      return;
+    }
+
+  g_byte_array_set_size (ctx->out, 0);
+  if (_sf_sim_rom_handle_frame (self->rom, frame, length, ctx->out) == SF_SIM_ROM_ANSWERED)
+    {
+      g_mutex_lock (&self->mutex);
+      self->command_count++;
+      g_mutex_unlock (&self->mutex);
+    }
+  enqueue (self, ctx->out->data, ctx->out->len, ctx->ready_us);
+}
+
+static gint64
+us_per_bytes (guint  baud,
+              gsize  bytes)
+{
+  /* 8N1: ten bit times per byte. */
+  return (gint64) bytes * 10 * G_USEC_PER_SEC / baud;
+}
+
+static void
+handle_input (SfSimDevice  *self,
+              const guint8 *data,
+              gsize         length,
+              GByteArray   *scratch)
+{
+  FrameContext ctx = { self, scratch, 0 };
+  guint baud = client_baud (self);
+
+  _sf_sim_rom_set_line_baud (self->rom, baud);
+  self->pace_baud = self->emulate_baud ? baud : 0;
+
+  if (self->pace_baud > 0)
+    {
+      /* The bytes would still be on the wire: answers can't leave before
+       * the request has arrived completely. */
+      gint64 now = g_get_monotonic_time ();
+
+      self->rx_clock_us = MAX (self->rx_clock_us, now) + us_per_bytes (self->pace_baud, length);
+      ctx.ready_us = self->rx_clock_us;
+    }
+
+  _sf_sim_slip_decoder_feed (&self->decoder, data, length, frame_cb, &ctx);
+}
+
+/* Writes what may leave now; returns the time the next byte may leave, or
+ * 0 when nothing is queued. */
+static gint64
+flush_output (SfSimDevice *self,
+              gboolean     writable)
+{
+  while (!g_queue_is_empty (&self->out_queue))
+    {
+      OutChunk *chunk = g_queue_peek_head (&self->out_queue);
+      gint64 now = g_get_monotonic_time ();
+      gint64 when = MAX (chunk->ready_us, self->pace_baud ? self->tx_clock_us : 0);
+      gsize want = chunk->data->len - chunk->pos;
+      ssize_t n;
+
+      if (when > now)
+        return when;
+      if (!writable)
+        return now;
+
+      if (self->pace_baud > 0)
+        {
+          /* About 5 ms of line time per write keeps pacing smooth. */
+          want = MIN (want, MAX (1, self->pace_baud / 10 / 200));
+        }
+
+      n = write (self->master_fd, chunk->data->data + chunk->pos, want);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          /* EAGAIN: the slave's input queue is full; wait for POLLOUT. */
+          return now;
+        }
+
+      chunk->pos += n;
+      self->queued -= n;
+      if (self->pace_baud > 0)
+        self->tx_clock_us = MAX (self->tx_clock_us, now) + us_per_bytes (self->pace_baud, n);
+      if (chunk->pos == chunk->data->len)
+        out_chunk_free (g_queue_pop_head (&self->out_queue));
+    }
+  return 0;
+}
+
+static gpointer
+serve_thread (gpointer data)
+{
+  SfSimDevice *self = data;
+  g_autoptr(GByteArray) scratch = g_byte_array_new ();
+  g_autofree guint8 *buffer = g_malloc (READ_CHUNK);
+
+  for (;;)
+    {
+      struct pollfd fds[2];
+      gint64 next, now;
+      int timeout = -1;
+      int ret;
+
+      next = flush_output (self, FALSE);
+      now = g_get_monotonic_time ();
+
+      fds[0].fd = self->wake_pipe[0];
+      fds[0].events = POLLIN;
+      fds[1].fd = self->master_fd;
+      fds[1].events = POLLIN;
+      if (next != 0 && next <= now)
+        fds[1].events |= POLLOUT;
+      else if (next != 0)
+        timeout = (int) ((next - now + 999) / 1000);
+
+      ret = poll (fds, 2, timeout);
+      if (ret < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          g_warning ("poll failed: %s", g_strerror (errno));
+          break;
+        }
+
+      if (fds[0].revents & POLLIN)
+        break;
+
+      if (fds[1].revents & POLLIN)
+        {
+          ssize_t n = read (self->master_fd, buffer, READ_CHUNK);
+
+          if (n > 0)
+            handle_input (self, buffer, n, scratch);
+          else if (n < 0 && errno != EAGAIN && errno != EINTR)
+            g_usleep (10 * 1000);
+        }
+      else if (fds[1].revents & (POLLHUP | POLLERR))
+        {
+          /* Can't happen while we hold the slave open; don't spin if it does. */
+          g_usleep (10 * 1000);
+        }
+
+      if (self->unplugged)
+        {
+          /* The cable is pulled: the port disappears under the client.
+           * Answers already given still get out first. */
+          flush_output (self, TRUE);
+          close_fd (&self->master_fd);
+          close_fd (&self->slave_fd);
+          break;
+        }
+
+      if (fds[1].revents & POLLOUT)
+        flush_output (self, TRUE);
+    }
+
+  return NULL;
+}
+
+static gboolean
+open_pty (SfSimDevice  *self,
+          GError      **error)
+{
+  struct termios tio;
+  char name[128];
+  int saved_errno;
+
+  self->master_fd = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (self->master_fd < 0)
+    goto fail;
+  if (grantpt (self->master_fd) != 0 || unlockpt (self->master_fd) != 0)
+    goto fail;
+  if (ptsname_r (self->master_fd, name, sizeof name) != 0)
+    goto fail;
+
+  /* Our own descriptor on the slave keeps the pty alive between clients:
+   * without it the master reads EIO/HUP each time esptool closes the port. */
+  self->slave_fd = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (self->slave_fd < 0)
+    goto fail;
+
+  if (tcgetattr (self->slave_fd, &tio) != 0)
+    goto fail;
+  cfmakeraw (&tio);
+  tio.c_cflag |= CLOCAL | CREAD;
+  tio.c_cc[VMIN] = 1;
+  tio.c_cc[VTIME] = 0;
+  cfsetispeed (&tio, B115200);
+  cfsetospeed (&tio, B115200);
+  if (tcsetattr (self->slave_fd, TCSANOW, &tio) != 0)
+    goto fail;
+
+  if (!g_unix_set_fd_nonblocking (self->master_fd, TRUE, NULL))
+    goto fail;
+
+  self->port_path = g_strdup (name);
+  return TRUE;
+
+fail:
+  saved_errno = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               "Could not create a pseudo-terminal: %s", g_strerror (saved_errno));
+  close_fd (&self->slave_fd);
+  close_fd (&self->master_fd);
+  return FALSE;
+}
+
+gboolean
+sf_sim_device_start (SfSimDevice  *self,
+                     GError      **error)
+{
+  g_return_val_if_fail (SF_IS_SIM_DEVICE (self), FALSE);
+  g_return_val_if_fail (!is_running (self), FALSE);
+
+  if (!ensure_flash (self, error))
+    return FALSE;
+
+  g_clear_pointer (&self->port_path, g_free);
+  if (!open_pty (self, error))
+    return FALSE;
+
+  if (!g_unix_open_pipe (self->wake_pipe, FD_CLOEXEC, error))
+    {
+      close_fd (&self->slave_fd);
+      close_fd (&self->master_fd);
+      return FALSE;
+    }
+
+  self->rom = _sf_sim_rom_new (self->chip, self->flash);
+  _sf_sim_slip_decoder_init (&self->decoder);
+  self->unplugged = FALSE;
+  self->rx_clock_us = self->tx_clock_us = 0;
+  self->pace_baud = 0;
+
+  g_mutex_lock (&self->mutex);
+  self->command_count = 0;
+  self->fault_base = 0;
+  self->fault_changed = TRUE;
+  g_mutex_unlock (&self->mutex);
+
+  if (self->boot_log)
+    {
+      g_autofree char *banner = NULL;
+      gboolean download;
+
+      g_mutex_lock (&self->mutex);
+      download = self->fault != SF_SIM_FAULT_SILENT;
+      g_mutex_unlock (&self->mutex);
+
+      /* A board not in download mode boots from flash and never prints
+       * "waiting for download": hosts use that to diagnose the straps. */
+      banner = _sf_sim_chip_boot_banner (self->chip, download);
+      enqueue (self, (const guint8 *) banner, strlen (banner), 0);
+    }
+
+  self->thread = g_thread_try_new ("sf-sim-device", serve_thread, self, error);
+  if (self->thread == NULL)
+    {
+      sf_sim_device_stop (self);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+void
+sf_sim_device_stop (SfSimDevice *self)
+{
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+
+  if (self->thread != NULL)
+    {
+      static const char wake = 'q';
+
+      while (write (self->wake_pipe[1], &wake, 1) < 0 && errno == EINTR)
+        ;
+      g_thread_join (g_steal_pointer (&self->thread));
+    }
+
+  close_fd (&self->wake_pipe[0]);
+  close_fd (&self->wake_pipe[1]);
+  close_fd (&self->slave_fd);
+  close_fd (&self->master_fd);
+
+  if (self->rom != NULL)
+    {
+      g_clear_pointer (&self->rom, _sf_sim_rom_free);
+      _sf_sim_slip_decoder_clear (&self->decoder);
+    }
+  g_queue_clear_full (&self->out_queue, (GDestroyNotify) out_chunk_free);
+  self->queued = 0;
+
+  if (self->flash != NULL)
+    _sf_sim_flash_sync (self->flash);
+}

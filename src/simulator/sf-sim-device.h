@@ -34,7 +34,12 @@ void         sf_sim_device_set_flash_file   (SfSimDevice  *self,
 void         sf_sim_device_set_boot_log     (SfSimDevice  *self,
                                              gboolean      boot_log);
 /* Before start, or at any time for the next commands. @after_commands
- * counts commands answered from now on. */
+ * counts commands answered from now on: STALL answers that many more and
+ * then ignores everything, UNPLUG answers that many and closes the pty on
+ * the next request. For CORRUPT_WRITE it counts flash data blocks instead
+ * (FLASH_DATA / FLASH_DEFL_DATA): that many are written intact, the next one
+ * gets one bit flipped in flash while the ROM still acknowledges it.
+ * SILENT ignores the number. SF_SIM_FAULT_NONE heals a STALL. */
 void         sf_sim_device_set_fault        (SfSimDevice  *self,
                                              SfSimFault    fault,
                                              guint         after_commands);
@@ -43,7 +48,10 @@ void         sf_sim_device_set_fault        (SfSimDevice  *self,
 void         sf_sim_device_set_emulate_baud (SfSimDevice  *self,
                                              gboolean      emulate);
 
-/* Opens a pseudo-terminal and serves it from a thread of its own. */
+/* Opens a pseudo-terminal and serves it from a thread of its own.
+ * Like a freshly reset ROM it answers nothing but SYNC until synced; after
+ * FLASH_END / FLASH_DEFL_END (reboot or run app) it answers that command and
+ * then waits for a new SYNC again (a pty has no reset lines). */
 gboolean     sf_sim_device_start            (SfSimDevice  *self,
                                              GError      **error);
 /* The pty slave path clients open, e.g. "/dev/pts/7"; NULL before start. */

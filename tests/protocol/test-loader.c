@@ -251,6 +251,31 @@ test_failure_without_result (Fixture       *fixture,
 }
 
 static void
+test_unknown_opcode_other_echo (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  /* An old ROM answers GET_SECURITY_INFO with "malformed message" under
+   * another opcode, repeatedly; that is a refusal, not silence. */
+  const guint8 status[] = { 0x01, 0x05 };
+  const guint8 ok[] = { 0x00, 0x00 };
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  guint32 value = 0;
+
+  for (guint i = 0; i < 8; i++)
+    queue_reply (fixture->chip, 0x00, 0, status, sizeof status);
+  g_assert_false (_sf_loader_command (&fixture->loader, SF_OP_GET_SECURITY_INFO, NULL, 0, 0,
+                                      3000, 20, NULL, NULL, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 1500 * 1000);
+
+  /* The repeats are gone: the next command gets its own answer. */
+  queue_reply (fixture->chip, 0x0A, 0xFFF0C101, ok, sizeof ok);
+  g_assert_true (_sf_loader_read_reg (&fixture->loader, 0x40001000, &value, NULL));
+  g_assert_cmphex (value, ==, 0xFFF0C101);
+}
+
+static void
 test_silence_times_out (Fixture       *fixture,
                         gconstpointer  data)
 {
@@ -312,6 +337,7 @@ main (int   argc,
   ADD ("/protocol/loader/failure-status-in-words", test_failure_status_in_words);
   ADD ("/protocol/loader/result-before-status", test_result_before_status);
   ADD ("/protocol/loader/failure-without-result", test_failure_without_result);
+  ADD ("/protocol/loader/unknown-opcode-other-echo", test_unknown_opcode_other_echo);
   ADD ("/protocol/loader/silence-times-out", test_silence_times_out);
   ADD ("/protocol/loader/cancelled", test_cancelled);
   g_test_add_func ("/protocol/loader/checksum", test_checksum);

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Where a chip group keeps its SPI "user command" registers (protocol.md
+ * §5.2). */
+typedef enum
+{
+  SF_SIM_SPI_LAYOUT_ESP8266,
+  SF_SIM_SPI_LAYOUT_ESP32,
+  SF_SIM_SPI_LAYOUT_NEW,
+} SfSimSpiLayout;
+
+typedef struct
+{
+  guint32 address;
+  guint32 value;
+} SfSimRegister;
+
+typedef struct
+{
+  const char          *name;            /* as esptool's --chip */
+  gboolean             is_esp8266;      /* ESP8266 ROM: minimal command set */
+  gboolean             is_esp32;        /* the original ESP32 ROM */
+  guint                status_length;   /* 2 on the ESP8266 ROM, else 4 */
+  guint32              magic;           /* READ_REG 0x40001000 */
+  guint                security_info_length; /* 0 = GET_SECURITY_INFO unsupported */
+  guint32              chip_id;
+  guint32              eco_version;
+  SfSimSpiLayout       spi_layout;
+  guint32              spi_base;
+  guint32              uart_date_reg;
+  guint32              uart_date_value;
+  guint32              uart_clkdiv_reg;
+  guint                xtal_mhz;
+  guint                uart_clock_factor; /* UART clock = xtal × factor (2 on ESP8266) */
+  guint32              mac_lo_reg;      /* 0 on the ESP8266 (OTP layout instead) */
+  guint32              mac_hi_reg;
+  guint32              mac_hi_extra;    /* bits OR-ed above the MAC in the hi word */
+  guint8               mac[6];
+  const SfSimRegister *registers;       /* eFuse words and friends */
+  const char          *banner_head;
+  const char          *download_boot;   /* the "rst:…,boot:…" line in download mode */
+  const char          *flash_boot;      /* …and when booting from flash */
+  gboolean             prints_waiting;  /* "waiting for download" follows */
+} SfSimChip;
+
+const SfSimChip *_sf_sim_chip_lookup      (const char      *name);
+/* NULL-terminated, static. */
+const char     **_sf_sim_chip_list_names  (void);
+/* Value of a register nobody has written yet (eFuse, ROM words, …). */
+gboolean         _sf_sim_chip_read_default (const SfSimChip *chip,
+                                            guint32          address,
+                                            guint32         *out_value);
+/* Does this ROM know @opcode at all? */
+gboolean         _sf_sim_chip_supports     (const SfSimChip *chip,
+                                            guint8           opcode);
+/* The text a board prints after reset. */
+char            *_sf_sim_chip_boot_banner  (const SfSimChip *chip,
+                                            gboolean         download_mode);
+
+G_END_DECLS
