@@ -1021,23 +1021,55 @@ describe_esp32 (SfFlasher      *self,
   return TRUE;
 }
 
-/* ESP32-C3 and ESP32-S3 keep their revision in eFuse block 1. */
-static gboolean
-describe_block1_revision (SfFlasher      *self,
-                          SfChipDetails  *details,
-                          GError        **error)
+/* Where the newer chips keep their revision in eFuse (words of the block
+ * at block_offset from the eFuse base). minor = hi bit << 3 | low bits. */
+typedef struct
 {
-  guint32 block1 = self->loader.chip->efuse_base + 0x44;
-  guint32 word3, word5;
+  SfChip  chip;
+  guint32 block_offset;
+  guint   major_word, major_shift, major_mask;
+  guint   minor_word, minor_shift, minor_mask;
+  int     minor_hi_word;   /* -1: no high bit */
+  guint   minor_hi_shift;
+} RevisionFields;
+
+static const RevisionFields revision_fields[] = {
+  { SF_CHIP_ESP32S2, 0x44, 3, 18, 0x3, 4, 4, 0x7, 3, 20 },
+  { SF_CHIP_ESP32S3, 0x44, 5, 24, 0x3, 3, 18, 0x7, 5, 23 },
+  { SF_CHIP_ESP32C3, 0x44, 5, 24, 0x3, 3, 18, 0x7, 5, 23 },
+  { SF_CHIP_ESP32C2, 0x40, 1, 20, 0x3, 1, 16, 0xF, -1, 0 },
+  { SF_CHIP_ESP32C6, 0x44, 3, 22, 0x3, 3, 18, 0xF, -1, 0 },
+  { SF_CHIP_ESP32H2, 0x44, 3, 21, 0x3, 3, 18, 0x7, -1, 0 },
+};
+
+static gboolean
+describe_efuse_revision (SfFlasher      *self,
+                         SfChipDetails  *details,
+                         GError        **error)
+{
+  const SfChipInfo *chip = self->loader.chip;
+  const RevisionFields *fields = NULL;
+  guint32 major_word, minor_word, hi_word = 0;
   guint major, minor;
 
-  if (!_sf_loader_read_reg (&self->loader, block1 + 12, &word3, error) ||
-      !_sf_loader_read_reg (&self->loader, block1 + 20, &word5, error))
+  for (guint i = 0; i < G_N_ELEMENTS (revision_fields); i++)
+    if (revision_fields[i].chip == chip->chip)
+      fields = &revision_fields[i];
+  g_assert (fields != NULL);
+
+#define BLOCK_WORD(n) (chip->efuse_base + fields->block_offset + 4 * (n))
+  if (!_sf_loader_read_reg (&self->loader, BLOCK_WORD (fields->major_word), &major_word, error) ||
+      !_sf_loader_read_reg (&self->loader, BLOCK_WORD (fields->minor_word), &minor_word, error) ||
+      (fields->minor_hi_word >= 0 &&
+       !_sf_loader_read_reg (&self->loader, BLOCK_WORD (fields->minor_hi_word), &hi_word, error)))
     return FALSE;
-  major = (word5 >> 24) & 0x3;
-  minor = ((word5 >> 23) & 1) << 3 | ((word3 >> 18) & 0x7);
-  details->description = g_strdup_printf (_("%s (revision v%u.%u)"),
-                                          self->loader.chip->name, major, minor);
+#undef BLOCK_WORD
+
+  major = (major_word >> fields->major_shift) & fields->major_mask;
+  minor = (minor_word >> fields->minor_shift) & fields->minor_mask;
+  if (fields->minor_hi_word >= 0)
+    minor |= ((hi_word >> fields->minor_hi_shift) & 1) << 3;
+  details->description = g_strdup_printf (_("%s (revision v%u.%u)"), chip->name, major, minor);
   return TRUE;
 }
 
@@ -1067,19 +1099,18 @@ sf_flasher_read_chip_details (SfFlasher      *self,
       if (!describe_esp32 (self, &details, error))
         return FALSE;
       break;
-    case SF_CHIP_ESP32C3:
+    case SF_CHIP_ESP32S2:
     case SF_CHIP_ESP32S3:
-      if (!describe_block1_revision (self, &details, error))
+    case SF_CHIP_ESP32C2:
+    case SF_CHIP_ESP32C3:
+    case SF_CHIP_ESP32C6:
+    case SF_CHIP_ESP32H2:
+      if (!describe_efuse_revision (self, &details, error))
         return FALSE;
       break;
     case SF_CHIP_AUTO:
-    case SF_CHIP_ESP32S2:
-    case SF_CHIP_ESP32C2:
-    case SF_CHIP_ESP32C6:
-    case SF_CHIP_ESP32H2:
     default:
-      details.description = g_strdup (chip->name);
-      break;
+      g_assert_not_reached ();
     }
 
   if (details.features == NULL)
