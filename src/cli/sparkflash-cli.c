@@ -1,2 +1,877 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-int main (void) { return 0; }
+#define G_LOG_DOMAIN "sparkflash-cli"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sf-chip.h"
+#include "sf-cli-args.h"
+#include "sf-cli-output.h"
+#include "sf-flasher.h"
+#include "sf-image.h"
+#include "sf-protocol-error.h"
+#include "sf-transport.h"
+#include "sf-units.h"
+
+#define EXIT_OK          0
+#define EXIT_FAILED      1
+#define EXIT_USAGE       2
+#define EXIT_INTERRUPTED 130
+
+/* The ROM loader connects reliably at this rate; faster comes after. */
+#define CONNECT_BAUD     115200
+/* The most flash any supported chip addresses in ROM mode (3-byte addressing). */
+#define MAX_FLASH_SIZE   (16u * 1024 * 1024)
+#define SECTOR_SIZE      0x1000
+
+typedef struct
+{
+  SfCliArgs     args;
+
+  /* write_flash, verify_flash */
+  GArray       *regions;       /* SfFlashRegion, data owned */
+
+  /* read_flash, erase_region */
+  guint32       address;
+  guint32       size;
+  gboolean      size_all;      /* SIZE was ALL: to the end of the flash */
+  const char   *path;
+
+  /* image_info */
+  GBytes       *image;
+
+  GCancellable *cancellable;
+} SfCli;
+
+static void
+clear_region (gpointer data)
+{
+  SfFlashRegion *region = data;
+
+  g_clear_pointer (&region->data, g_bytes_unref);
+}
+
+static void
+sf_cli_clear (SfCli *cli)
+{
+  sf_cli_args_clear (&cli->args);
+  g_clear_pointer (&cli->regions, g_array_unref);
+  g_clear_pointer (&cli->image, g_bytes_unref);
+  g_clear_object (&cli->cancellable);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SfCli, sf_cli_clear)
+
+static gboolean G_GNUC_PRINTF (3, 4)
+usage_error (GError     **error,
+             const char  *hint,
+             const char  *format,
+             ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  if (hint != NULL)
+    g_set_error (error, SF_CLI_ERROR, SF_CLI_ERROR_USAGE, "%s\n%s", message, hint);
+  else
+    g_set_error_literal (error, SF_CLI_ERROR, SF_CLI_ERROR_USAGE, message);
+  return FALSE;
+}
+
+/* "4MB", as esptool names flash sizes. */
+static char *
+format_flash_size (guint32 bytes)
+{
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
+    return g_strdup_printf ("%uMB", bytes / (1024 * 1024));
+  if (bytes % 1024 == 0)
+    return g_strdup_printf ("%uKB", bytes / 1024);
+  return g_strdup_printf ("%u bytes", bytes);
+}
+
+static char *
+format_mac (const guint8 mac[6])
+{
+  return g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x",
+                          mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+/* ---- Ctrl+C ------------------------------------------------------------ */
+
+/* Signals are blocked in every thread and taken by this one with sigwait(),
+ * so cancelling happens in a normal thread context rather than in a signal
+ * handler, where g_cancellable_cancel() would not be safe. */
+static sigset_t interrupt_signals;
+
+static gpointer
+signal_thread_func (gpointer data)
+{
+  GCancellable *cancellable = data;
+  guint count = 0;
+
+  for (;;)
+    {
+      int signal_number;
+
+      if (sigwait (&interrupt_signals, &signal_number) != 0)
+        continue;
+      if (++count == 1)
+        {
+          g_cancellable_cancel (cancellable);
+        }
+      else
+        {
+          /* The operation is stuck somewhere it cannot be cancelled; a
+           * second Ctrl+C gets out regardless. */
+          static const char message[] = "\nInterrupted.\n";
+
+          if (write (STDERR_FILENO, message, sizeof message - 1) < 0)
+            {
+              /* Nothing left to report it to. */
+            }
+          _exit (EXIT_INTERRUPTED);
+        }
+    }
+  return NULL;
+}
+
+static void
+install_interrupt_handler (GCancellable *cancellable)
+{
+  GThread *thread;
+
+  sigemptyset (&interrupt_signals);
+  sigaddset (&interrupt_signals, SIGINT);
+  sigaddset (&interrupt_signals, SIGTERM);
+  sigaddset (&interrupt_signals, SIGHUP);
+  pthread_sigmask (SIG_BLOCK, &interrupt_signals, NULL);
+
+  thread = g_thread_new ("sf-cli-signals", signal_thread_func, g_object_ref (cancellable));
+  g_thread_unref (thread);
+}
+
+/* ---- Checking the command line against the files ----------------------- */
+
+static GBytes *
+load_file (const char  *command,
+           const char  *path,
+           const char  *purpose,
+           GError     **error)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *cwd = g_get_current_dir ();
+      g_autofree char *hint = g_path_is_absolute (path)
+        ? g_strdup (_("Check the file name."))
+        : g_strdup_printf (_("Check the file name; it is taken relative to %s."), cwd);
+
+      usage_error (error, hint, _("%s: file “%s”%s does not exist."), command, path, purpose);
+      return NULL;
+    }
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      usage_error (error, _("Give the path of a file."),
+                   _("%s: “%s”%s is a folder, not a file."), command, path, purpose);
+      return NULL;
+    }
+
+  if (access (path, R_OK) != 0)
+    {
+      int saved_errno = errno;
+
+      usage_error (error, _("Check the file's permissions."),
+                   _("%s: cannot read file “%s”%s: %s."), command, path, purpose,
+                   g_strerror (saved_errno));
+      return NULL;
+    }
+
+  if (!(mapped = g_mapped_file_new (path, FALSE, &local_error)))
+    {
+      usage_error (error, NULL, _("%s: cannot read file “%s”%s: %s"), command, path, purpose,
+                   local_error->message);
+      return NULL;
+    }
+
+  if (g_mapped_file_get_length (mapped) == 0)
+    {
+      usage_error (error, _("Check that the build finished and wrote this file."),
+                   _("%s: file “%s”%s is empty; there is nothing to write."), command, path,
+                   purpose);
+      return NULL;
+    }
+
+  return g_mapped_file_get_bytes (mapped);
+}
+
+static gboolean
+parse_number (const char  *command,
+              const char  *text,
+              const char  *what,
+              const char  *hint,
+              guint32     *out_value,
+              GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (sf_parse_number (text, what, out_value, &local_error))
+    return TRUE;
+  return usage_error (error, hint, "%s: %s", command, local_error->message);
+}
+
+static const char *
+flash_limit_hint (const SfCli *cli)
+{
+  if (cli->args.flash_size_bytes != 0)
+    return _("That is the end of the flash as given with --flash_size.");
+  return _("16 MiB is the most flash the chip can address; "
+           "pass --flash_size to check against the board's real size.");
+}
+
+static guint32
+flash_limit (const SfCli *cli)
+{
+  return cli->args.flash_size_bytes != 0 ? cli->args.flash_size_bytes : MAX_FLASH_SIZE;
+}
+
+static gboolean
+check_range (const char  *command,
+             guint32      address,
+             guint32      size,
+             guint32      flash_size,
+             const char  *hint,
+             GError     **error)
+{
+  g_autofree char *flash_text = sf_format_size (flash_size);
+
+  if (address >= flash_size)
+    return usage_error (error, hint, _("%s: address 0x%08x is past the end of the %s flash."),
+                        command, address, flash_text);
+  if ((guint64) address + size > flash_size)
+    return usage_error (error, hint,
+                        _("%s: 0x%x bytes at 0x%08x end at 0x%08" G_GINT64_MODIFIER "x, "
+                          "past the end of the %s flash (0x%08x)."),
+                        command, size, address, (guint64) address + size, flash_text, flash_size);
+  return TRUE;
+}
+
+static gboolean
+prepare_regions (SfCli   *cli,
+                 GError **error)
+{
+  const char *command = sf_cli_command_get_name (cli->args.command);
+  GPtrArray *operands = cli->args.operands;
+  g_autoptr(GError) local_error = NULL;
+
+  cli->regions = g_array_new (FALSE, TRUE, sizeof (SfFlashRegion));
+  g_array_set_clear_func (cli->regions, clear_region);
+
+  for (guint i = 0; i + 1 < operands->len; i += 2)
+    {
+      const char *address_text = operands->pdata[i];
+      const char *path = operands->pdata[i + 1];
+      g_autofree char *purpose = NULL;
+      SfFlashRegion region = { 0, };
+
+      if (!sf_parse_number (address_text, "address", &region.address, NULL))
+        {
+          guint32 unused;
+
+          /* "write_flash app.bin 0x10000": the pair is the wrong way round. */
+          if (sf_parse_number (path, "address", &unused, NULL))
+            return usage_error (error, _("Each address comes before its file: "
+                                         "write_flash 0x1000 bootloader.bin 0x10000 app.bin"),
+                                _("%s: “%s” is not an address; expected ADDRESS FILE pairs."),
+                                command, address_text);
+          return parse_number (command, address_text, "address",
+                               _("Give addresses like 0x10000, 65536 or 64K."),
+                               &region.address, error);
+        }
+
+      purpose = g_strdup_printf (_(" (for address 0x%08x)"), region.address);
+      if (!(region.data = load_file (command, path, purpose, error)))
+        return FALSE;
+      region.name = path;
+      g_array_append_val (cli->regions, region);
+    }
+
+  if (!sf_flasher_check_regions ((SfFlashRegion *) cli->regions->data, cli->regions->len,
+                                 flash_limit (cli), &local_error))
+    {
+      const char *hint = NULL;
+
+      /* The message already says what to do; add where the limit comes from. */
+      if (g_error_matches (local_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE))
+        hint = flash_limit_hint (cli);
+      return usage_error (error, hint, "%s: %s", command, local_error->message);
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_size_or_all (SfCli       *cli,
+                   const char  *text,
+                   GError     **error)
+{
+  const char *command = sf_cli_command_get_name (cli->args.command);
+
+  if (g_ascii_strcasecmp (text, "all") == 0)
+    {
+      cli->size_all = TRUE;
+      return TRUE;
+    }
+  if (!parse_number (command, text, "size",
+                     _("Give sizes like 0x1000, 4096, 4K or 1M, or ALL for the rest of the flash."),
+                     &cli->size, error))
+    return FALSE;
+  if (cli->size == 0)
+    return usage_error (error, _("Give a size above 0, or ALL for the rest of the flash."),
+                        _("%s: size is 0."), command);
+  return TRUE;
+}
+
+static gboolean
+check_output_path (const char  *path,
+                   GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    return usage_error (error, _("Give a file name to save the flash contents in."),
+                        _("read_flash: “%s” is a folder."), path);
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return usage_error (error, _("Create the folder first, or save somewhere else."),
+                        _("read_flash: folder “%s” for “%s” does not exist."), dir, path);
+  /* The file is written beside itself and renamed over, so the folder is
+   * what must be writable. */
+  if (access (dir, W_OK | X_OK) != 0)
+    {
+      int saved_errno = errno;
+
+      return usage_error (error, _("Save somewhere you can write to."),
+                          _("read_flash: cannot write into folder “%s”: %s."), dir,
+                          g_strerror (saved_errno));
+    }
+  return TRUE;
+}
+
+/* Everything that can be wrong with the command line, checked before the
+ * port is opened. */
+static gboolean
+prepare (SfCli   *cli,
+         GError **error)
+{
+  GPtrArray *operands = cli->args.operands;
+
+  switch (cli->args.command)
+    {
+    case SF_CLI_COMMAND_WRITE_FLASH:
+    case SF_CLI_COMMAND_VERIFY_FLASH:
+      return prepare_regions (cli, error);
+
+    case SF_CLI_COMMAND_READ_FLASH:
+      if (!parse_number ("read_flash", operands->pdata[0], "address",
+                         _("Give addresses like 0x10000, 65536 or 64K."), &cli->address, error) ||
+          !parse_size_or_all (cli, operands->pdata[1], error))
+        return FALSE;
+      cli->path = operands->pdata[2];
+      if (!check_output_path (cli->path, error))
+        return FALSE;
+      return check_range ("read_flash", cli->address, cli->size_all ? 1 : cli->size,
+                          flash_limit (cli), flash_limit_hint (cli), error);
+
+    case SF_CLI_COMMAND_ERASE_REGION:
+      if (!parse_number ("erase_region", operands->pdata[0], "address",
+                         _("Give addresses like 0x10000, 65536 or 64K."), &cli->address, error) ||
+          !parse_size_or_all (cli, operands->pdata[1], error))
+        return FALSE;
+      if (cli->address % SECTOR_SIZE != 0)
+        return usage_error (error, _("Flash is erased in 4 KiB sectors: use an address like 0x10000."),
+                            _("erase_region: address 0x%08x is not a multiple of 4096 (0x1000)."),
+                            cli->address);
+      if (!cli->size_all && cli->size % SECTOR_SIZE != 0)
+        return usage_error (error, _("Flash is erased in 4 KiB sectors: use a size like 0x1000 or 64K."),
+                            _("erase_region: size 0x%x is not a multiple of 4096 (0x1000)."),
+                            cli->size);
+      return check_range ("erase_region", cli->address, cli->size_all ? 1 : cli->size,
+                          flash_limit (cli), flash_limit_hint (cli), error);
+
+    case SF_CLI_COMMAND_IMAGE_INFO:
+      return (cli->image = load_file ("image_info", operands->pdata[0], "", error)) != NULL;
+
+    case SF_CLI_COMMAND_NONE:
+    case SF_CLI_COMMAND_CHIP_ID:
+    case SF_CLI_COMMAND_READ_MAC:
+    case SF_CLI_COMMAND_FLASH_ID:
+    case SF_CLI_COMMAND_ERASE_FLASH:
+    case SF_CLI_COMMAND_VERSION:
+    default:
+      return TRUE;
+    }
+}
+
+/* ---- Talking to the board ----------------------------------------------- */
+
+/* The protocol's messages say what to do in the GUI's words ("pick a port
+ * from the list"); add what that means on the command line. */
+static void
+append_hint (GError     *error,
+             const char *hint)
+{
+  char *message = g_strdup_printf ("%s\n%s", error->message, hint);
+
+  g_free (error->message);
+  error->message = message;
+}
+
+static int
+report_failure (const SfCli  *cli,
+                const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_cancellable_is_cancelled (cli->cancellable))
+    {
+      sf_cli_output_end_line ();
+      fprintf (stderr, "%s\n", _("Interrupted."));
+      return EXIT_INTERRUPTED;
+    }
+
+  if (error->domain == SF_CLI_ERROR)
+    {
+      sf_cli_output_error (error->message);
+      return EXIT_USAGE;
+    }
+
+  sf_cli_output_error (error->message);
+  return EXIT_FAILED;
+}
+
+static gboolean
+print_chip_details (SfFlasher      *flasher,
+                    SfChipDetails  *details,
+                    GError        **error)
+{
+  g_autofree char *mac = NULL;
+
+  if (!sf_flasher_read_chip_details (flasher, details, error))
+    return FALSE;
+
+  mac = format_mac (details->mac);
+  sf_cli_output_print (_("Chip is %s"),
+                       details->description ? details->description : sf_chip_get_name (details->chip));
+  if (details->features != NULL && *details->features != '\0')
+    sf_cli_output_print (_("Features: %s"), details->features);
+  if (details->crystal_mhz != 0)
+    sf_cli_output_print (_("Crystal is %uMHz"), details->crystal_mhz);
+  sf_cli_output_print ("MAC: %s", mac);
+  return TRUE;
+}
+
+/* The flash size to check against once connected: the one the user gave,
+ * else the detected one; 0 when neither is known. */
+static guint32
+known_flash_size (const SfCli         *cli,
+                  const SfChipDetails *details)
+{
+  return cli->args.flash_size_bytes != 0 ? cli->args.flash_size_bytes : details->flash_size;
+}
+
+static gboolean
+resolve_range (SfCli               *cli,
+               SfFlasher           *flasher,
+               const SfChipDetails *details,
+               GError             **error)
+{
+  const char *command = sf_cli_command_get_name (cli->args.command);
+  guint32 flash_size = known_flash_size (cli, details);
+  g_autofree char *size_text = NULL;
+
+  if (flash_size == 0)
+    {
+      if (!cli->size_all)
+        return TRUE;
+      if (!sf_flasher_get_flash_size (flasher, &flash_size, error))
+        return FALSE;
+      size_text = sf_format_size (flash_size);
+      {
+        g_autofree char *warning = g_strdup_printf (_("Could not detect the flash size; assuming %s. "
+                                                      "Pass --flash_size to set it."), size_text);
+
+        sf_cli_output_warning (warning);
+      }
+    }
+  else
+    {
+      size_text = sf_format_size (flash_size);
+    }
+
+  if (cli->address >= flash_size)
+    {
+      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE,
+                   _("%s: address 0x%08x is past the end of this board's %s flash."),
+                   command, cli->address, size_text);
+      return FALSE;
+    }
+  if (cli->size_all)
+    {
+      cli->size = flash_size - cli->address;
+      return TRUE;
+    }
+  if ((guint64) cli->address + cli->size > flash_size)
+    {
+      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE,
+                   _("%s: 0x%x bytes at 0x%08x run past the end of this board's %s flash (0x%08x)."),
+                   command, cli->size, cli->address, size_text, flash_size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The bootloader written with --flash_mode etc. has a rewritten header;
+ * compare against what was written, as esptool does. */
+static gboolean
+rewrite_bootloader_headers (SfCli      *cli,
+                            SfFlasher  *flasher,
+                            GError    **error)
+{
+  SfChip chip = sf_flasher_get_chip (flasher);
+  guint32 offset = sf_chip_get_bootloader_offset (chip);
+
+  if (cli->args.flash_mode == NULL && cli->args.flash_freq == NULL && cli->args.flash_size == NULL)
+    return TRUE;
+
+  for (guint i = 0; i < cli->regions->len; i++)
+    {
+      SfFlashRegion *region = &g_array_index (cli->regions, SfFlashRegion, i);
+      GBytes *rewritten;
+      guint32 flash_size = 0;
+
+      if (region->address != offset)
+        continue;
+      if (!sf_flasher_get_flash_size (flasher, &flash_size, error))
+        return FALSE;
+      if (!(rewritten = sf_image_rewrite_header (region->data, chip, cli->args.flash_mode,
+                                                 cli->args.flash_size, cli->args.flash_freq,
+                                                 flash_size, error)))
+        return FALSE;
+      g_bytes_unref (region->data);
+      region->data = rewritten;
+    }
+  return TRUE;
+}
+
+static gboolean
+run_command (SfCli                *cli,
+             SfFlasher            *flasher,
+             const SfChipDetails  *details,
+             GError              **error)
+{
+  SfFlashRegion *regions = cli->regions ? (SfFlashRegion *) cli->regions->data : NULL;
+  guint n_regions = cli->regions ? cli->regions->len : 0;
+
+  switch (cli->args.command)
+    {
+    case SF_CLI_COMMAND_CHIP_ID:
+      {
+        guint8 mac[6];
+        g_autofree char *mac_text = NULL;
+
+        if (!sf_flasher_read_mac (flasher, mac, error))
+          return FALSE;
+        mac_text = format_mac (mac);
+        /* Only the ESP8266 has a chip ID: the low three bytes of its MAC. */
+        if (details->chip == SF_CHIP_ESP8266)
+          {
+            sf_cli_output_print (_("Chip ID: 0x%08x"), (guint) (mac[3] << 16 | mac[4] << 8 | mac[5]));
+          }
+        else
+          {
+            sf_cli_output_print (_("Warning: %s has no chip ID. Reading MAC address instead."),
+                                 sf_chip_get_name (details->chip));
+            sf_cli_output_print ("MAC: %s", mac_text);
+          }
+        return TRUE;
+      }
+
+    case SF_CLI_COMMAND_READ_MAC:
+      {
+        guint8 mac[6];
+        g_autofree char *mac_text = NULL;
+
+        if (!sf_flasher_read_mac (flasher, mac, error))
+          return FALSE;
+        mac_text = format_mac (mac);
+        sf_cli_output_print ("MAC: %s", mac_text);
+        return TRUE;
+      }
+
+    case SF_CLI_COMMAND_FLASH_ID:
+      {
+        guint32 flash_id;
+        guint32 flash_size = details->flash_size;
+
+        if (!sf_flasher_read_flash_id (flasher, &flash_id, error))
+          return FALSE;
+        sf_cli_output_print (_("Manufacturer: %02x"), flash_id & 0xFF);
+        sf_cli_output_print (_("Device: %02x%02x"), (flash_id >> 8) & 0xFF, (flash_id >> 16) & 0xFF);
+        if (flash_size != 0)
+          {
+            g_autofree char *size_text = format_flash_size (flash_size);
+
+            sf_cli_output_print (_("Detected flash size: %s"), size_text);
+          }
+        else
+          {
+            sf_cli_output_print (_("Detected flash size: Unknown"));
+          }
+        return TRUE;
+      }
+
+    case SF_CLI_COMMAND_WRITE_FLASH:
+      {
+        SfWriteOptions options = {
+          .compress = cli->args.compress,
+          .erase_all = cli->args.erase_all,
+          .no_verify = cli->args.no_verify,
+          .flash_mode = cli->args.flash_mode,
+          .flash_size = cli->args.flash_size,
+          .flash_freq = cli->args.flash_freq,
+        };
+
+        sf_cli_output_set_regions (regions, n_regions);
+        return sf_flasher_write_flash (flasher, regions, n_regions, &options,
+                                       cli->cancellable, error);
+      }
+
+    case SF_CLI_COMMAND_VERIFY_FLASH:
+      if (!rewrite_bootloader_headers (cli, flasher, error))
+        return FALSE;
+      regions = (SfFlashRegion *) cli->regions->data;
+      sf_cli_output_set_regions (regions, n_regions);
+      return sf_flasher_verify_flash (flasher, regions, n_regions, cli->cancellable, error);
+
+    case SF_CLI_COMMAND_READ_FLASH:
+      sf_cli_output_set_address (cli->address);
+      return sf_flasher_read_flash_to_file (flasher, cli->address, cli->size, cli->path,
+                                            cli->cancellable, error);
+
+    case SF_CLI_COMMAND_ERASE_FLASH:
+      return sf_flasher_erase_flash (flasher, cli->cancellable, error);
+
+    case SF_CLI_COMMAND_ERASE_REGION:
+      sf_cli_output_set_address (cli->address);
+      return sf_flasher_erase_region (flasher, cli->address, cli->size, cli->cancellable, error);
+
+    case SF_CLI_COMMAND_NONE:
+    case SF_CLI_COMMAND_IMAGE_INFO:
+    case SF_CLI_COMMAND_VERSION:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The flasher logs "Hard resetting via RTS pin..." and the like. */
+static gboolean
+finish (SfCli      *cli,
+        SfFlasher  *flasher,
+        GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (sf_flasher_finish (flasher, cli->args.after, &local_error))
+    return TRUE;
+
+  /* The work is done and checked; a port without reset lines (a
+   * pseudo-terminal, some adapters) only means the board stays as it is. */
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+    {
+      g_autofree char *warning = g_strdup_printf (_("Could not reset the chip: %s"),
+                                                  local_error->message);
+
+      sf_cli_output_warning (warning);
+      return TRUE;
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+static gboolean
+run_on_device (SfCli   *cli,
+               GError **error)
+{
+  g_autoptr(SfTransport) transport = NULL;
+  g_autoptr(SfFlasher) flasher = NULL;
+  g_auto(SfChipDetails) details = { 0, };
+  guint32 flash_size;
+  guint open_baud;
+  gboolean change_baud;
+
+  /* Without SYNC a stub left running already talks at the final rate. */
+  if (cli->args.before == SF_BEFORE_NO_RESET_NO_SYNC)
+    {
+      open_baud = cli->args.baud;
+      change_baud = FALSE;
+    }
+  else
+    {
+      open_baud = MIN (cli->args.baud, CONNECT_BAUD);
+      change_baud = cli->args.baud > CONNECT_BAUD;
+    }
+
+  sf_cli_output_print (_("Serial port %s"), cli->args.port);
+  if (!(transport = sf_transport_open (cli->args.port, open_baud, error)))
+    {
+      if (g_error_matches (*error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_NOT_FOUND))
+        append_hint (*error, _("Check --port; boards usually show up as /dev/ttyUSB0 or "
+                               "/dev/ttyACM0 (see ls /dev/serial/by-id/)."));
+      return FALSE;
+    }
+
+  flasher = sf_flasher_new (transport);
+  sf_flasher_set_log_func (flasher, sf_cli_output_log_cb, NULL);
+  sf_flasher_set_progress_func (flasher, sf_cli_output_progress_cb, NULL);
+
+  sf_cli_output_print (_("Connecting..."));
+  if (!sf_flasher_connect (flasher, cli->args.chip, cli->args.before, cli->cancellable, error))
+    {
+      if (g_error_matches (*error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_WRONG_CHIP))
+        append_hint (*error, _("Leave out --chip (or pass --chip auto) to accept the chip that is connected."));
+      return FALSE;
+    }
+  if (g_cancellable_set_error_if_cancelled (cli->cancellable, error))
+    return FALSE;
+
+  if (!print_chip_details (flasher, &details, error))
+    return FALSE;
+
+  /* The flasher logs "Changing baud rate to ..." and "Changed." itself, or
+   * that the ESP8266 ROM cannot. */
+  if (change_baud && !sf_flasher_change_baud (flasher, cli->args.baud, error))
+    return FALSE;
+
+  if (cli->args.flash_size_bytes != 0)
+    sf_flasher_set_flash_size (flasher, cli->args.flash_size_bytes);
+
+  /* Now that the real flash size is known, check the regions again. */
+  flash_size = known_flash_size (cli, &details);
+  switch (cli->args.command)
+    {
+    case SF_CLI_COMMAND_WRITE_FLASH:
+    case SF_CLI_COMMAND_VERIFY_FLASH:
+      if (flash_size != 0 &&
+          !sf_flasher_check_regions ((SfFlashRegion *) cli->regions->data, cli->regions->len,
+                                     flash_size, error))
+        return FALSE;
+      break;
+    case SF_CLI_COMMAND_READ_FLASH:
+    case SF_CLI_COMMAND_ERASE_REGION:
+      if (!resolve_range (cli, flasher, &details, error))
+        return FALSE;
+      break;
+    case SF_CLI_COMMAND_NONE:
+    case SF_CLI_COMMAND_CHIP_ID:
+    case SF_CLI_COMMAND_READ_MAC:
+    case SF_CLI_COMMAND_FLASH_ID:
+    case SF_CLI_COMMAND_ERASE_FLASH:
+    case SF_CLI_COMMAND_IMAGE_INFO:
+    case SF_CLI_COMMAND_VERSION:
+    default:
+      break;
+    }
+
+  if (g_cancellable_set_error_if_cancelled (cli->cancellable, error))
+    return FALSE;
+  if (!run_command (cli, flasher, &details, error))
+    return FALSE;
+  sf_cli_output_end_line ();
+  if (g_cancellable_set_error_if_cancelled (cli->cancellable, error))
+    return FALSE;
+
+  return finish (cli, flasher, error);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_auto(SfCli) cli = { { 0, }, };
+  g_autoptr(GError) error = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("sparkflash-cli");
+
+  sf_cli_args_init (&cli.args);
+  if (!sf_cli_args_parse (&cli.args, argc, argv, &error))
+    {
+      sf_cli_output_error (error->message);
+      return EXIT_USAGE;
+    }
+
+  if (cli.args.help)
+    {
+      g_autofree char *help = sf_cli_format_help (cli.args.command);
+
+      fputs (help, stdout);
+      return EXIT_OK;
+    }
+
+  if (cli.args.command == SF_CLI_COMMAND_VERSION)
+    {
+      printf ("sparkflash-cli %s\n", PACKAGE_VERSION);
+      return EXIT_OK;
+    }
+
+  cli.cancellable = g_cancellable_new ();
+  install_interrupt_handler (cli.cancellable);
+  sf_cli_output_init (!cli.args.no_progress);
+
+  if (!prepare (&cli, &error))
+    return report_failure (&cli, error);
+
+  if (cli.args.command == SF_CLI_COMMAND_IMAGE_INFO)
+    {
+      g_autofree char *info = NULL;
+
+      if (!(info = sf_image_format_info (cli.image, &error)))
+        {
+          /* The message is lower case, made to follow the file name. */
+          g_prefix_error (&error, "image_info: %s: ", (const char *) cli.args.operands->pdata[0]);
+          return report_failure (&cli, error);
+        }
+      fputs (info, stdout);
+      if (!g_str_has_suffix (info, "\n"))
+        fputc ('\n', stdout);
+      return EXIT_OK;
+    }
+
+  if (cli.args.port == NULL)
+    {
+      sf_cli_output_error (_("No port given.\n"
+                             "Pass the board's serial port with --port, e.g. --port /dev/ttyUSB0, "
+                             "or set ESPTOOL_PORT."));
+      return EXIT_USAGE;
+    }
+
+  if (!run_on_device (&cli, &error))
+    return report_failure (&cli, error);
+
+  return EXIT_OK;
+}
