@@ -427,8 +427,8 @@ prepare (SfCli   *cli,
 
 /* ---- Talking to the board ----------------------------------------------- */
 
-/* The protocol's messages say what to do in the GUI's words ("pick a port
- * from the list"); add what that means on the command line. */
+/* The protocol's messages say what to do in general terms; add what that
+ * means on the command line. */
 static void
 append_hint (GError     *error,
              const char *hint)

@@ -515,7 +515,7 @@ sf_flasher_connect (SfFlasher     *self,
     {
       g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_WRONG_CHIP,
                    _("The board is an %s, not the %s that was asked for. "
-                     "Choose the chip \"auto\" or \"%s\"."),
+                     "Set the chip to \"auto\" or to \"%s\"."),
                    self->loader.chip->name, sf_chip_get_name (expected),
                    self->loader.chip->id_name);
       return FALSE;

@@ -58,7 +58,7 @@ sf_transport_open (const char  *path,
   if (*path == '\0')
     {
       g_set_error_literal (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_NOT_FOUND,
-                           _("No serial port selected. Pick a port from the list."));
+                           _("No serial port was given."));
       return NULL;
     }
 
@@ -260,7 +260,7 @@ _sf_transport_set_error_from_errno (GError           **error,
         {
           g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_NOT_FOUND,
                        _("Serial port %s does not exist. Is the board plugged in? "
-                         "Pick another port from the list."),
+                         "Check the port name."),
                        path);
         }
       else
@@ -269,7 +269,7 @@ _sf_transport_set_error_from_errno (GError           **error,
            * caught halfway through disappearing, answers. */
           g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_NOT_FOUND,
                        _("There is no device behind serial port %s. Is the board plugged in? "
-                         "Pick another port from the list."),
+                         "Check the port name."),
                        path);
         }
       return;
@@ -278,7 +278,7 @@ _sf_transport_set_error_from_errno (GError           **error,
       if (opening)
         {
           g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_NOT_FOUND,
-                       _("%s is not a serial port. Pick another port from the list."),
+                       _("%s is not a serial port. Check the port name."),
                        path);
           return;
         }
