@@ -158,7 +158,9 @@ read_raw_frame (Port *port,
 
   for (;;)
     {
-      guint8 *start = memchr (port->pending->data, 0xC0, port->pending->len);
+      /* memchr on the empty array's NULL data would be undefined. */
+      guint8 *start = port->pending->len > 0
+                      ? memchr (port->pending->data, 0xC0, port->pending->len) : NULL;
 
       if (start != NULL)
         {
