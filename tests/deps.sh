@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   meson ninja-build pkg-config gcc
   libglib2.0-dev libglib2.0-dev-bin libgtk-4-dev libserialport-dev zlib1g-dev libjson-glib-dev
-  gettext xvfb xauth dbus desktop-file-utils appstream
+  gettext xvfb xauth dbus desktop-file-utils appstream flatpak-builder
   util-linux diffutils
 )
 

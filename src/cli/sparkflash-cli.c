@@ -264,9 +264,10 @@ check_range (const char  *command,
                         command, address, flash_text);
   if ((guint64) address + size > flash_size)
     return usage_error (error, hint,
-                        _("%s: 0x%x bytes at 0x%08x end at 0x%08" G_GINT64_MODIFIER "x, "
+                        _("%s: 0x%x bytes at 0x%08x end at 0x%08llx, "
                           "past the end of the %s flash (0x%08x)."),
-                        command, size, address, (guint64) address + size, flash_text, flash_size);
+                        command, size, address, (unsigned long long) address + size,
+                        flash_text, flash_size);
   return TRUE;
 }
 

@@ -1187,11 +1187,11 @@ sf_flasher_check_regions (const SfFlashRegion  *regions,
           g_autofree char *flash_text = sf_format_size (flash_size);
 
           g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE,
-                       _("%s (%zu bytes at 0x%08x) ends at 0x%08" G_GINT64_MODIFIER "x, "
+                       _("%s (%zu bytes at 0x%08x) ends at 0x%08llx, "
                          "past the end of the %s flash (0x%08x). Use a lower address or "
                          "a smaller file."),
-                       region_name (region), length, region->address, end,
-                       flash_text, flash_size);
+                       region_name (region), length, region->address,
+                       (unsigned long long) end, flash_text, flash_size);
           return FALSE;
         }
       g_ptr_array_add (sorted, (gpointer) region);
@@ -1207,9 +1207,10 @@ sf_flasher_check_regions (const SfFlashRegion  *regions,
       if (a_end > b->address)
         {
           g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_REGION_OVERLAP,
-                       _("%s (0x%08x to 0x%08" G_GINT64_MODIFIER "x) overlaps %s, which "
+                       _("%s (0x%08x to 0x%08llx) overlaps %s, which "
                          "starts at 0x%08x. Move one of them."),
-                       region_name (a), a->address, a_end - 1, region_name (b), b->address);
+                       region_name (a), a->address, (unsigned long long) a_end - 1,
+                       region_name (b), b->address);
           return FALSE;
         }
     }

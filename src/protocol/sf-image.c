@@ -218,7 +218,7 @@ parse_segments (const guint8 *buf,
 
       if (len - *pos < SEGMENT_HEADER_LEN)
         {
-          set_invalid (error, _("the header of segment %u is cut short (offset 0x%" G_GSIZE_MODIFIER "x)"),
+          set_invalid (error, _("the header of segment %u is cut short (offset 0x%zx)"),
                        index + 1, *pos);
           return FALSE;
         }
@@ -229,7 +229,7 @@ parse_segments (const guint8 *buf,
 
       if (seg->length > len - *pos)
         {
-          set_invalid (error, _("segment %u runs past the end of the file (offset 0x%" G_GSIZE_MODIFIER "x)"),
+          set_invalid (error, _("segment %u runs past the end of the file (offset 0x%zx)"),
                        index + 1, seg->header_offset);
           return FALSE;
         }
@@ -256,7 +256,7 @@ parse_checksum (const guint8 *buf,
 
   if (at >= len)
     {
-      set_invalid (error, _("the checksum byte is missing: the file ends at offset 0x%" G_GSIZE_MODIFIER "x, expected it at 0x%" G_GSIZE_MODIFIER "x"),
+      set_invalid (error, _("the checksum byte is missing: the file ends at offset 0x%zx, expected it at 0x%zx"),
                    len, at);
       return FALSE;
     }
@@ -299,7 +299,7 @@ parse_e9_image (const guint8 *data,
 
   if (avail < COMMON_HEADER_LEN)
     {
-      set_invalid (error, _("the image header is cut short (%" G_GSIZE_FORMAT " of %u bytes)"),
+      set_invalid (error, _("the image header is cut short (%zu of %u bytes)"),
                    avail, COMMON_HEADER_LEN);
       return FALSE;
     }
@@ -341,7 +341,7 @@ parse_e9_image (const guint8 *data,
     }
   else if (avail < EXTENDED_HEADER_END)
     {
-      set_invalid (error, _("the image header is cut short (%" G_GSIZE_FORMAT " of %u bytes)"),
+      set_invalid (error, _("the image header is cut short (%zu of %u bytes)"),
                    avail, EXTENDED_HEADER_END);
       return FALSE;
     }
@@ -365,7 +365,7 @@ parse_e9_image (const guint8 *data,
 
       if (len - pos < SHA256_LEN)
         {
-          set_invalid (error, _("the appended SHA-256 is cut short (%" G_GSIZE_FORMAT " of %u bytes at offset 0x%" G_GSIZE_MODIFIER "x)"),
+          set_invalid (error, _("the appended SHA-256 is cut short (%zu of %u bytes at offset 0x%zx)"),
                        len - pos, SHA256_LEN, pos);
           return FALSE;
         }
@@ -431,7 +431,7 @@ parse_v2_image (const guint8 *data,
 
   if (len < COMMON_HEADER_LEN)
     {
-      set_invalid (error, _("the image header is cut short (%" G_GSIZE_FORMAT " of %u bytes)"),
+      set_invalid (error, _("the image header is cut short (%zu of %u bytes)"),
                    len, COMMON_HEADER_LEN);
       return FALSE;
     }
@@ -450,20 +450,20 @@ parse_v2_image (const guint8 *data,
 
   if (len - pos < COMMON_HEADER_LEN)
     {
-      set_invalid (error, _("the second image header is cut short (offset 0x%" G_GSIZE_MODIFIER "x)"),
+      set_invalid (error, _("the second image header is cut short (offset 0x%zx)"),
                    pos);
       return FALSE;
     }
   if (data[pos] != IMAGE_MAGIC)
     {
-      set_invalid (error, _("the second image header at offset 0x%" G_GSIZE_MODIFIER "x does not start with 0xE9"),
+      set_invalid (error, _("the second image header at offset 0x%zx does not start with 0xE9"),
                    pos);
       return FALSE;
     }
   n_segments = data[pos + 1];
   if (n_segments == 0 || n_segments > MAX_SEGMENTS)
     {
-      set_invalid (error, _("the second image header at offset 0x%" G_GSIZE_MODIFIER "x has %u segments"),
+      set_invalid (error, _("the second image header at offset 0x%zx has %u segments"),
                    pos, n_segments);
       return FALSE;
     }
@@ -479,7 +479,7 @@ parse_v2_image (const guint8 *data,
 
   if (len - pos < 4)
     {
-      set_invalid (error, _("the CRC-32 at the end of the image is cut short (offset 0x%" G_GSIZE_MODIFIER "x)"),
+      set_invalid (error, _("the CRC-32 at the end of the image is cut short (offset 0x%zx)"),
                    pos);
       return FALSE;
     }
@@ -528,7 +528,7 @@ parse_partition_table (const guint8   *data,
         {
           if (is_all_ff (e, end - pos))
             break;
-          set_invalid (error, _("partition table entry %u is cut short (offset 0x%" G_GSIZE_MODIFIER "x)"),
+          set_invalid (error, _("partition table entry %u is cut short (offset 0x%zx)"),
                        table->n_entries + 1, pos);
           return FALSE;
         }
@@ -568,7 +568,7 @@ parse_partition_table (const guint8   *data,
         }
       else
         {
-          set_invalid (error, _("partition table entry %u at offset 0x%" G_GSIZE_MODIFIER "x is neither an entry nor the end of the table"),
+          set_invalid (error, _("partition table entry %u at offset 0x%zx is neither an entry nor the end of the table"),
                        table->n_entries + 1, pos);
           return FALSE;
         }
@@ -1179,7 +1179,7 @@ format_e9_image (GString           *s,
     {
       const Segment *irom = &p->segments[0];
 
-      g_string_append_printf (s, _("%s  1: %u bytes at file offset 0x%" G_GSIZE_MODIFIER "x, IROM (mapped from flash, not in the checksum)\n"),
+      g_string_append_printf (s, _("%s  1: %u bytes at file offset 0x%zx, IROM (mapped from flash, not in the checksum)\n"),
                               indent, irom->length, irom->header_offset + SEGMENT_HEADER_LEN);
       first_segment = 1;
     }
@@ -1188,7 +1188,7 @@ format_e9_image (GString           *s,
       const Segment *seg = &p->segments[i];
       const char *range = flash_range_name (info->chip, seg->load_addr);
 
-      g_string_append_printf (s, _("%s  %u: load address 0x%08x, %u bytes at file offset 0x%" G_GSIZE_MODIFIER "x, %s\n"),
+      g_string_append_printf (s, _("%s  %u: load address 0x%08x, %u bytes at file offset 0x%zx, %s\n"),
                               indent, i + 1, seg->load_addr, seg->length,
                               seg->header_offset + SEGMENT_HEADER_LEN,
                               range != NULL ? range : _("RAM"));
@@ -1239,7 +1239,7 @@ format_e9_image (GString           *s,
       g_string_append_c (s, '\n');
     }
 
-  g_string_append_printf (s, _("%sImage length: %" G_GSIZE_FORMAT " bytes\n"), indent, info->image_length);
+  g_string_append_printf (s, _("%sImage length: %zu bytes\n"), indent, info->image_length);
 }
 
 char *
@@ -1263,12 +1263,12 @@ sf_image_format_info (GBytes  *data,
   s = g_string_new (NULL);
   if (len < 1024)
     {
-      g_string_append_printf (s, _("File size: %" G_GSIZE_FORMAT " bytes\n"), len);
+      g_string_append_printf (s, _("File size: %zu bytes\n"), len);
     }
   else
     {
       file_size = sf_format_size (len);
-      g_string_append_printf (s, _("File size: %" G_GSIZE_FORMAT " bytes (%s)\n"), len, file_size);
+      g_string_append_printf (s, _("File size: %zu bytes (%s)\n"), len, file_size);
     }
 
   switch (p->info.kind)
@@ -1284,9 +1284,9 @@ sf_image_format_info (GBytes  *data,
 
     case SF_IMAGE_KIND_MERGED:
       g_string_append_printf (s, _("Kind: %s\n"), sf_image_kind_to_string (p->info.kind));
-      g_string_append_printf (s, _("Bootloader at 0x%" G_GSIZE_MODIFIER "x:\n"), p->base);
+      g_string_append_printf (s, _("Bootloader at 0x%zx:\n"), p->base);
       format_e9_image (s, bytes, p, "  ");
-      g_string_append_printf (s, _("Partition table at 0x%" G_GSIZE_MODIFIER "x:\n"), p->table_offset);
+      g_string_append_printf (s, _("Partition table at 0x%zx:\n"), p->table_offset);
       format_partition_table (s, &p->table, "  ");
       /* Say what sits at each app partition that the file covers. */
       for (guint i = 0; i < p->table.n_entries; i++)
@@ -1320,7 +1320,7 @@ sf_image_format_info (GBytes  *data,
     default:
       format_e9_image (s, bytes, p, "");
       if (p->info.image_length < len)
-        g_string_append_printf (s, _("Trailing data: %" G_GSIZE_FORMAT " bytes after the image\n"),
+        g_string_append_printf (s, _("Trailing data: %zu bytes after the image\n"),
                                 len - p->info.image_length);
       break;
     }

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -324,14 +325,34 @@ speed_to_baud (speed_t speed)
   return 0;
 }
 
-/* The rate the client configured on its end of the line. Pseudo-terminals
- * keep whatever the slave's termios says, even odd rates like 74880 are
- * not representable and read as 0. */
+/* The kernel's termios2, as TCGETS2 fills it: it carries the exact rate of
+ * a client that set one with BOTHER (any rate, 74880 included), which the
+ * classic termios reports only as "other". Declared here because the
+ * kernel's own header clashes with <termios.h>. */
+struct sim_termios2
+{
+  tcflag_t c_iflag;
+  tcflag_t c_oflag;
+  tcflag_t c_cflag;
+  tcflag_t c_lflag;
+  cc_t     c_line;
+  cc_t     c_cc[19];
+  speed_t  c_ispeed;
+  speed_t  c_ospeed;
+};
+
+#define SIM_TCGETS2 _IOR ('T', 0x2A, struct sim_termios2)
+#define SIM_BOTHER  0010000
+
+/* The rate the client configured on its end of the line; 0 if unknown. */
 static guint
 client_baud (SfSimDevice *self)
 {
+  struct sim_termios2 tio2;
   struct termios tio;
 
+  if (ioctl (self->slave_fd, SIM_TCGETS2, &tio2) == 0 && (tio2.c_cflag & CBAUD) == SIM_BOTHER)
+    return tio2.c_ospeed;
   if (tcgetattr (self->slave_fd, &tio) != 0)
     return 0;
   return speed_to_baud (cfgetospeed (&tio));

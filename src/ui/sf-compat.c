@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sf-compat"
+
+/* This is the one file that may call API newer than GTK 4.8, always behind
+ * GTK_CHECK_VERSION: let the headers declare it without warnings. */
+#undef GDK_VERSION_MAX_ALLOWED
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sf-compat.h"
+
+typedef struct
+{
+  GCallback func;
+  gpointer  user_data;
+} Closure;
+
+static Closure *
+closure_new (GCallback func,
+             gpointer  user_data)
+{
+  Closure *closure = g_new0 (Closure, 1);
+
+  closure->func = func;
+  closure->user_data = user_data;
+  return closure;
+}
+
+static GListModel *
+firmware_filters (void)
+{
+  GListStore *filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+  g_autoptr(GtkFileFilter) firmware = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (firmware, _("Firmware Images"));
+  gtk_file_filter_add_pattern (firmware, "*.bin");
+  gtk_file_filter_add_pattern (firmware, "*.img");
+  gtk_file_filter_set_name (all, _("All Files"));
+  gtk_file_filter_add_pattern (all, "*");
+  g_list_store_append (filters, firmware);
+  g_list_store_append (filters, all);
+  return G_LIST_MODEL (filters);
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+
+static void
+open_files_done_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  g_autofree Closure *closure = data;
+  g_autoptr(GListModel) files = NULL;
+
+  files = gtk_file_dialog_open_multiple_finish (GTK_FILE_DIALOG (object), result, NULL);
+  ((SfCompatFilesFunc) closure->func) (files, closure->user_data);
+}
+
+static void
+open_file_done_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  g_autofree Closure *closure = data;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GListStore) files = NULL;
+
+  file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (object), result, NULL);
+  if (file != NULL)
+    {
+      files = g_list_store_new (G_TYPE_FILE);
+      g_list_store_append (files, file);
+    }
+  ((SfCompatFilesFunc) closure->func) (G_LIST_MODEL (files), closure->user_data);
+}
+
+void
+sf_compat_open_files (GtkWindow         *parent,
+                      const char        *title,
+                      gboolean           multiple,
+                      SfCompatFilesFunc  func,
+                      gpointer           user_data)
+{
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+  g_autoptr(GListModel) filters = firmware_filters ();
+
+  gtk_file_dialog_set_title (dialog, title);
+  gtk_file_dialog_set_filters (dialog, filters);
+  if (multiple)
+    gtk_file_dialog_open_multiple (dialog, parent, NULL, open_files_done_cb,
+                                   closure_new (G_CALLBACK (func), user_data));
+  else
+    gtk_file_dialog_open (dialog, parent, NULL, open_file_done_cb,
+                          closure_new (G_CALLBACK (func), user_data));
+}
+
+static void
+save_file_done_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  g_autofree Closure *closure = data;
+  g_autoptr(GFile) file = NULL;
+
+  file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (object), result, NULL);
+  ((SfCompatFileFunc) closure->func) (file, closure->user_data);
+}
+
+void
+sf_compat_save_file (GtkWindow        *parent,
+                     const char       *title,
+                     const char       *initial_name,
+                     SfCompatFileFunc  func,
+                     gpointer          user_data)
+{
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+
+  gtk_file_dialog_set_title (dialog, title);
+  gtk_file_dialog_set_initial_name (dialog, initial_name);
+  gtk_file_dialog_save (dialog, parent, NULL, save_file_done_cb,
+                        closure_new (G_CALLBACK (func), user_data));
+}
+
+static void
+confirm_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autofree Closure *closure = data;
+  int button;
+
+  button = gtk_alert_dialog_choose_finish (GTK_ALERT_DIALOG (object), result, NULL);
+  ((SfCompatConfirmFunc) closure->func) (button == 1, closure->user_data);
+}
+
+void
+sf_compat_confirm (GtkWindow           *parent,
+                   const char          *heading,
+                   const char          *body,
+                   const char          *accept_label,
+                   gboolean             destructive,
+                   SfCompatConfirmFunc  func,
+                   gpointer             user_data)
+{
+  g_autoptr(GtkAlertDialog) dialog = gtk_alert_dialog_new ("%s", heading);
+  const char *buttons[] = { _("_Cancel"), accept_label, NULL };
+
+  gtk_alert_dialog_set_detail (dialog, body);
+  gtk_alert_dialog_set_buttons (dialog, buttons);
+  gtk_alert_dialog_set_cancel_button (dialog, 0);
+  gtk_alert_dialog_set_default_button (dialog, 0);
+  gtk_alert_dialog_set_modal (dialog, TRUE);
+  gtk_alert_dialog_choose (dialog, parent, NULL, confirm_done_cb,
+                           closure_new (G_CALLBACK (func), user_data));
+}
+
+#else /* GTK 4.8 */
+
+static void
+open_files_response_cb (GtkNativeDialog *dialog,
+                        int              response,
+                        gpointer         data)
+{
+  g_autofree Closure *closure = data;
+  g_autoptr(GListModel) files = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
+  ((SfCompatFilesFunc) closure->func) (files, closure->user_data);
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+void
+sf_compat_open_files (GtkWindow         *parent,
+                      const char        *title,
+                      gboolean           multiple,
+                      SfCompatFilesFunc  func,
+                      gpointer           user_data)
+{
+  GtkFileChooserNative *dialog;
+  g_autoptr(GListModel) filters = firmware_filters ();
+
+  /* GtkFileChooserNative goes through the file chooser portal in a sandbox. */
+  dialog = gtk_file_chooser_native_new (title, parent, GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        multiple ? _("_Add") : _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), multiple);
+  for (guint i = 0; i < g_list_model_get_n_items (filters); i++)
+    {
+      g_autoptr(GtkFileFilter) filter = g_list_model_get_item (filters, i);
+
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+    }
+  g_signal_connect (dialog, "response", G_CALLBACK (open_files_response_cb),
+                    closure_new (G_CALLBACK (func), user_data));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+save_file_response_cb (GtkNativeDialog *dialog,
+                       int              response,
+                       gpointer         data)
+{
+  g_autofree Closure *closure = data;
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  ((SfCompatFileFunc) closure->func) (file, closure->user_data);
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+void
+sf_compat_save_file (GtkWindow        *parent,
+                     const char       *title,
+                     const char       *initial_name,
+                     SfCompatFileFunc  func,
+                     gpointer          user_data)
+{
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (title, parent, GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), initial_name);
+  g_signal_connect (dialog, "response", G_CALLBACK (save_file_response_cb),
+                    closure_new (G_CALLBACK (func), user_data));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+confirm_response_cb (GtkDialog *dialog,
+                     int        response,
+                     gpointer   data)
+{
+  g_autofree Closure *closure = data;
+
+  ((SfCompatConfirmFunc) closure->func) (response == GTK_RESPONSE_ACCEPT, closure->user_data);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+void
+sf_compat_confirm (GtkWindow           *parent,
+                   const char          *heading,
+                   const char          *body,
+                   const char          *accept_label,
+                   gboolean             destructive,
+                   SfCompatConfirmFunc  func,
+                   gpointer             user_data)
+{
+  GtkWidget *dialog;
+  GtkWidget *accept;
+
+  dialog = gtk_message_dialog_new (parent, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s", heading);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", body);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  accept = gtk_dialog_add_button (GTK_DIALOG (dialog), accept_label, GTK_RESPONSE_ACCEPT);
+  if (destructive)
+    gtk_widget_add_css_class (accept, "destructive-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  g_signal_connect (dialog, "response", G_CALLBACK (confirm_response_cb),
+                    closure_new (G_CALLBACK (func), user_data));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+#endif

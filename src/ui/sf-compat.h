@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* The few dialogs whose API changed in GTK 4.10. Each callback runs exactly
+ * once, on the main thread: with the choice, or NULL / FALSE when the
+ * person cancelled. */
+
+/* @files: a GListModel of GFile, or NULL. */
+typedef void (*SfCompatFilesFunc)   (GListModel *files,
+                                     gpointer    user_data);
+/* @file: a GFile, or NULL. */
+typedef void (*SfCompatFileFunc)    (GFile      *file,
+                                     gpointer    user_data);
+typedef void (*SfCompatConfirmFunc) (gboolean    confirmed,
+                                     gpointer    user_data);
+
+void sf_compat_open_files  (GtkWindow           *parent,
+                            const char          *title,
+                            gboolean             multiple,
+                            SfCompatFilesFunc    func,
+                            gpointer             user_data);
+void sf_compat_save_file   (GtkWindow           *parent,
+                            const char          *title,
+                            const char          *initial_name,
+                            SfCompatFileFunc     func,
+                            gpointer             user_data);
+/* A question with Cancel and @accept_label; @destructive styles the accept
+ * button where the toolkit allows it. */
+void sf_compat_confirm     (GtkWindow           *parent,
+                            const char          *heading,
+                            const char          *body,
+                            const char          *accept_label,
+                            gboolean             destructive,
+                            SfCompatConfirmFunc  func,
+                            gpointer             user_data);
+
+G_END_DECLS

@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sf-firmware-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sf-compat.h"
+#include "sf-firmware-row.h"
+#include "sf-units.h"
+
+struct _SfFirmwareRow
+{
+  GtkListBoxRow        parent_instance;
+
+  /* Template widgets */
+  GtkSwitch           *enabled_switch;
+  GtkButton           *file_button;
+  GtkLabel            *file_label;
+  GtkLabel            *description_label;
+  GtkLabel            *note_label;
+  GtkEntry            *address_entry;
+  GtkLabel            *address_value_label;
+  GtkLabel            *message_label;
+  GtkButton           *remove_button;
+
+  /* Owned */
+  GFile               *file;
+  GMappedFile         *mapped;
+  GBytes              *data;
+  char                *load_error;
+  char                *own_problem;
+  char                *problem;
+
+  SfImageInfo          info;
+  gboolean             have_info;
+  SfChip               chip;
+  SfFirmwareRowStatus  problem_status;
+  gboolean             own_problem_is_address;
+  gboolean             address_touched;
+  gboolean             setting_address;
+};
+
+enum
+{
+  SIGNAL_CHANGED,
+  SIGNAL_REMOVE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (SfFirmwareRow, sf_firmware_row, GTK_TYPE_LIST_BOX_ROW)
+
+static void
+emit_changed (SfFirmwareRow *self)
+{
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+static void
+update_message (SfFirmwareRow *self)
+{
+  SfFirmwareRowStatus status = sf_firmware_row_get_status (self);
+  const char *message = sf_firmware_row_get_message (self);
+  GtkWidget *entry = GTK_WIDGET (self->address_entry);
+
+  gtk_label_set_text (self->message_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->message_label), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->message_label), "warning");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->message_label), "dim-label");
+  gtk_widget_remove_css_class (entry, "error");
+  gtk_widget_remove_css_class (entry, "warning");
+
+  switch (status)
+    {
+    case SF_FIRMWARE_ROW_ERROR:
+      gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "error");
+      /* The entry turns red only for problems with the address itself; a
+       * missing file is not the address's fault. */
+      if (self->own_problem == NULL || self->own_problem_is_address)
+        gtk_widget_add_css_class (entry, "error");
+      break;
+    case SF_FIRMWARE_ROW_WARNING:
+      gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "warning");
+      gtk_widget_add_css_class (entry, "warning");
+      break;
+    case SF_FIRMWARE_ROW_OK:
+    default:
+      gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "dim-label");
+      break;
+    }
+
+  if (message != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->address_entry),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message, -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (self->address_entry),
+                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+  if (status == SF_FIRMWARE_ROW_ERROR)
+    gtk_accessible_update_state (GTK_ACCESSIBLE (self->address_entry),
+                                 GTK_ACCESSIBLE_STATE_INVALID, GTK_ACCESSIBLE_INVALID_TRUE, -1);
+  else
+    gtk_accessible_reset_state (GTK_ACCESSIBLE (self->address_entry),
+                                GTK_ACCESSIBLE_STATE_INVALID);
+}
+
+/* Checks what the row can check alone. */
+static void
+update_own_problem (SfFirmwareRow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->address_entry));
+  g_autoptr(GError) error = NULL;
+  guint32 address;
+
+  g_clear_pointer (&self->own_problem, g_free);
+  self->own_problem_is_address = FALSE;
+  gtk_label_set_text (self->address_value_label, "");
+
+  if (self->file == NULL)
+    self->own_problem = g_strdup (_("Choose a file to write"));
+  else if (self->load_error != NULL)
+    self->own_problem = g_strdup (self->load_error);
+  else if (g_bytes_get_size (self->data) == 0)
+    self->own_problem = g_strdup (_("The file is empty"));
+  else if (*text == '\0')
+    self->own_problem = g_strdup (_("Enter the flash address"));
+  else if (!sf_parse_number (text, _("address"), &address, &error))
+    self->own_problem = g_strdup (error->message);
+
+  if (self->own_problem != NULL)
+    self->own_problem_is_address = self->file != NULL && self->load_error == NULL &&
+                                   g_bytes_get_size (self->data) > 0;
+  else
+    {
+      g_autofree char *value = address == 0 ? g_strdup (_("start")) : sf_format_size (address);
+
+      gtk_label_set_text (self->address_value_label, value);
+    }
+  update_message (self);
+}
+
+static void
+set_address_internal (SfFirmwareRow *self,
+                      const char    *text)
+{
+  self->setting_address = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->address_entry), text);
+  self->setting_address = FALSE;
+}
+
+static void
+suggest_address (SfFirmwareRow *self)
+{
+  g_autofree char *text = NULL;
+
+  if (!self->have_info)
+    return;
+  if (self->address_touched &&
+      *gtk_editable_get_text (GTK_EDITABLE (self->address_entry)) != '\0')
+    return;
+  text = g_strdup_printf ("0x%x", sf_image_suggest_address (&self->info, self->chip));
+  set_address_internal (self, text);
+}
+
+static void
+update_description (SfFirmwareRow *self)
+{
+  g_autofree char *size = NULL;
+  g_autofree char *what = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->data == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->description_label), FALSE);
+      return;
+    }
+
+  size = sf_format_size (g_bytes_get_size (self->data));
+  if (self->have_info)
+    what = sf_image_describe (&self->info);
+  else
+    what = g_strdup (_("damaged image header"));
+  /* Translators: "1.2 MiB · ESP32 app, DIO, 4MB, 40m". */
+  text = g_strdup_printf (_("%s · %s"), size, what);
+  gtk_label_set_text (self->description_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->description_label), TRUE);
+}
+
+static void
+load_file (SfFirmwareRow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  g_clear_pointer (&self->data, g_bytes_unref);
+  g_clear_pointer (&self->mapped, g_mapped_file_unref);
+  g_clear_pointer (&self->load_error, g_free);
+  self->have_info = FALSE;
+
+  if (self->file == NULL)
+    return;
+
+  path = g_file_get_path (self->file);
+  if (path == NULL)
+    {
+      self->load_error = g_strdup (_("Only local files can be written"));
+      return;
+    }
+
+  /* Mapped, not read: a 16 MiB image costs no copy, and pages that are
+   * already written can go again. */
+  self->mapped = g_mapped_file_new (path, FALSE, &error);
+  if (self->mapped == NULL)
+    {
+      if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        self->load_error = g_strdup (_("File not found"));
+      else
+        self->load_error = g_strdup (error->message);
+      return;
+    }
+  self->data = g_mapped_file_get_bytes (self->mapped);
+
+  if (sf_image_parse (self->data, &self->info, &error))
+    self->have_info = TRUE;
+  else
+    g_debug ("%s: %s", path, error->message);
+}
+
+static void
+update_file (SfFirmwareRow *self)
+{
+  g_autofree char *name = sf_firmware_row_dup_display_name (self);
+  g_autofree char *path = NULL;
+
+  load_file (self);
+  gtk_label_set_text (self->file_label, name);
+  if (self->file != NULL)
+    {
+      path = g_file_get_path (self->file);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->file_button), path);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->file_button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      _("Firmware file; activate to choose another"), -1);
+      g_autofree char *write = g_strdup_printf (_("Write %s"), name);
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->enabled_switch),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, write, -1);
+    }
+  update_description (self);
+  suggest_address (self);
+  update_own_problem (self);
+}
+
+static void
+file_chosen_cb (GListModel *files,
+                gpointer    user_data)
+{
+  g_autoptr(SfFirmwareRow) self = user_data;
+  g_autoptr(GFile) file = NULL;
+
+  if (files == NULL || g_list_model_get_n_items (files) == 0)
+    return;
+  file = g_list_model_get_item (files, 0);
+  sf_firmware_row_set_file (self, file);
+}
+
+static void
+file_button_clicked_cb (SfFirmwareRow *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  sf_compat_open_files (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                        _("Choose Firmware"), FALSE, file_chosen_cb, g_object_ref (self));
+}
+
+static void
+address_changed_cb (SfFirmwareRow *self)
+{
+  if (!self->setting_address)
+    self->address_touched = TRUE;
+  update_own_problem (self);
+  emit_changed (self);
+}
+
+static void
+enabled_changed_cb (SfFirmwareRow *self)
+{
+  gboolean enabled = gtk_switch_get_active (self->enabled_switch);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->file_button), enabled);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->address_entry), enabled);
+  emit_changed (self);
+}
+
+static void
+remove_clicked_cb (SfFirmwareRow *self)
+{
+  g_signal_emit (self, signals[SIGNAL_REMOVE], 0);
+}
+
+static void
+sf_firmware_row_dispose (GObject *object)
+{
+  SfFirmwareRow *self = SF_FIRMWARE_ROW (object);
+
+  g_clear_object (&self->file);
+  g_clear_pointer (&self->data, g_bytes_unref);
+  g_clear_pointer (&self->mapped, g_mapped_file_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SF_TYPE_FIRMWARE_ROW);
+
+  G_OBJECT_CLASS (sf_firmware_row_parent_class)->dispose (object);
+}
+
+static void
+sf_firmware_row_finalize (GObject *object)
+{
+  SfFirmwareRow *self = SF_FIRMWARE_ROW (object);
+
+  g_free (self->load_error);
+  g_free (self->own_problem);
+  g_free (self->problem);
+
+  G_OBJECT_CLASS (sf_firmware_row_parent_class)->finalize (object);
+}
+
+static void
+sf_firmware_row_class_init (SfFirmwareRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sf_firmware_row_dispose;
+  object_class->finalize = sf_firmware_row_finalize;
+
+  signals[SIGNAL_CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_REMOVE] =
+    g_signal_new ("remove", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/sparkflash/Sparkflash/sf-firmware-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, enabled_switch);
+  gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, file_button);
+  gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, file_label);
+  gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, description_label);
+  gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, note_label);
+  gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, address_entry);
+  gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, address_value_label);
+  gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, message_label);
+  gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, remove_button);
+  gtk_widget_class_bind_template_callback (widget_class, file_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, address_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, enabled_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, remove_clicked_cb);
+}
+
+static void
+sf_firmware_row_init (SfFirmwareRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  update_file (self);
+}
+
+GtkWidget *
+sf_firmware_row_new (void)
+{
+  return g_object_new (SF_TYPE_FIRMWARE_ROW, NULL);
+}
+
+void
+sf_firmware_row_set_file (SfFirmwareRow *self,
+                          GFile         *file)
+{
+  g_return_if_fail (SF_IS_FIRMWARE_ROW (self));
+  g_return_if_fail (file == NULL || G_IS_FILE (file));
+
+  g_set_object (&self->file, file);
+  update_file (self);
+  emit_changed (self);
+}
+
+GFile *
+sf_firmware_row_get_file (SfFirmwareRow *self)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), NULL);
+
+  return self->file;
+}
+
+gboolean
+sf_firmware_row_reload (SfFirmwareRow *self)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), FALSE);
+
+  load_file (self);
+  update_description (self);
+  update_own_problem (self);
+  return self->data != NULL;
+}
+
+GBytes *
+sf_firmware_row_get_data (SfFirmwareRow *self)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), NULL);
+
+  return self->data;
+}
+
+const SfImageInfo *
+sf_firmware_row_get_image_info (SfFirmwareRow *self)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), NULL);
+
+  return self->have_info ? &self->info : NULL;
+}
+
+const char *
+sf_firmware_row_get_address_text (SfFirmwareRow *self)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), NULL);
+
+  return gtk_editable_get_text (GTK_EDITABLE (self->address_entry));
+}
+
+void
+sf_firmware_row_set_address_text (SfFirmwareRow *self,
+                                  const char    *text)
+{
+  g_return_if_fail (SF_IS_FIRMWARE_ROW (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->address_entry), text != NULL ? text : "");
+  self->address_touched = TRUE;
+}
+
+gboolean
+sf_firmware_row_get_address (SfFirmwareRow *self,
+                             guint32       *out_address)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), FALSE);
+
+  return sf_parse_number (gtk_editable_get_text (GTK_EDITABLE (self->address_entry)),
+                          "address", out_address, NULL);
+}
+
+gboolean
+sf_firmware_row_get_enabled (SfFirmwareRow *self)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), FALSE);
+
+  return gtk_switch_get_active (self->enabled_switch);
+}
+
+void
+sf_firmware_row_set_enabled (SfFirmwareRow *self,
+                             gboolean       enabled)
+{
+  g_return_if_fail (SF_IS_FIRMWARE_ROW (self));
+
+  gtk_switch_set_active (self->enabled_switch, enabled);
+}
+
+void
+sf_firmware_row_set_chip (SfFirmwareRow *self,
+                          SfChip         chip)
+{
+  g_return_if_fail (SF_IS_FIRMWARE_ROW (self));
+
+  if (self->chip == chip)
+    return;
+  self->chip = chip;
+  suggest_address (self);
+}
+
+const char *
+sf_firmware_row_get_own_problem (SfFirmwareRow *self)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), NULL);
+
+  return self->own_problem;
+}
+
+void
+sf_firmware_row_set_problem (SfFirmwareRow       *self,
+                             SfFirmwareRowStatus  status,
+                             const char          *message)
+{
+  g_return_if_fail (SF_IS_FIRMWARE_ROW (self));
+
+  if (status == SF_FIRMWARE_ROW_OK)
+    message = NULL;
+  if (self->problem_status == status && g_strcmp0 (self->problem, message) == 0)
+    return;
+  self->problem_status = status;
+  g_free (self->problem);
+  self->problem = g_strdup (message);
+  update_message (self);
+}
+
+SfFirmwareRowStatus
+sf_firmware_row_get_status (SfFirmwareRow *self)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), SF_FIRMWARE_ROW_OK);
+
+  /* A row without a file yet is unfinished, not wrong. */
+  if (self->own_problem != NULL)
+    return self->file == NULL ? SF_FIRMWARE_ROW_OK : SF_FIRMWARE_ROW_ERROR;
+  return self->problem_status;
+}
+
+const char *
+sf_firmware_row_get_message (SfFirmwareRow *self)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), NULL);
+
+  return self->own_problem != NULL ? self->own_problem : self->problem;
+}
+
+void
+sf_firmware_row_set_note (SfFirmwareRow *self,
+                          const char    *note)
+{
+  g_return_if_fail (SF_IS_FIRMWARE_ROW (self));
+
+  gtk_label_set_text (self->note_label, note != NULL ? note : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->note_label), note != NULL);
+}
+
+char *
+sf_firmware_row_dup_display_name (SfFirmwareRow *self)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), NULL);
+
+  if (self->file == NULL)
+    return g_strdup (_("Choose File…"));
+  return g_file_get_basename (self->file);
+}
+
+void
+sf_firmware_row_focus_address (SfFirmwareRow *self)
+{
+  g_return_if_fail (SF_IS_FIRMWARE_ROW (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->address_entry));
+}
