@@ -1854,7 +1854,7 @@ write_one (SfFlasher             *self,
   g_autoptr(GBytes) compressed = NULL;
   const char *name = region_name (region);
   gboolean compress;
-  gsize file_len;
+  gsize written_len;
   Span span;
   gint64 start;
   double seconds;
@@ -1876,11 +1876,13 @@ write_one (SfFlasher             *self,
       g_clear_pointer (&data, g_bytes_unref);
       data = g_steal_pointer (&rewritten);
     }
-  file_len = g_bytes_get_size (data);
 
   if (!build_span (self, region->address, data, flash_erased, &span, head, tail,
                    cancellable, error))
     return FALSE;
+  /* What goes to the chip: the file plus the rest of its first and last
+   * sectors. That is what the figures below count. */
+  written_len = span_length (&span);
 
   compress = options->compress != SF_COMPRESS_OFF && self->loader.chip->rom_supports_compression;
   if (compress)
@@ -1891,7 +1893,7 @@ write_one (SfFlasher             *self,
       if (g_bytes_get_size (compressed) >= span_length (&span))
         g_clear_pointer (&compressed, g_bytes_unref);
       else
-        log_line (self, _("Compressed %zu bytes to %zu..."), file_len,
+        log_line (self, _("Compressed %zu bytes to %zu..."), written_len,
                   g_bytes_get_size (compressed));
     }
 
@@ -1904,11 +1906,11 @@ write_one (SfFlasher             *self,
 
   if (compressed != NULL)
     log_line (self, _("Wrote %zu bytes (%zu compressed) at 0x%08x in %.1f seconds (%.1f kbit/s)."),
-              file_len, g_bytes_get_size (compressed), region->address, seconds,
-              kbit_per_second (file_len, seconds));
+              written_len, g_bytes_get_size (compressed), span.start, seconds,
+              kbit_per_second (written_len, seconds));
   else
     log_line (self, _("Wrote %zu bytes at 0x%08x in %.1f seconds (%.1f kbit/s)."),
-              file_len, region->address, seconds, kbit_per_second (file_len, seconds));
+              written_len, span.start, seconds, kbit_per_second (written_len, seconds));
 
   if (options->no_verify)
     return TRUE;
