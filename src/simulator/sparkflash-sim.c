@@ -115,13 +115,17 @@ main (int   argc,
       return EXIT_FAILURE;
     }
 
+  /* Catch the signals before announcing the port: a script may send
+   * SIGTERM the moment it has read the line, and the flash file must still
+   * be saved then. */
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+
   /* Scripts wait for this line; it must come first and not sit in a buffer. */
   printf ("PORT %s\n", sf_sim_device_get_port_path (device));
   fflush (stdout);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGINT, quit_cb, loop);
-  g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_main_loop_run (loop);
 
   /* Stopping flushes the flash file. */

@@ -111,14 +111,12 @@ quit_action (GSimpleAction *action,
              gpointer       user_data)
 {
   GtkApplication *app = user_data;
-  GList *windows = gtk_application_get_windows (app);
+  g_autoptr(GList) windows = g_list_copy (gtk_application_get_windows (app));
 
-  /* Close windows one by one so each can cancel its work. */
-  while (windows != NULL)
-    {
-      gtk_window_destroy (windows->data);
-      windows = gtk_application_get_windows (app);
-    }
+  /* Closed, not destroyed: a window that is working first cancels and
+   * leaves the board ready, then goes; the application ends with the last. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
 }
 
 static void

@@ -893,8 +893,8 @@ validate_rows (SfWindow *self)
               g_autofree char *name = sf_firmware_row_dup_display_name (other);
 
               status = SF_FIRMWARE_ROW_ERROR;
-              message = g_strdup_printf (_("Overlaps %s (0x%x–0x%" G_GINT64_MODIFIER "x)"),
-                                         name, other_address, other_end - 1);
+              message = g_strdup_printf (_("Overlaps %s (0x%x–0x%x)"),
+                                         name, other_address, (guint) (other_end - 1));
             }
         }
 

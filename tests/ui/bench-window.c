@@ -140,7 +140,7 @@ run_action (SfWindow   *window,
   gboolean failed = FALSE;
 
   gtk_widget_activate_action (GTK_WIDGET (window), action, NULL);
-  SF_WAIT_UNTIL (_sf_window_get_busy (window) || _sf_window_dup_banner_text (window) != NULL, 5000);
+  SF_WAIT_UNTIL (_sf_window_get_busy (window) || sf_test_has_banner (window), 5000);
   if (!_sf_window_get_busy (window))
     g_error ("%s did not start", action);
   g_signal_connect (_sf_window_get_job (window), "failed", G_CALLBACK (job_failed_cb), &failed);

@@ -41,6 +41,22 @@ sf_test_spin (guint ms)
   SF_WAIT_UNTIL (g_get_monotonic_time () >= end, ms + 1000);
 }
 
+G_GNUC_UNUSED static gboolean
+sf_test_has_banner (SfWindow *window)
+{
+  g_autofree char *text = _sf_window_dup_banner_text (window);
+
+  return text != NULL;
+}
+
+G_GNUC_UNUSED static gboolean
+sf_test_has_port_warning (SfWindow *window)
+{
+  g_autofree char *text = _sf_window_dup_port_warning (window);
+
+  return text != NULL;
+}
+
 G_GNUC_UNUSED static void
 sf_test_put_u32 (GByteArray *a,
                  guint32     v)

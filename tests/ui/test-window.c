@@ -86,10 +86,14 @@ run_job (Fixture    *fixture,
 
   fixture->finished = fixture->failed = FALSE;
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), action, NULL);
-  SF_WAIT_UNTIL (_sf_window_get_busy (fixture->window) ||
-                 _sf_window_dup_banner_text (fixture->window) != NULL, 5000);
+  SF_WAIT_UNTIL (_sf_window_get_busy (fixture->window) || sf_test_has_banner (fixture->window),
+                 5000);
   if (!_sf_window_get_busy (fixture->window))
-    g_error ("%s did not start: %s", action, _sf_window_dup_banner_text (fixture->window));
+    {
+      g_autofree char *banner = _sf_window_dup_banner_text (fixture->window);
+
+      g_error ("%s did not start: %s", action, banner);
+    }
   job = _sf_window_get_job (fixture->window);
   g_signal_connect (job, "finished", G_CALLBACK (job_finished_cb), fixture);
   g_signal_connect (job, "failed", G_CALLBACK (job_failed_cb), fixture);
@@ -476,13 +480,14 @@ test_brltty_hint (Fixture       *fixture,
   g_autofree char *warning = NULL;
 
   /* A CH340 on the bus without a tty (set up in main): brltty's doing. */
-  SF_WAIT_UNTIL ((warning = _sf_window_dup_port_warning (fixture->window)) != NULL, 10000);
+  SF_WAIT_UNTIL (sf_test_has_port_warning (fixture->window), 10000);
+  warning = _sf_window_dup_port_warning (fixture->window);
   g_test_message ("%s", warning);
   g_assert_nonnull (strstr (warning, "brltty"));
 
   /* Its driver binds: the banner goes. */
   g_assert_cmpint (g_mkdir (tty, 0755), ==, 0);
-  SF_WAIT_UNTIL (_sf_window_dup_port_warning (fixture->window) == NULL, 10000);
+  SF_WAIT_UNTIL (!sf_test_has_port_warning (fixture->window), 10000);
 }
 
 static void
