@@ -1559,67 +1559,109 @@ write_span_raw (SfFlasher     *self,
   return TRUE;
 }
 
-static GBytes *
-compress_span (const Span  *span,
-               GError     **error)
+/* The span as a zlib stream (header and Adler-32, level 9, as the ROM's
+ * inflater expects: protocol.md 9), produced a little at a time so that
+ * no compressed copy of a whole file is ever held. zlib is deterministic:
+ * two passes give the same bytes, so one pass can count them for
+ * FLASH_DEFL_BEGIN and a second one send them. */
+typedef struct
 {
-  g_autoptr(GByteArray) out = g_byte_array_new ();
-  guint8 in_buf[16384];
-  guint8 out_buf[16384];
-  gsize total = span_length (span);
-  gsize offset = 0;
-  z_stream z = { 0 };
-  int ret;
+  const Span *span;
+  gsize       total;
+  gsize       in_offset;
+  z_stream    z;
+  GByteArray *pending;      /* produced, not yet read */
+  gboolean    finished;
+  guint8      in_buf[16384];
+} Deflater;
 
-  /* zlib format (header and Adler-32), level 9, as the ROM's inflater
-   * expects (protocol.md 9). */
-  if (deflateInit (&z, 9) != Z_OK)
+static void
+deflater_init (Deflater   *d,
+               const Span *span)
+{
+  memset (d, 0, sizeof *d);
+  d->span = span;
+  d->total = span_length (span);
+  d->pending = g_byte_array_new ();
+  /* Only fails for want of memory, which GLib treats as fatal too. */
+  if (deflateInit (&d->z, 9) != Z_OK)
+    g_error ("zlib could not start compressing");
+}
+
+static void
+deflater_clear (Deflater *d)
+{
+  deflateEnd (&d->z);
+  g_clear_pointer (&d->pending, g_byte_array_unref);
+}
+
+/* Up to @length compressed bytes into @out; 0 once the stream is over. */
+static gsize
+deflater_read (Deflater *d,
+               guint8   *out,
+               gsize     length)
+{
+  guint8 buf[16384];
+  gsize n;
+
+  while (d->pending->len < length && !d->finished)
     {
-      g_set_error_literal (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IO,
-                           _("Cannot start compression (out of memory?)."));
-      return NULL;
-    }
+      int ret;
 
-  do
-    {
-      gsize n = MIN (sizeof in_buf, total - offset);
-      int flush = offset + n == total ? Z_FINISH : Z_NO_FLUSH;
-
-      span_copy (span, offset, in_buf, n);
-      offset += n;
-      z.next_in = in_buf;
-      z.avail_in = n;
-      do
+      if (d->z.avail_in == 0 && d->in_offset < d->total)
         {
-          z.next_out = out_buf;
-          z.avail_out = sizeof out_buf;
-          ret = deflate (&z, flush);
-          g_assert (ret != Z_STREAM_ERROR);
-          g_byte_array_append (out, out_buf, sizeof out_buf - z.avail_out);
-        }
-      while (z.avail_out == 0);
-    }
-  while (ret != Z_STREAM_END);
+          gsize chunk = MIN (sizeof d->in_buf, d->total - d->in_offset);
 
-  deflateEnd (&z);
-  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+          span_copy (d->span, d->in_offset, d->in_buf, chunk);
+          d->in_offset += chunk;
+          d->z.next_in = d->in_buf;
+          d->z.avail_in = chunk;
+        }
+      d->z.next_out = buf;
+      d->z.avail_out = sizeof buf;
+      ret = deflate (&d->z, d->in_offset == d->total ? Z_FINISH : Z_NO_FLUSH);
+      g_assert (ret == Z_OK || ret == Z_STREAM_END || ret == Z_BUF_ERROR);
+      g_byte_array_append (d->pending, buf, sizeof buf - d->z.avail_out);
+      d->finished = ret == Z_STREAM_END;
+    }
+
+  n = MIN (length, d->pending->len);
+  memcpy (out, d->pending->data, n);
+  g_byte_array_remove_range (d->pending, 0, n);
+  return n;
+}
+
+static gsize
+compressed_size (const Span *span)
+{
+  guint8 scratch[SF_ROM_WRITE_BLOCK];
+  Deflater d;
+  gsize total = 0, n;
+
+  deflater_init (&d, span);
+  while ((n = deflater_read (&d, scratch, sizeof scratch)) > 0)
+    total += n;
+  deflater_clear (&d);
+  return total;
 }
 
 static gboolean
 write_span_compressed (SfFlasher     *self,
                        const Span    *span,
-                       GBytes        *compressed,
+                       gsize          comp_len,
                        GCancellable  *cancellable,
                        GError       **error)
 {
   gsize total = span_length (span);
-  gsize comp_len;
-  const guint8 *comp = g_bytes_get_data (compressed, &comp_len);
   guint32 blocks = (comp_len + SF_ROM_WRITE_BLOCK - 1) / SF_ROM_WRITE_BLOCK;
   /* The ROM erases this much at once: whole blocks of uncompressed data. */
   guint32 erase_size = (total + SF_ROM_WRITE_BLOCK - 1) / SF_ROM_WRITE_BLOCK * SF_ROM_WRITE_BLOCK;
   guint block_timeout = _sf_timeout_per_mb (SF_TIMEOUT_WRITE_PER_MB,
                                             (guint64) SF_ROM_WRITE_BLOCK * total / MAX (comp_len, 1));
+  guint8 block[SF_ROM_WRITE_BLOCK];
+  gsize sent = 0;
+  gboolean ok = TRUE;
+  Deflater d;
   gint64 start;
 
   start = g_get_monotonic_time ();
@@ -1629,19 +1671,21 @@ write_span_compressed (SfFlasher     *self,
     return FALSE;
   log_line (self, _("Took %.2fs to erase flash block."), (g_get_monotonic_time () - start) / 1e6);
 
-  for (guint32 seq = 0; seq < blocks; seq++)
+  deflater_init (&d, span);
+  for (guint32 seq = 0; ok && seq < blocks; seq++)
     {
-      gsize offset = (gsize) seq * SF_ROM_WRITE_BLOCK;
-      gsize n = MIN (SF_ROM_WRITE_BLOCK, comp_len - offset);
+      gsize n = deflater_read (&d, block, sizeof block);
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      if (!send_block (self, SF_OP_FLASH_DEFL_DATA, comp + offset, n, seq, block_timeout, error))
-        return FALSE;
+      g_assert (n > 0);
+      sent += n;
+      ok = !g_cancellable_set_error_if_cancelled (cancellable, error) &&
+           send_block (self, SF_OP_FLASH_DEFL_DATA, block, n, seq, block_timeout, error);
       /* Progress in file bytes: scale what was sent by the ratio. */
-      report_progress (self, SF_PHASE_WRITE, (guint64) (offset + n) * total / comp_len, total);
+      if (ok)
+        report_progress (self, SF_PHASE_WRITE, (guint64) sent * total / comp_len, total);
     }
-  return TRUE;
+  deflater_clear (&d);
+  return ok;
 }
 
 static void
@@ -1851,7 +1895,7 @@ write_one (SfFlasher             *self,
   g_autoptr(GBytes) data = g_bytes_ref (region->data);
   g_autoptr(GByteArray) head = g_byte_array_new ();
   g_autoptr(GByteArray) tail = g_byte_array_new ();
-  g_autoptr(GBytes) compressed = NULL;
+  gsize comp_len = 0;
   const char *name = region_name (region);
   gboolean compress;
   gsize written_len;
@@ -1887,26 +1931,23 @@ write_one (SfFlasher             *self,
   compress = options->compress != SF_COMPRESS_OFF && self->loader.chip->rom_supports_compression;
   if (compress)
     {
-      compressed = compress_span (&span, error);
-      if (compressed == NULL)
-        return FALSE;
-      if (g_bytes_get_size (compressed) >= span_length (&span))
-        g_clear_pointer (&compressed, g_bytes_unref);
-      else
-        log_line (self, _("Compressed %zu bytes to %zu..."), written_len,
-                  g_bytes_get_size (compressed));
+      comp_len = compressed_size (&span);
+      /* Data that does not shrink goes faster as it is. */
+      compress = comp_len < written_len;
+      if (compress)
+        log_line (self, _("Compressed %zu bytes to %zu..."), written_len, comp_len);
     }
 
   start = g_get_monotonic_time ();
-  if (compressed != NULL
-      ? !write_span_compressed (self, &span, compressed, cancellable, error)
+  if (compress
+      ? !write_span_compressed (self, &span, comp_len, cancellable, error)
       : !write_span_raw (self, &span, cancellable, error))
     return FALSE;
   seconds = (g_get_monotonic_time () - start) / 1e6;
 
-  if (compressed != NULL)
+  if (compress)
     log_line (self, _("Wrote %zu bytes (%zu compressed) at 0x%08x in %.1f seconds (%.1f kbit/s)."),
-              written_len, g_bytes_get_size (compressed), span.start, seconds,
+              written_len, comp_len, span.start, seconds,
               kbit_per_second (written_len, seconds));
   else
     log_line (self, _("Wrote %zu bytes at 0x%08x in %.1f seconds (%.1f kbit/s)."),
