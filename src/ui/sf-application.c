@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "sf-application.h"
+#include "sf-color-scheme.h"
 #include "sf-window.h"
 
 typedef struct
@@ -28,6 +29,7 @@ struct _SfApplication
   SfPortMonitor  *port_monitor;
   GPtrArray      *sim_devices;   /* SfSimDevice, parallel to demo_boards */
   GtkCssProvider *css;
+  SfColorScheme  *color_scheme;
 
   gboolean        demo;
 };
@@ -180,6 +182,7 @@ sf_application_startup (GApplication *app)
                                               GTK_STYLE_PROVIDER (self->css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
+  self->color_scheme = sf_color_scheme_new ();
   self->port_monitor = sf_port_monitor_new ();
   if (self->demo)
     start_demo_boards (self);
@@ -192,6 +195,7 @@ sf_application_shutdown (GApplication *app)
 
   stop_demo_boards (self);
   g_clear_object (&self->port_monitor);
+  g_clear_object (&self->color_scheme);
   if (self->css != NULL)
     gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
                                                    GTK_STYLE_PROVIDER (self->css));
@@ -217,6 +221,7 @@ sf_application_dispose (GObject *object)
 
   stop_demo_boards (self);
   g_clear_object (&self->port_monitor);
+  g_clear_object (&self->color_scheme);
   g_clear_object (&self->css);
   g_clear_object (&self->settings);
 

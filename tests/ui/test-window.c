@@ -491,6 +491,33 @@ test_brltty_hint (Fixture       *fixture,
 }
 
 static void
+test_dark_style (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = g_settings_schema_source_lookup (source, "org.gnome.desktop.interface", TRUE);
+  g_autoptr(GSettings) desktop = NULL;
+  GtkSettings *gtk_settings = gtk_settings_get_default ();
+  gboolean dark = FALSE;
+
+  if (schema == NULL || !g_settings_schema_has_key (schema, "color-scheme"))
+    {
+      g_test_skip ("GNOME's desktop schema is not installed");
+      return;
+    }
+
+  /* No session bus here, so no portal: GNOME's own setting is followed,
+   * both ways, while the window is open. */
+  desktop = g_settings_new ("org.gnome.desktop.interface");
+  g_settings_set_string (desktop, "color-scheme", "prefer-dark");
+  SF_WAIT_UNTIL ((g_object_get (gtk_settings, "gtk-application-prefer-dark-theme", &dark, NULL), dark),
+                 5000);
+  g_settings_set_string (desktop, "color-scheme", "default");
+  SF_WAIT_UNTIL ((g_object_get (gtk_settings, "gtk-application-prefer-dark-theme", &dark, NULL), !dark),
+                 5000);
+}
+
+static void
 make_fake_sysfs (void)
 {
   g_autofree char *intf = NULL;
@@ -565,6 +592,7 @@ main (int   argc,
   ADD ("/ui/window/unplugged", test_unplugged);
   ADD ("/ui/window/remembered", test_remembered);
   ADD ("/ui/window/brltty-hint", test_brltty_hint);
+  ADD ("/ui/window/dark-style", test_dark_style);
 #undef ADD
 
   make_fake_sysfs ();
