@@ -78,6 +78,9 @@ SfPortMonitor *_sf_port_monitor_new_manual (void) G_GNUC_WARN_UNUSED_RESULT;
 void           _sf_port_monitor_apply_scan (SfPortMonitor *self,
                                             GPtrArray     *ports,
                                             const char    *hint);
+/* Takes a simulated board off the list, as if its cable were pulled. */
+void           _sf_port_monitor_remove_simulated (SfPortMonitor *self,
+                                                  const char    *pty_path);
 /* How many scans have been applied; lets tests wait for the first one. */
 guint          _sf_port_monitor_get_n_scans (SfPortMonitor *self);
 

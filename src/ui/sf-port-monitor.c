@@ -410,6 +410,23 @@ sf_port_monitor_add_simulated (SfPortMonitor *self,
 }
 
 void
+_sf_port_monitor_remove_simulated (SfPortMonitor *self,
+                                   const char    *pty_path)
+{
+  g_return_if_fail (SF_IS_PORT_MONITOR (self));
+
+  for (guint i = 0; i < self->simulated->len; i++)
+    {
+      if (g_strcmp0 (sf_port_get_path (g_ptr_array_index (self->simulated, i)), pty_path) == 0)
+        {
+          g_ptr_array_remove_index (self->simulated, i);
+          notify_n_items (self, self->ports->len + i, 1, 0);
+          return;
+        }
+    }
+}
+
+void
 sf_port_monitor_refresh (SfPortMonitor *self)
 {
   g_return_if_fail (SF_IS_PORT_MONITOR (self));

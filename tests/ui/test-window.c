@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 
+#include "sf-port-monitor-private.h"
 #include "sf-ui-test-util.h"
 
 static SfApplication *app;
@@ -491,6 +492,37 @@ test_brltty_hint (Fixture       *fixture,
 }
 
 static void
+test_port_vanishes (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  SfPortMonitor *monitor = sf_application_get_port_monitor (app);
+  const char *path = sf_sim_device_get_port_path (fixture->device);
+  g_autofree char *warning = NULL;
+
+  g_assert_cmpstr (_sf_window_get_port_path (fixture->window), ==, path);
+
+  /* The selected board goes away: said so, and nothing else is picked in
+   * its place (the other simulated board is still listed). */
+  _sf_port_monitor_remove_simulated (monitor, path);
+  SF_WAIT_UNTIL (sf_test_has_port_warning (fixture->window), 5000);
+  warning = _sf_window_dup_port_warning (fixture->window);
+  g_test_message ("%s", warning);
+  g_assert_nonnull (strstr (warning, path));
+  g_assert_null (_sf_window_get_port_path (fixture->window));
+  /* Operations that need a board cannot start (GTK answers TRUE for a
+   * disabled action, so look at what happened instead). */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.chip-info", NULL);
+  sf_test_spin (300);
+  g_assert_false (_sf_window_get_busy (fixture->window));
+  g_assert_null (_sf_window_get_job (fixture->window));
+
+  /* Back on the bus: chosen again, and the warning goes. */
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", path);
+  SF_WAIT_UNTIL (!sf_test_has_port_warning (fixture->window), 5000);
+  g_assert_cmpstr (_sf_window_get_port_path (fixture->window), ==, path);
+}
+
+static void
 test_dark_style (Fixture       *fixture,
                  gconstpointer  data)
 {
@@ -593,6 +625,7 @@ main (int   argc,
   ADD ("/ui/window/remembered", test_remembered);
   ADD ("/ui/window/brltty-hint", test_brltty_hint);
   ADD ("/ui/window/dark-style", test_dark_style);
+  ADD ("/ui/window/port-vanishes", test_port_vanishes);
 #undef ADD
 
   make_fake_sysfs ();
