@@ -203,11 +203,11 @@ sf_cli_args_clear (SfCliArgs *args)
   g_clear_pointer (&args->operands, g_ptr_array_unref);
 }
 
-static gboolean G_GNUC_PRINTF (3, 4)
-usage_error (GError     **error,
-             const char  *hint,
-             const char  *format,
-             ...)
+gboolean
+sf_cli_usage_error (GError     **error,
+                    const char  *hint,
+                    const char  *format,
+                    ...)
 {
   g_autofree char *message = NULL;
   va_list args;
@@ -319,9 +319,9 @@ unknown_command (const char  *name,
     {
       g_autofree char *hint = g_strdup_printf (_("Did you mean “%s”?"), suggestion);
 
-      return usage_error (error, hint, _("Unknown command “%s”."), name);
+      return sf_cli_usage_error (error, hint, _("Unknown command “%s”."), name);
     }
-  return usage_error (error, _("Run “sparkflash-cli --help” for the list of commands."),
+  return sf_cli_usage_error (error, _("Run “sparkflash-cli --help” for the list of commands."),
                       _("Unknown command “%s”."), name);
 }
 
@@ -381,10 +381,10 @@ unknown_option (const char  *arg,
         {
           g_autofree char *hint = g_strdup_printf (_("Did you mean “--%s”?"), suggestion);
 
-          return usage_error (error, hint, _("Unknown option “%s”."), arg);
+          return sf_cli_usage_error (error, hint, _("Unknown option “%s”."), arg);
         }
     }
-  return usage_error (error, _("Run “sparkflash-cli --help” for the options."),
+  return sf_cli_usage_error (error, _("Run “sparkflash-cli --help” for the options."),
                       _("Unknown option “%s”."), arg);
 }
 
@@ -412,7 +412,7 @@ parse_baud (const char  *text,
   guint64 value;
 
   if (!g_ascii_string_to_unsigned (text, 10, 1, MAX_BAUD, &value, NULL))
-    return usage_error (error,
+    return sf_cli_usage_error (error,
                         _("Give the rate as a whole number of bits per second, e.g. --baud 460800."),
                         _("Baud rate “%s” is not a positive number up to %u."), text, MAX_BAUD);
   *out_baud = value;
@@ -430,7 +430,7 @@ parse_flash_freq (const char  *text,
   for (guint i = 0; i < G_N_ELEMENTS (known); i++)
     if (g_ascii_strcasecmp (text, known[i]) == 0)
       return TRUE;
-  return usage_error (error, _("Use keep, 80m, 60m, 48m, 40m, 30m, 26m, 24m, 20m, 16m, 15m or 12m."),
+  return sf_cli_usage_error (error, _("Use keep, 80m, 60m, 48m, 40m, 30m, 26m, 24m, 20m, 16m, 15m or 12m."),
                       _("Unknown flash frequency “%s”."), text);
 }
 
@@ -447,15 +447,15 @@ check_values (SfCliArgs   *args,
       g_autofree char *names = sf_chip_list_names ();
       g_autofree char *hint = g_strdup_printf (_("Known chips: %s."), names);
 
-      return usage_error (error, hint, _("Unknown chip “%s”."), values[OPT_CHIP]);
+      return sf_cli_usage_error (error, hint, _("Unknown chip “%s”."), values[OPT_CHIP]);
     }
 
   if (values[OPT_BEFORE] != NULL && !sf_before_from_name (values[OPT_BEFORE], &args->before))
-    return usage_error (error, _("Use default_reset, usb_reset, no_reset or no_reset_no_sync."),
+    return sf_cli_usage_error (error, _("Use default_reset, usb_reset, no_reset or no_reset_no_sync."),
                         _("Unknown --before method “%s”."), values[OPT_BEFORE]);
 
   if (values[OPT_AFTER] != NULL && !sf_after_from_name (values[OPT_AFTER], &args->after))
-    return usage_error (error, _("Use hard_reset, soft_reset, no_reset or no_reset_stub."),
+    return sf_cli_usage_error (error, _("Use hard_reset, soft_reset, no_reset or no_reset_stub."),
                         _("Unknown --after method “%s”."), values[OPT_AFTER]);
 
   if (values[OPT_FLASH_MODE] != NULL && g_ascii_strcasecmp (values[OPT_FLASH_MODE], "keep") != 0)
@@ -464,7 +464,7 @@ check_values (SfCliArgs   *args,
       guint8 code;
 
       if (!sf_image_flash_mode_from_name (mode, &code))
-        return usage_error (error, _("Use keep, qio, qout, dio or dout."),
+        return sf_cli_usage_error (error, _("Use keep, qio, qout, dio or dout."),
                             _("Unknown flash mode “%s”."), values[OPT_FLASH_MODE]);
       store_string (&args->flash_mode, mode);
     }
@@ -487,7 +487,7 @@ check_values (SfCliArgs   *args,
           g_autoptr(GError) local_error = NULL;
 
           if (!sf_parse_flash_size (values[OPT_FLASH_SIZE], &args->flash_size_bytes, &local_error))
-            return usage_error (error, _("Use keep, detect, or a size such as 4MB or 16MB."),
+            return sf_cli_usage_error (error, _("Use keep, detect, or a size such as 4MB or 16MB."),
                                 _("Unknown flash size “%s”: %s"), values[OPT_FLASH_SIZE],
                                 local_error->message);
           store_string (&args->flash_size, values[OPT_FLASH_SIZE]);
@@ -495,7 +495,7 @@ check_values (SfCliArgs   *args,
     }
 
   if (values[OPT_COMPRESS] != NULL && values[OPT_NO_COMPRESS] != NULL)
-    return usage_error (error, _("Leave both out to compress wherever the chip supports it."),
+    return sf_cli_usage_error (error, _("Leave both out to compress wherever the chip supports it."),
                         _("--compress (-z) and --no-compress (-u) cannot be used together."));
   if (values[OPT_COMPRESS] != NULL)
     args->compress = SF_COMPRESS_ON;
@@ -505,7 +505,7 @@ check_values (SfCliArgs   *args,
   /* The ESP8266 ROM has no compressed download; say so before the port is
    * opened when the user named the chip. */
   if (args->compress == SF_COMPRESS_ON && args->chip == SF_CHIP_ESP8266)
-    return usage_error (error, _("Leave out -z (or pass -u); the data is then sent uncompressed."),
+    return sf_cli_usage_error (error, _("Leave out -z (or pass -u); the data is then sent uncompressed."),
                         _("The ESP8266 ROM loader cannot receive compressed data (-z)."));
 
   args->erase_all = values[OPT_ERASE_ALL] != NULL;
@@ -516,7 +516,7 @@ check_values (SfCliArgs   *args,
   if (values[OPT_PORT] != NULL)
     {
       if (*values[OPT_PORT] == '\0')
-        return usage_error (error, _("Pass the serial port, e.g. --port /dev/ttyUSB0."),
+        return sf_cli_usage_error (error, _("Pass the serial port, e.g. --port /dev/ttyUSB0."),
                             _("The port name is empty."));
       store_string (&args->port, values[OPT_PORT]);
     }
@@ -543,9 +543,9 @@ check_operand_count (SfCliArgs                *args,
     case SF_CLI_COMMAND_WRITE_FLASH:
     case SF_CLI_COMMAND_VERIFY_FLASH:
       if (n == 0)
-        return usage_error (error, hint, _("%s needs at least one ADDRESS FILE pair."), info->name);
+        return sf_cli_usage_error (error, hint, _("%s needs at least one ADDRESS FILE pair."), info->name);
       if (n % 2 != 0)
-        return usage_error (error, hint, _("%s: address “%s” has no file after it."), info->name,
+        return sf_cli_usage_error (error, hint, _("%s: address “%s” has no file after it."), info->name,
                             (const char *) args->operands->pdata[n - 1]);
       return TRUE;
 
@@ -572,14 +572,14 @@ check_operand_count (SfCliArgs                *args,
   if (n == expected)
     return TRUE;
   if (expected == 0)
-    return usage_error (error, hint, _("%s takes no arguments, but got “%s”."), info->name,
+    return sf_cli_usage_error (error, hint, _("%s takes no arguments, but got “%s”."), info->name,
                         (const char *) args->operands->pdata[0]);
   if (n < expected)
-    return usage_error (error, hint,
+    return sf_cli_usage_error (error, hint,
                         g_dngettext (GETTEXT_PACKAGE, "%s needs %u argument, but got %u.",
                                      "%s needs %u arguments, but got %u.", expected),
                         info->name, expected, n);
-  return usage_error (error, hint, _("%s: unexpected extra argument “%s”."), info->name,
+  return sf_cli_usage_error (error, hint, _("%s: unexpected extra argument “%s”."), info->name,
                       (const char *) args->operands->pdata[expected]);
 }
 
@@ -642,7 +642,7 @@ sf_cli_args_parse (SfCliArgs   *args,
         {
           g_autofree char *spelling = option_spelling (option);
 
-          return usage_error (error, NULL, _("Option %s takes no value, but got “%s”."),
+          return sf_cli_usage_error (error, NULL, _("Option %s takes no value, but got “%s”."),
                               spelling, value);
         }
 
@@ -652,7 +652,7 @@ sf_cli_args_parse (SfCliArgs   *args,
             {
               g_autofree char *spelling = option_spelling (option);
 
-              return usage_error (error, NULL, _("Option %s needs a value (%s)."), spelling,
+              return sf_cli_usage_error (error, NULL, _("Option %s needs a value (%s)."), spelling,
                                   option->value_name);
             }
           value = argv[++i];
@@ -673,7 +673,7 @@ sf_cli_args_parse (SfCliArgs   *args,
     command = get_command_info (SF_CLI_COMMAND_VERSION);
 
   if (command == NULL)
-    return usage_error (error, _("Run “sparkflash-cli --help” for the list of commands."),
+    return sf_cli_usage_error (error, _("Run “sparkflash-cli --help” for the list of commands."),
                         _("No command given."));
   args->command = command->command;
 
@@ -686,7 +686,7 @@ sf_cli_args_parse (SfCliArgs   *args,
         g_autofree char *hint = g_strdup_printf (_("Run “sparkflash-cli %s --help” for its options."),
                                                  command->name);
 
-        return usage_error (error, hint, _("Option %s does not apply to %s."), spelling,
+        return sf_cli_usage_error (error, hint, _("Option %s does not apply to %s."), spelling,
                             command->name);
       }
     }

@@ -80,4 +80,11 @@ char         *sf_cli_format_help          (SfCliCommand   command);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SfCliArgs, sf_cli_args_clear)
 
+/* Sets a usage error (exit code 2): the message, and @hint on a second
+ * line when not NULL. Returns FALSE, for `return sf_cli_usage_error (...)`. */
+gboolean sf_cli_usage_error (GError     **error,
+                             const char  *hint,
+                             const char  *format,
+                             ...) G_GNUC_PRINTF (3, 4);
+
 G_END_DECLS

@@ -70,26 +70,6 @@ sf_cli_clear (SfCli *cli)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SfCli, sf_cli_clear)
 
-static gboolean G_GNUC_PRINTF (3, 4)
-usage_error (GError     **error,
-             const char  *hint,
-             const char  *format,
-             ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  if (hint != NULL)
-    g_set_error (error, SF_CLI_ERROR, SF_CLI_ERROR_USAGE, "%s\n%s", message, hint);
-  else
-    g_set_error_literal (error, SF_CLI_ERROR, SF_CLI_ERROR_USAGE, message);
-  return FALSE;
-}
-
 /* "4MB", as esptool names flash sizes. */
 static char *
 format_flash_size (guint32 bytes)
@@ -180,13 +160,13 @@ load_file (const char  *command,
         ? g_strdup (_("Check the file name."))
         : g_strdup_printf (_("Check the file name; it is taken relative to %s."), cwd);
 
-      usage_error (error, hint, _("%s: file “%s”%s does not exist."), command, path, purpose);
+      sf_cli_usage_error (error, hint, _("%s: file “%s”%s does not exist."), command, path, purpose);
       return NULL;
     }
 
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
-      usage_error (error, _("Give the path of a file."),
+      sf_cli_usage_error (error, _("Give the path of a file."),
                    _("%s: “%s”%s is a folder, not a file."), command, path, purpose);
       return NULL;
     }
@@ -195,7 +175,7 @@ load_file (const char  *command,
     {
       int saved_errno = errno;
 
-      usage_error (error, _("Check the file's permissions."),
+      sf_cli_usage_error (error, _("Check the file's permissions."),
                    _("%s: cannot read file “%s”%s: %s."), command, path, purpose,
                    g_strerror (saved_errno));
       return NULL;
@@ -203,14 +183,14 @@ load_file (const char  *command,
 
   if (!(mapped = g_mapped_file_new (path, FALSE, &local_error)))
     {
-      usage_error (error, NULL, _("%s: cannot read file “%s”%s: %s"), command, path, purpose,
+      sf_cli_usage_error (error, NULL, _("%s: cannot read file “%s”%s: %s"), command, path, purpose,
                    local_error->message);
       return NULL;
     }
 
   if (g_mapped_file_get_length (mapped) == 0)
     {
-      usage_error (error, _("Check that the build finished and wrote this file."),
+      sf_cli_usage_error (error, _("Check that the build finished and wrote this file."),
                    _("%s: file “%s”%s is empty; there is nothing to write."), command, path,
                    purpose);
       return NULL;
@@ -231,7 +211,7 @@ parse_number (const char  *command,
 
   if (sf_parse_number (text, what, out_value, &local_error))
     return TRUE;
-  return usage_error (error, hint, "%s: %s", command, local_error->message);
+  return sf_cli_usage_error (error, hint, "%s: %s", command, local_error->message);
 }
 
 static const char *
@@ -260,10 +240,10 @@ check_range (const char  *command,
   g_autofree char *flash_text = sf_format_size (flash_size);
 
   if (address >= flash_size)
-    return usage_error (error, hint, _("%s: address 0x%08x is past the end of the %s flash."),
+    return sf_cli_usage_error (error, hint, _("%s: address 0x%08x is past the end of the %s flash."),
                         command, address, flash_text);
   if ((guint64) address + size > flash_size)
-    return usage_error (error, hint,
+    return sf_cli_usage_error (error, hint,
                         _("%s: 0x%x bytes at 0x%08x end at 0x%08llx, "
                           "past the end of the %s flash (0x%08x)."),
                         command, size, address, (unsigned long long) address + size,
@@ -295,7 +275,7 @@ prepare_regions (SfCli   *cli,
 
           /* "write_flash app.bin 0x10000": the pair is the wrong way round. */
           if (sf_parse_number (path, "address", &unused, NULL))
-            return usage_error (error, _("Each address comes before its file: "
+            return sf_cli_usage_error (error, _("Each address comes before its file: "
                                          "write_flash 0x1000 bootloader.bin 0x10000 app.bin"),
                                 _("%s: “%s” is not an address; expected ADDRESS FILE pairs."),
                                 command, address_text);
@@ -319,7 +299,7 @@ prepare_regions (SfCli   *cli,
       /* The message already says what to do; add where the limit comes from. */
       if (g_error_matches (local_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE))
         hint = flash_limit_hint (cli);
-      return usage_error (error, hint, "%s: %s", command, local_error->message);
+      return sf_cli_usage_error (error, hint, "%s: %s", command, local_error->message);
     }
   return TRUE;
 }
@@ -341,7 +321,7 @@ parse_size_or_all (SfCli       *cli,
                      &cli->size, error))
     return FALSE;
   if (cli->size == 0)
-    return usage_error (error, _("Give a size above 0, or ALL for the rest of the flash."),
+    return sf_cli_usage_error (error, _("Give a size above 0, or ALL for the rest of the flash."),
                         _("%s: size is 0."), command);
   return TRUE;
 }
@@ -353,10 +333,10 @@ check_output_path (const char  *path,
   g_autofree char *dir = g_path_get_dirname (path);
 
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    return usage_error (error, _("Give a file name to save the flash contents in."),
+    return sf_cli_usage_error (error, _("Give a file name to save the flash contents in."),
                         _("read_flash: “%s” is a folder."), path);
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    return usage_error (error, _("Create the folder first, or save somewhere else."),
+    return sf_cli_usage_error (error, _("Create the folder first, or save somewhere else."),
                         _("read_flash: folder “%s” for “%s” does not exist."), dir, path);
   /* The file is written beside itself and renamed over, so the folder is
    * what must be writable. */
@@ -364,7 +344,7 @@ check_output_path (const char  *path,
     {
       int saved_errno = errno;
 
-      return usage_error (error, _("Save somewhere you can write to."),
+      return sf_cli_usage_error (error, _("Save somewhere you can write to."),
                           _("read_flash: cannot write into folder “%s”: %s."), dir,
                           g_strerror (saved_errno));
     }
@@ -402,11 +382,11 @@ prepare (SfCli   *cli,
           !parse_size_or_all (cli, operands->pdata[1], error))
         return FALSE;
       if (cli->address % SECTOR_SIZE != 0)
-        return usage_error (error, _("Flash is erased in 4 KiB sectors: use an address like 0x10000."),
+        return sf_cli_usage_error (error, _("Flash is erased in 4 KiB sectors: use an address like 0x10000."),
                             _("erase_region: address 0x%08x is not a multiple of 4096 (0x1000)."),
                             cli->address);
       if (!cli->size_all && cli->size % SECTOR_SIZE != 0)
-        return usage_error (error, _("Flash is erased in 4 KiB sectors: use a size like 0x1000 or 64K."),
+        return sf_cli_usage_error (error, _("Flash is erased in 4 KiB sectors: use a size like 0x1000 or 64K."),
                             _("erase_region: size 0x%x is not a multiple of 4096 (0x1000)."),
                             cli->size);
       return check_range ("erase_region", cli->address, cli->size_all ? 1 : cli->size,
@@ -814,7 +794,9 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* Tests point this at the build tree's compiled catalogues. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("SPARKFLASH_LOCALEDIR") != NULL
+                                     ? g_getenv ("SPARKFLASH_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("sparkflash-cli");

@@ -167,28 +167,53 @@ kbit_per_second (guint64 bytes,
 
 /* --- names ---------------------------------------------------------------- */
 
-static char *
-normalise_option (const char *name)
+typedef struct
 {
-  return g_strdelimit (g_ascii_strdown (name, -1), "-", '_');
+  const char *name;
+  int         value;
+} NamedValue;
+
+static const NamedValue before_names[] = {
+  { "default_reset", SF_BEFORE_DEFAULT_RESET },
+  { "usb_reset", SF_BEFORE_USB_RESET },
+  { "no_reset", SF_BEFORE_NO_RESET },
+  { "no_reset_no_sync", SF_BEFORE_NO_RESET_NO_SYNC },
+};
+
+static const NamedValue after_names[] = {
+  { "hard_reset", SF_AFTER_HARD_RESET },
+  { "soft_reset", SF_AFTER_SOFT_RESET },
+  { "no_reset", SF_AFTER_NO_RESET },
+  { "no_reset_stub", SF_AFTER_NO_RESET_STUB },
+};
+
+/* esptool accepts "no-reset" and "no_reset" alike. */
+static gboolean
+lookup_name (const NamedValue *table,
+             gsize             n_entries,
+             const char       *name,
+             int              *out_value)
+{
+  g_autofree char *wanted = g_strdelimit (g_ascii_strdown (name, -1), "-", '_');
+
+  for (gsize i = 0; i < n_entries; i++)
+    if (g_str_equal (wanted, table[i].name))
+      {
+        *out_value = table[i].value;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 gboolean
 sf_before_from_name (const char *name,
                      SfBefore   *out_before)
 {
-  g_autofree char *n = normalise_option (name);
+  int value;
 
-  if (g_str_equal (n, "default_reset"))
-    *out_before = SF_BEFORE_DEFAULT_RESET;
-  else if (g_str_equal (n, "usb_reset"))
-    *out_before = SF_BEFORE_USB_RESET;
-  else if (g_str_equal (n, "no_reset"))
-    *out_before = SF_BEFORE_NO_RESET;
-  else if (g_str_equal (n, "no_reset_no_sync"))
-    *out_before = SF_BEFORE_NO_RESET_NO_SYNC;
-  else
+  if (!lookup_name (before_names, G_N_ELEMENTS (before_names), name, &value))
     return FALSE;
+  *out_before = value;
   return TRUE;
 }
 
@@ -196,18 +221,11 @@ gboolean
 sf_after_from_name (const char *name,
                     SfAfter    *out_after)
 {
-  g_autofree char *n = normalise_option (name);
+  int value;
 
-  if (g_str_equal (n, "hard_reset"))
-    *out_after = SF_AFTER_HARD_RESET;
-  else if (g_str_equal (n, "soft_reset"))
-    *out_after = SF_AFTER_SOFT_RESET;
-  else if (g_str_equal (n, "no_reset"))
-    *out_after = SF_AFTER_NO_RESET;
-  else if (g_str_equal (n, "no_reset_stub"))
-    *out_after = SF_AFTER_NO_RESET_STUB;
-  else
+  if (!lookup_name (after_names, G_N_ELEMENTS (after_names), name, &value))
     return FALSE;
+  *out_after = value;
   return TRUE;
 }
 
