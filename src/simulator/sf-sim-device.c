@@ -45,6 +45,7 @@ struct _SfSimDevice
   char             *flash_path;
   gboolean          boot_log;
   gboolean          emulate_baud;
+  guint             max_baud;     /* atomic; 0 = any rate works */
 
   /* Owned; the flash locks itself */
   SfSimFlash       *flash;
@@ -225,6 +226,15 @@ sf_sim_device_set_emulate_baud (SfSimDevice *self,
   g_return_if_fail (SF_IS_SIM_DEVICE (self));
 
   self->emulate_baud = !!emulate;
+}
+
+void
+sf_sim_device_set_max_baud (SfSimDevice *self,
+                            guint        max_baud)
+{
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+
+  g_atomic_int_set (&self->max_baud, max_baud);
 }
 
 const char *
@@ -461,6 +471,11 @@ handle_input (SfSimDevice  *self,
 {
   FrameContext ctx = { self, scratch, 0 };
   guint baud = client_baud (self);
+  guint max_baud = g_atomic_int_get (&self->max_baud);
+
+  /* Faster than the cable carries, the UART hears only noise. */
+  if (max_baud != 0 && baud > max_baud)
+    return;
 
   _sf_sim_rom_set_line_baud (self->rom, baud);
   self->pace_baud = self->emulate_baud ? baud : 0;

@@ -47,6 +47,11 @@ void         sf_sim_device_set_fault        (SfSimDevice  *self,
  * the pty (10 bits per byte), as a real UART would. Default FALSE. */
 void         sf_sim_device_set_emulate_baud (SfSimDevice  *self,
                                              gboolean      emulate);
+/* Any time: above @max_baud (as the client set it on the line) the board
+ * hears only noise and answers nothing, like a cable or adapter that cannot
+ * carry the rate. 0, the default, lets every rate work. */
+void         sf_sim_device_set_max_baud     (SfSimDevice  *self,
+                                             guint         max_baud);
 
 /* Opens a pseudo-terminal and serves it from a thread of its own.
  * Like a freshly reset ROM it answers nothing but SYNC until synced; after

@@ -234,6 +234,25 @@ test_cancel_then_run_again (Fixture       *fixture,
   g_assert_true (g_bytes_equal (flash, image));
 }
 
+static void
+test_baud_fallback (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(SfFlashJob) job = sf_flash_job_new (SF_JOB_WRITE, sf_sim_device_get_port_path (fixture->sim));
+  g_autoptr(GBytes) image = random_bytes (20000);
+  g_autoptr(GBytes) flash = NULL;
+
+  /* The cable cannot carry 921600: the job says so and finishes at 115200. */
+  sf_sim_device_set_max_baud (fixture->sim, 230400);
+  sf_flash_job_add_region (job, 0x20000, image, "app.bin");
+  sf_flash_job_set_baud (job, 921600);
+  g_assert_true (run_job (fixture, job, NULL, NULL));
+  g_assert_nonnull (strstr (fixture->log->str, "Trying again at 115200 baud"));
+  g_assert_cmpuint (sf_flash_job_get_used_baud (job), ==, 115200);
+  flash = sf_sim_device_dup_flash (fixture->sim, 0x20000, 20000);
+  g_assert_true (g_bytes_equal (flash, image));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -254,6 +273,9 @@ main (int   argc,
       g_test_add (missing, Fixture, chips[i], fixture_setup, test_missing_port, fixture_teardown);
       g_test_add (cancel, Fixture, chips[i], fixture_setup, test_cancel_then_run_again, fixture_teardown);
     }
+
+  g_test_add ("/sim/flash-job/esp32/baud-fallback", Fixture, "esp32", fixture_setup,
+              test_baud_fallback, fixture_teardown);
 
   return g_test_run ();
 }
