@@ -13,7 +13,9 @@ main (int   argc,
   g_autoptr(SfApplication) app = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* Tests point this at the build tree's compiled catalogues. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("SPARKFLASH_LOCALEDIR") != NULL
+                                     ? g_getenv ("SPARKFLASH_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
