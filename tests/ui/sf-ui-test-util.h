@@ -4,6 +4,7 @@
 /* Shared by the GUI test, the benchmarks and the screenshot renderer: they
  * run the real application in-process, in demo mode. */
 
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <string.h>
 
@@ -249,4 +250,44 @@ sf_test_close_window (SfWindow *window)
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &widget);
   gtk_window_destroy (GTK_WINDOW (window));
   SF_WAIT_UNTIL (widget == NULL, 10000);
+}
+
+/* Removes @path and everything below it. */
+G_GNUC_UNUSED static void
+sf_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        sf_test_remove_tree (child);
+      else
+        g_remove (child);
+    }
+  g_rmdir (path);
+}
+
+/* A fake sysfs with a CH340 (1a86:7523) on the bus and no tty for it,
+ * brltty's doing, which the window warns about; the port monitor reads it
+ * through SPARKFLASH_SYSFS_ROOT. Returns the root, for
+ * sf_test_remove_tree(). */
+G_GNUC_UNUSED static char *
+sf_test_make_fake_sysfs (void)
+{
+  char *root = g_dir_make_tmp ("sparkflash-sysfs-XXXXXX", NULL);
+  g_autofree char *device = g_build_filename (root, "bus", "usb", "devices", "1-1", NULL);
+  g_autofree char *intf = g_build_filename (device, "1-1:1.0", NULL);
+  g_autofree char *vid = g_build_filename (device, "idVendor", NULL);
+  g_autofree char *pid = g_build_filename (device, "idProduct", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (intf, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (vid, "1a86\n", -1, NULL));
+  g_assert_true (g_file_set_contents (pid, "7523\n", -1, NULL));
+  g_setenv ("SPARKFLASH_SYSFS_ROOT", root, TRUE);
+  g_setenv ("SPARKFLASH_PORT_SCAN_MS", "200", TRUE);
+  return root;
 }

@@ -703,45 +703,7 @@ test_dialogs (void)
   close_window (window);
 }
 
-/* A CH340 on the bus without a tty: brltty's doing, which the window
- * warns about. */
-static void
-make_fake_sysfs (void)
-{
-  g_autofree char *device = NULL;
-  g_autofree char *intf = NULL;
-  g_autofree char *vid = NULL;
-  g_autofree char *pid = NULL;
 
-  sysfs_root = g_dir_make_tmp ("sparkflash-sysfs-XXXXXX", NULL);
-  device = g_build_filename (sysfs_root, "bus", "usb", "devices", "1-1", NULL);
-  intf = g_build_filename (device, "1-1:1.0", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (intf, 0755), ==, 0);
-  vid = g_build_filename (device, "idVendor", NULL);
-  pid = g_build_filename (device, "idProduct", NULL);
-  g_assert_true (g_file_set_contents (vid, "1a86\n", -1, NULL));
-  g_assert_true (g_file_set_contents (pid, "7523\n", -1, NULL));
-  g_setenv ("SPARKFLASH_SYSFS_ROOT", sysfs_root, TRUE);
-  g_setenv ("SPARKFLASH_PORT_SCAN_MS", "200", TRUE);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_remove (child);
-    }
-  g_rmdir (path);
-}
 
 static void
 run_tests_cb (GApplication *application)
@@ -788,7 +750,7 @@ main (int   argc,
   ADD ("dialogs", test_dialogs);
 #undef ADD
 
-  make_fake_sysfs ();
+  sysfs_root = sf_test_make_fake_sysfs ();
   work_dir = g_dir_make_tmp ("sparkflash-l10n-XXXXXX", NULL);
   app = sf_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
@@ -797,8 +759,8 @@ main (int   argc,
   g_application_run (G_APPLICATION (app), 0, NULL);
   g_clear_object (&app);
 
-  remove_tree (work_dir);
-  remove_tree (sysfs_root);
+  sf_test_remove_tree (work_dir);
+  sf_test_remove_tree (sysfs_root);
   g_clear_pointer (&work_dir, g_free);
   g_clear_pointer (&sysfs_root, g_free);
   g_hash_table_unref (catalogue.msgids);

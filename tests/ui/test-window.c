@@ -51,20 +51,6 @@ fixture_set_up (Fixture       *fixture,
   g_assert_nonnull (fixture->dir);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_remove (child);
-    }
-  g_rmdir (path);
-}
 
 static void
 fixture_tear_down (Fixture       *fixture,
@@ -73,7 +59,7 @@ fixture_tear_down (Fixture       *fixture,
   sf_test_close_window (fixture->window);
   sf_sim_device_set_fault (fixture->device, SF_SIM_FAULT_NONE, 0);
   sf_sim_device_set_emulate_baud (fixture->device, FALSE);
-  remove_tree (fixture->dir);
+  sf_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
 }
 
@@ -549,47 +535,7 @@ test_dark_style (Fixture       *fixture,
                  5000);
 }
 
-static void
-make_fake_sysfs (void)
-{
-  g_autofree char *intf = NULL;
-  g_autofree char *device = NULL;
-  g_autofree char *vid = NULL;
-  g_autofree char *pid = NULL;
 
-  sysfs_root = g_dir_make_tmp ("sparkflash-sysfs-XXXXXX", NULL);
-  device = g_build_filename (sysfs_root, "bus", "usb", "devices", "1-1", NULL);
-  intf = g_build_filename (device, "1-1:1.0", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (intf, 0755), ==, 0);
-  vid = g_build_filename (device, "idVendor", NULL);
-  pid = g_build_filename (device, "idProduct", NULL);
-  g_assert_true (g_file_set_contents (vid, "1a86\n", -1, NULL));
-  g_assert_true (g_file_set_contents (pid, "7523\n", -1, NULL));
-  g_setenv ("SPARKFLASH_SYSFS_ROOT", sysfs_root, TRUE);
-  g_setenv ("SPARKFLASH_PORT_SCAN_MS", "200", TRUE);
-}
-
-static void
-remove_fake_sysfs (void)
-{
-  const char *parts[] = { "1-1:1.0/ttyUSB0", "1-1:1.0", "idVendor", "idProduct", "", NULL };
-
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      g_autofree char *path = g_build_filename (sysfs_root, "bus", "usb", "devices", "1-1",
-                                                parts[i], NULL);
-
-      g_remove (path);
-    }
-  for (const char *const *d = (const char *const[]) { "bus/usb/devices", "bus/usb", "bus", "", NULL };
-       *d != NULL; d++)
-    {
-      g_autofree char *path = g_build_filename (sysfs_root, *d, NULL);
-
-      g_rmdir (path);
-    }
-  g_clear_pointer (&sysfs_root, g_free);
-}
 
 static void
 run_tests_cb (GApplication *application)
@@ -628,13 +574,14 @@ main (int   argc,
   ADD ("/ui/window/port-vanishes", test_port_vanishes);
 #undef ADD
 
-  make_fake_sysfs ();
+  sysfs_root = sf_test_make_fake_sysfs ();
   app = sf_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   sf_application_set_demo (app, TRUE);
   g_signal_connect (app, "activate", G_CALLBACK (run_tests_cb), NULL);
   g_application_run (G_APPLICATION (app), 0, NULL);
   g_clear_object (&app);
-  remove_fake_sysfs ();
+  sf_test_remove_tree (sysfs_root);
+  g_clear_pointer (&sysfs_root, g_free);
   return test_status;
 }
