@@ -10,6 +10,9 @@ packages=(
   gettext xvfb xauth dbus desktop-file-utils appstream flatpak-builder
   util-linux diffutils
 )
+# The flasher stubs come from the esptool-js npm package (src/stubs/README.md),
+# fetched with "npm pack"; Debian's npm only when none is on PATH already.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
