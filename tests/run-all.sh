@@ -26,12 +26,12 @@ run_suite () {
 }
 
 logs=(_build/meson-logs/testlog.json)
-run_suite _build --werror
+run_suite _build --werror -Dstubs=enabled
 if [ $sanitize -eq 1 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
-  run_suite _build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false
+  run_suite _build-asan --werror -Dstubs=enabled -Db_sanitize=address,undefined -Db_lundef=false
   logs+=(_build-asan/meson-logs/testlog.json)
 fi
 

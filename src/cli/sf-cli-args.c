@@ -12,7 +12,6 @@
 
 G_DEFINE_QUARK (sf-cli-error-quark, sf_cli_error)
 
-#define DEFAULT_BAUD 115200
 /* Far above any UART an ESP can run; catches a stray extra digit. */
 #define MAX_BAUD     10000000
 
@@ -37,6 +36,9 @@ typedef enum
   OPT_VERIFY,
   OPT_NO_VERIFY,
   OPT_NO_PROGRESS,
+  OPT_SKIP_FLASHED,
+  OPT_DIFF_WITH,
+  OPT_NO_SKIP,
   N_OPTIONS,
 } OptionId;
 
@@ -53,11 +55,11 @@ typedef struct
 
 static const OptionInfo options[] = {
   { OPT_PORT, "port", "-p", "PORT", N_("Serial port (default: $ESPTOOL_PORT)") },
-  { OPT_BAUD, "baud", "-b", "BAUD", N_("Baud rate for the transfer (default 115200; the link starts at 115200)") },
+  { OPT_BAUD, "baud", "-b", "BAUD", N_("Baud rate for the transfer (default: 921600, or 115200 where the link cannot carry it; the link starts at 115200)") },
   { OPT_CHIP, "chip", "-c", "CHIP", N_("Expected chip (default auto)") },
   { OPT_BEFORE, "before", NULL, "METHOD", N_("default_reset, usb_reset, no_reset or no_reset_no_sync") },
   { OPT_AFTER, "after", "-a", "METHOD", N_("hard_reset, soft_reset, no_reset or no_reset_stub") },
-  { OPT_NO_STUB, "no-stub", NULL, NULL, N_("Talk to the ROM loader only (always the case for now)") },
+  { OPT_NO_STUB, "no-stub", NULL, NULL, N_("Talk to the ROM loader only; do not upload the flasher stub") },
   { OPT_HELP, "help", "-h", NULL, N_("Show help; COMMAND --help shows the command's options") },
   { OPT_VERSION, "version", NULL, NULL, N_("Print the version") },
   { OPT_COMPRESS, "compress", "-z", NULL, N_("Compress data on the wire (fails where the loader cannot)") },
@@ -69,6 +71,11 @@ static const OptionInfo options[] = {
   { OPT_VERIFY, "verify", NULL, NULL, N_("Accepted for esptool compatibility; writes are always verified") },
   { OPT_NO_VERIFY, "no-verify", NULL, NULL, N_("Skip the check after writing") },
   { OPT_NO_PROGRESS, "no-progress", NULL, NULL, N_("Do not show a progress bar") },
+  { OPT_SKIP_FLASHED, "skip-flashed", NULL, NULL,
+    N_("Accepted for esptool compatibility; sectors already in flash are always skipped") },
+  { OPT_DIFF_WITH, "diff-with", NULL, "FILE",
+    N_("Accepted for esptool compatibility; the chip's own checksums tell what changed") },
+  { OPT_NO_SKIP, "no-skip", NULL, NULL, N_("Write every sector, even those already in flash") },
 };
 
 #define GLOBAL_OPTIONS (OPT_BIT (OPT_PORT) | OPT_BIT (OPT_BAUD) | OPT_BIT (OPT_CHIP) | \
@@ -106,7 +113,8 @@ static const CommandInfo commands[] = {
        "Example: sparkflash-cli -p /dev/ttyUSB0 write_flash 0x1000 bootloader.bin 0x10000 app.bin"),
     OPT_BIT (OPT_COMPRESS) | OPT_BIT (OPT_NO_COMPRESS) | OPT_BIT (OPT_ERASE_ALL) |
     OPT_BIT (OPT_FLASH_MODE) | OPT_BIT (OPT_FLASH_FREQ) | OPT_BIT (OPT_FLASH_SIZE) |
-    OPT_BIT (OPT_VERIFY) | OPT_BIT (OPT_NO_VERIFY) | OPT_BIT (OPT_NO_PROGRESS),
+    OPT_BIT (OPT_VERIFY) | OPT_BIT (OPT_NO_VERIFY) | OPT_BIT (OPT_NO_PROGRESS) |
+    OPT_BIT (OPT_SKIP_FLASHED) | OPT_BIT (OPT_DIFF_WITH) | OPT_BIT (OPT_NO_SKIP),
     TRUE },
   { SF_CLI_COMMAND_READ_FLASH, "read_flash", "ADDRESS SIZE FILE",
     N_("Save flash contents to a file"),
@@ -185,7 +193,7 @@ void
 sf_cli_args_init (SfCliArgs *args)
 {
   memset (args, 0, sizeof *args);
-  args->baud = DEFAULT_BAUD;
+  args->baud = 0;   /* not given: the session picks the fast rate */
   args->chip = SF_CHIP_AUTO;
   args->before = SF_BEFORE_DEFAULT_RESET;
   args->after = SF_AFTER_HARD_RESET;
@@ -439,6 +447,9 @@ check_values (SfCliArgs   *args,
               const char  *values[N_OPTIONS],
               GError     **error)
 {
+  if (values[OPT_BAUD] == NULL && g_getenv ("ESPTOOL_BAUD") != NULL &&
+      *g_getenv ("ESPTOOL_BAUD") != '\0' && !parse_baud (g_getenv ("ESPTOOL_BAUD"), &args->baud, error))
+    return FALSE;
   if (values[OPT_BAUD] != NULL && !parse_baud (values[OPT_BAUD], &args->baud, error))
     return FALSE;
 
@@ -504,14 +515,16 @@ check_values (SfCliArgs   *args,
 
   /* The ESP8266 ROM has no compressed download; say so before the port is
    * opened when the user named the chip. */
-  if (args->compress == SF_COMPRESS_ON && args->chip == SF_CHIP_ESP8266)
-    return sf_cli_usage_error (error, _("Leave out -z (or pass -u); the data is then sent uncompressed."),
+  args->no_stub = values[OPT_NO_STUB] != NULL;
+  if (args->compress == SF_COMPRESS_ON && args->chip == SF_CHIP_ESP8266 && args->no_stub)
+    return sf_cli_usage_error (error, _("Leave out -z (or pass -u), or leave out --no-stub: "
+                                        "the flasher stub takes compressed data."),
                         _("The ESP8266 ROM loader cannot receive compressed data (-z)."));
 
   args->erase_all = values[OPT_ERASE_ALL] != NULL;
   args->no_verify = values[OPT_NO_VERIFY] != NULL;
   args->no_progress = values[OPT_NO_PROGRESS] != NULL;
-  args->no_stub = values[OPT_NO_STUB] != NULL;
+  args->no_skip = values[OPT_NO_SKIP] != NULL;
 
   if (values[OPT_PORT] != NULL)
     {

@@ -42,7 +42,7 @@ typedef struct
 
   /* Global options */
   char        *port;          /* NULL when neither --port nor $ESPTOOL_PORT */
-  guint        baud;
+  guint        baud;          /* 0 when neither --baud nor $ESPTOOL_BAUD */
   SfChip       chip;
   SfBefore     before;
   SfAfter      after;
@@ -52,6 +52,7 @@ typedef struct
   SfCompress   compress;
   gboolean     erase_all;
   gboolean     no_verify;
+  gboolean     no_skip;       /* --no-skip: write sectors already in flash too */
   gboolean     no_progress;
   char        *flash_mode;    /* NULL = keep */
   char        *flash_freq;    /* NULL = keep */

@@ -18,6 +18,8 @@
 #include "sf-flasher.h"
 #include "sf-image.h"
 #include "sf-protocol-error.h"
+#include "sf-session.h"
+#include "sf-stub-image.h"
 #include "sf-transport.h"
 #include "sf-units.h"
 
@@ -27,7 +29,6 @@
 #define EXIT_INTERRUPTED 130
 
 /* The ROM loader connects reliably at this rate; faster comes after. */
-#define CONNECT_BAUD     115200
 /* The most flash any supported chip addresses in ROM mode (3-byte addressing). */
 #define MAX_FLASH_SIZE   (16u * 1024 * 1024)
 #define SECTOR_SIZE      0x1000
@@ -79,13 +80,6 @@ format_flash_size (guint32 bytes)
   if (bytes % 1024 == 0)
     return g_strdup_printf ("%uKB", bytes / 1024);
   return g_strdup_printf ("%u bytes", bytes);
-}
-
-static char *
-format_mac (const guint8 mac[6])
-{
-  return g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x",
-                          mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
 /* ---- Ctrl+C ------------------------------------------------------------ */
@@ -442,27 +436,6 @@ report_failure (const SfCli  *cli,
   return EXIT_FAILED;
 }
 
-static gboolean
-print_chip_details (SfFlasher      *flasher,
-                    SfChipDetails  *details,
-                    GError        **error)
-{
-  g_autofree char *mac = NULL;
-
-  if (!sf_flasher_read_chip_details (flasher, details, error))
-    return FALSE;
-
-  mac = format_mac (details->mac);
-  sf_cli_output_print (_("Chip is %s"),
-                       details->description ? details->description : sf_chip_get_name (details->chip));
-  if (details->features != NULL && *details->features != '\0')
-    sf_cli_output_print (_("Features: %s"), details->features);
-  if (details->crystal_mhz != 0)
-    sf_cli_output_print (_("Crystal is %uMHz"), details->crystal_mhz);
-  sf_cli_output_print ("MAC: %s", mac);
-  return TRUE;
-}
-
 /* The flash size to check against once connected: the one the user gave,
  * else the detected one; 0 when neither is known. */
 static guint32
@@ -574,7 +547,7 @@ run_command (SfCli                *cli,
 
         if (!sf_flasher_read_mac (flasher, mac, error))
           return FALSE;
-        mac_text = format_mac (mac);
+        mac_text = sf_format_mac (mac);
         /* Only the ESP8266 has a chip ID: the low three bytes of its MAC. */
         if (details->chip == SF_CHIP_ESP8266)
           {
@@ -596,7 +569,7 @@ run_command (SfCli                *cli,
 
         if (!sf_flasher_read_mac (flasher, mac, error))
           return FALSE;
-        mac_text = format_mac (mac);
+        mac_text = sf_format_mac (mac);
         sf_cli_output_print ("MAC: %s", mac_text);
         return TRUE;
       }
@@ -629,6 +602,7 @@ run_command (SfCli                *cli,
           .compress = cli->args.compress,
           .erase_all = cli->args.erase_all,
           .no_verify = cli->args.no_verify,
+          .no_skip = cli->args.no_skip,
           .flash_mode = cli->args.flash_mode,
           .flash_size = cli->args.flash_size,
           .flash_freq = cli->args.flash_freq,
@@ -666,90 +640,19 @@ run_command (SfCli                *cli,
     }
 }
 
-/* The flasher logs "Hard resetting via RTS pin..." and the like. */
+/* Everything between connecting and leaving, once per session; again
+ * from the start if the session falls back to a slower rate. */
 static gboolean
-finish (SfCli      *cli,
-        SfFlasher  *flasher,
-        GError    **error)
+work_on_device (SfFlasher            *flasher,
+                const SfChipDetails  *details,
+                gpointer              user_data,
+                GCancellable         *cancellable,
+                GError              **error)
 {
-  g_autoptr(GError) local_error = NULL;
-
-  if (sf_flasher_finish (flasher, cli->args.after, &local_error))
-    return TRUE;
-
-  /* The work is done and checked; a port without reset lines (a
-   * pseudo-terminal, some adapters) only means the board stays as it is. */
-  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
-    {
-      g_autofree char *warning = g_strdup_printf (_("Could not reset the chip: %s"),
-                                                  local_error->message);
-
-      sf_cli_output_warning (warning);
-      return TRUE;
-    }
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
-}
-
-static gboolean
-run_on_device (SfCli   *cli,
-               GError **error)
-{
-  g_autoptr(SfTransport) transport = NULL;
-  g_autoptr(SfFlasher) flasher = NULL;
-  g_auto(SfChipDetails) details = { 0, };
-  guint32 flash_size;
-  guint open_baud;
-  gboolean change_baud;
-
-  /* Without SYNC a stub left running already talks at the final rate. */
-  if (cli->args.before == SF_BEFORE_NO_RESET_NO_SYNC)
-    {
-      open_baud = cli->args.baud;
-      change_baud = FALSE;
-    }
-  else
-    {
-      open_baud = MIN (cli->args.baud, CONNECT_BAUD);
-      change_baud = cli->args.baud > CONNECT_BAUD;
-    }
-
-  sf_cli_output_print (_("Serial port %s"), cli->args.port);
-  if (!(transport = sf_transport_open (cli->args.port, open_baud, error)))
-    {
-      if (g_error_matches (*error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_NOT_FOUND))
-        append_hint (*error, _("Check --port; boards usually show up as /dev/ttyUSB0 or "
-                               "/dev/ttyACM0 (see ls /dev/serial/by-id/)."));
-      return FALSE;
-    }
-
-  flasher = sf_flasher_new (transport);
-  sf_flasher_set_log_func (flasher, sf_cli_output_log_cb, NULL);
-  sf_flasher_set_progress_func (flasher, sf_cli_output_progress_cb, NULL);
-
-  sf_cli_output_print (_("Connecting..."));
-  if (!sf_flasher_connect (flasher, cli->args.chip, cli->args.before, cli->cancellable, error))
-    {
-      if (g_error_matches (*error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_WRONG_CHIP))
-        append_hint (*error, _("Leave out --chip (or pass --chip auto) to accept the chip that is connected."));
-      return FALSE;
-    }
-  if (g_cancellable_set_error_if_cancelled (cli->cancellable, error))
-    return FALSE;
-
-  if (!print_chip_details (flasher, &details, error))
-    return FALSE;
-
-  /* The flasher logs "Changing baud rate to ..." and "Changed." itself, or
-   * that the ESP8266 ROM cannot. */
-  if (change_baud && !sf_flasher_change_baud (flasher, cli->args.baud, error))
-    return FALSE;
-
-  if (cli->args.flash_size_bytes != 0)
-    sf_flasher_set_flash_size (flasher, cli->args.flash_size_bytes);
+  SfCli *cli = user_data;
+  guint32 flash_size = known_flash_size (cli, details);
 
   /* Now that the real flash size is known, check the regions again. */
-  flash_size = known_flash_size (cli, &details);
   switch (cli->args.command)
     {
     case SF_CLI_COMMAND_WRITE_FLASH:
@@ -761,7 +664,7 @@ run_on_device (SfCli   *cli,
       break;
     case SF_CLI_COMMAND_READ_FLASH:
     case SF_CLI_COMMAND_ERASE_REGION:
-      if (!resolve_range (cli, flasher, &details, error))
+      if (!resolve_range (cli, flasher, details, error))
         return FALSE;
       break;
     case SF_CLI_COMMAND_NONE:
@@ -775,15 +678,39 @@ run_on_device (SfCli   *cli,
       break;
     }
 
-  if (g_cancellable_set_error_if_cancelled (cli->cancellable, error))
-    return FALSE;
-  if (!run_command (cli, flasher, &details, error))
+  if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
+      !run_command (cli, flasher, details, error))
     return FALSE;
   sf_cli_output_end_line ();
-  if (g_cancellable_set_error_if_cancelled (cli->cancellable, error))
-    return FALSE;
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+}
 
-  return finish (cli, flasher, error);
+static gboolean
+run_on_device (SfCli   *cli,
+               GError **error)
+{
+  g_auto(SfSessionResult) result = { { 0 } };
+  SfSessionOptions options = {
+    .port = cli->args.port,
+    .baud = cli->args.baud,
+    .chip = cli->args.chip,
+    .before = cli->args.before,
+    .after = cli->args.after,
+    .no_stub = cli->args.no_stub,
+    .flash_size = cli->args.flash_size_bytes,
+    .log_func = sf_cli_output_log_cb,
+    .progress_func = sf_cli_output_progress_cb,
+  };
+
+  if (sf_session_run (&options, work_on_device, cli, &result, cli->cancellable, error))
+    return TRUE;
+
+  if (g_error_matches (*error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_NOT_FOUND))
+    append_hint (*error, _("Check --port; boards usually show up as /dev/ttyUSB0 or "
+                           "/dev/ttyACM0 (see ls /dev/serial/by-id/)."));
+  else if (g_error_matches (*error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_WRONG_CHIP))
+    append_hint (*error, _("Leave out --chip (or pass --chip auto) to accept the chip that is connected."));
+  return FALSE;
 }
 
 int
@@ -818,7 +745,9 @@ main (int    argc,
 
   if (cli.args.command == SF_CLI_COMMAND_VERSION)
     {
-      printf ("sparkflash-cli %s\n", PACKAGE_VERSION);
+      g_autofree char *stubs = sf_stub_images_describe ();
+
+      printf ("sparkflash-cli %s\n%s\n", PACKAGE_VERSION, stubs);
       return EXIT_OK;
     }
 

@@ -5,8 +5,16 @@
 
 G_BEGIN_DECLS
 
-/* Everything the loader needs to know about one chip's ROM, from
- * ../shared/protocol.md sections 4 and 5. */
+/* How a ROM derives its UART clock when asked to change the rate. */
+typedef enum
+{
+  SF_ROM_BAUD_EXACT,           /* it ends up at the rate it is sent */
+  SF_ROM_BAUD_ESP32_CALIBRATED,/* scale by the ROM's miscalibrated crystal */
+  SF_ROM_BAUD_ASSUMES_40MHZ,   /* C2: believes in a 40 MHz crystal */
+} SfRomBaudQuirk;
+
+/* Everything the loaders need to know about one chip: how to tell it,
+ * what its ROM can do, and where its registers are. */
 typedef struct
 {
   SfChip      chip;
@@ -27,6 +35,8 @@ typedef struct
   guint       supports_security_info : 1;
   guint       spi_address_msb_aligned : 1; /* ESP8266 and ESP32 */
   guint       is_esp8266_family : 1;        /* image header size codes differ */
+  guint       spi_pads_in_efuse : 1;        /* ESP32: SPI_ATTACH needs the eFuse pad map */
+  SfRomBaudQuirk rom_baud_quirk;
 
   /* Registers */
   guint32     uart_date_reg;
@@ -43,6 +53,15 @@ typedef struct
   guint32     spi_mosi_dlen;          /* 0 = not present (ESP8266) */
   guint32     spi_miso_dlen;
   guint32     spi_w0;
+
+  /* The RTC and super watchdogs that a USB-Serial/JTAG reset leaves
+   * armed; wdt_wprotect 0 = nothing to disarm. */
+  guint32     wdt_wprotect;
+  guint32     wdt_config0;
+  guint32     swd_conf;
+  guint32     swd_wprotect;
+  guint32     swd_key;
+  guint       swd_autofeed_bit;
 
   /* Flash frequency encodings in the image header (low nibble of byte 3):
    * names for codes 0x0, 0x1, 0x2 and 0xF, NULL where unused. */

@@ -4,11 +4,11 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "sf-flash-job.h"
 #include "sf-protocol-error.h"
-
-#define SYNC_BAUD 115200
+#include "sf-session.h"
 
 typedef struct
 {
@@ -28,6 +28,7 @@ struct _SfFlashJob
   SfChip          chip;
   SfBefore        before;
   SfAfter         after;
+  gboolean        no_stub;
   SfWriteOptions  options;
   GArray         *regions;
   guint32         address;
@@ -50,6 +51,7 @@ struct _SfFlashJob
   gboolean        have_details;
   GError         *error;
   guint           used_baud;
+  guint           failed_baud;
 };
 
 enum
@@ -122,7 +124,7 @@ sf_flash_job_init (SfFlashJob *self)
   self->regions = g_array_new (FALSE, TRUE, sizeof (Region));
   g_array_set_clear_func (self->regions, region_clear);
   self->pending_lines = g_ptr_array_new_with_free_func (g_free);
-  self->baud = SYNC_BAUD;
+  self->baud = SF_SESSION_SYNC_BAUD;
   self->before = SF_BEFORE_DEFAULT_RESET;
   self->after = SF_AFTER_HARD_RESET;
 }
@@ -269,6 +271,24 @@ sf_flash_job_get_used_baud (SfFlashJob *self)
   return self->used_baud;
 }
 
+guint
+sf_flash_job_get_failed_baud (SfFlashJob *self)
+{
+  g_return_val_if_fail (SF_IS_FLASH_JOB (self), 0);
+
+  return self->failed_baud;
+}
+
+void
+sf_flash_job_set_no_stub (SfFlashJob *self,
+                          gboolean    no_stub)
+{
+  g_return_if_fail (SF_IS_FLASH_JOB (self));
+  g_return_if_fail (!self->running);
+
+  self->no_stub = no_stub;
+}
+
 /* --- worker → main thread ------------------------------------------------- */
 
 /* Emits whatever the worker queued. Main thread. */
@@ -338,21 +358,6 @@ log_cb (const char *line,
   g_mutex_unlock (&self->mutex);
 }
 
-G_GNUC_PRINTF (2, 3)
-static void
-job_log (SfFlashJob *self,
-         const char *format,
-         ...)
-{
-  g_autofree char *line = NULL;
-  va_list args;
-
-  va_start (args, format);
-  line = g_strdup_vprintf (format, args);
-  va_end (args);
-  log_cb (line, self);
-}
-
 static void
 progress_cb (SfPhase  phase,
              guint64  done,
@@ -372,59 +377,14 @@ progress_cb (SfPhase  phase,
 
 /* --- the work ------------------------------------------------------------- */
 
-static SfFlasher *
-open_and_connect (SfFlashJob    *self,
-                  GCancellable  *cancellable,
-                  GError       **error)
-{
-  g_autoptr(SfTransport) transport = NULL;
-  g_autoptr(SfFlasher) flasher = NULL;
-
-  transport = sf_transport_open (self->port_path, MIN (self->baud, SYNC_BAUD), error);
-  if (transport == NULL)
-    return NULL;
-
-  flasher = sf_flasher_new (transport);
-  sf_flasher_set_log_func (flasher, log_cb, self);
-  sf_flasher_set_progress_func (flasher, progress_cb, self);
-
-  job_log (self, _("Connecting to %s..."), self->port_path);
-  if (!sf_flasher_connect (flasher, self->chip, self->before, cancellable, error))
-    return NULL;
-  return g_steal_pointer (&flasher);
-}
-
 static gboolean
-read_details (SfFlashJob  *self,
-              SfFlasher   *flasher,
-              GError     **error)
+do_operation (SfFlasher            *flasher,
+              const SfChipDetails  *details,
+              gpointer              user_data,
+              GCancellable         *cancellable,
+              GError              **error)
 {
-  SfChipDetails details = { 0 };
-
-  if (!sf_flasher_read_chip_details (flasher, &details, error))
-    return FALSE;
-
-  job_log (self, _("Chip is %s"), details.description);
-  job_log (self, _("Features: %s"), details.features);
-  job_log (self, _("Crystal is %uMHz"), details.crystal_mhz);
-  job_log (self, _("MAC: %02x:%02x:%02x:%02x:%02x:%02x"),
-           details.mac[0], details.mac[1], details.mac[2],
-           details.mac[3], details.mac[4], details.mac[5]);
-
-  g_mutex_lock (&self->mutex);
-  sf_chip_details_clear (&self->details);
-  self->details = details;
-  self->have_details = TRUE;
-  g_mutex_unlock (&self->mutex);
-  return TRUE;
-}
-
-static gboolean
-do_operation (SfFlashJob    *self,
-              SfFlasher     *flasher,
-              GCancellable  *cancellable,
-              GError       **error)
-{
+  SfFlashJob *self = user_data;
   g_autofree SfFlashRegion *regions = g_new0 (SfFlashRegion, MAX (self->regions->len, 1));
   guint32 size = self->size;
 
@@ -436,6 +396,19 @@ do_operation (SfFlashJob    *self,
       regions[i].data = region->data;
       regions[i].name = region->name;
     }
+
+  /* The details are worth showing even when the operation fails. */
+  g_mutex_lock (&self->mutex);
+  sf_chip_details_clear (&self->details);
+  self->details.chip = details->chip;
+  self->details.description = g_strdup (details->description);
+  self->details.features = g_strdup (details->features);
+  self->details.crystal_mhz = details->crystal_mhz;
+  memcpy (self->details.mac, details->mac, sizeof self->details.mac);
+  self->details.flash_id = details->flash_id;
+  self->details.flash_size = details->flash_size;
+  self->have_details = TRUE;
+  g_mutex_unlock (&self->mutex);
 
   switch (self->kind)
     {
@@ -479,57 +452,32 @@ do_operation (SfFlashJob    *self,
     }
 }
 
-/* Errors a too-fast link causes, as opposed to the board or the user. */
-static gboolean
-is_link_error (const GError *error)
-{
-  return g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_TIMEOUT) ||
-         g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_BAD_RESPONSE) ||
-         g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS) ||
-         g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_VERIFY_FAILED);
-}
-
 static gboolean
 run_job (SfFlashJob    *self,
          GCancellable  *cancellable,
          GError       **error)
 {
-  g_autoptr(SfFlasher) flasher = NULL;
-  g_autoptr(GError) local_error = NULL;
-  flasher = open_and_connect (self, cancellable, error);
-  if (flasher == NULL || !read_details (self, flasher, error))
-    return FALSE;
+  g_auto(SfSessionResult) result = { { 0 } };
+  SfSessionOptions options = {
+    .port = self->port_path,
+    .baud = self->baud,
+    .chip = self->chip,
+    .before = self->before,
+    .after = self->after,
+    .no_stub = self->no_stub,
+    .log_func = log_cb,
+    .progress_func = progress_cb,
+    .callback_data = self,
+  };
+  gboolean ok;
 
-  if (self->baud > SYNC_BAUD && sf_flasher_change_baud (flasher, self->baud, &local_error) &&
-      do_operation (self, flasher, cancellable, &local_error))
-    goto done;
+  ok = sf_session_run (&options, do_operation, self, &result, cancellable, error);
 
-  if (self->baud > SYNC_BAUD)
-    {
-      /* A fast rate the adapter or cable cannot carry fails as timeouts or
-       * garbled replies: try once more at the rate every board syncs at. */
-      if (!is_link_error (local_error))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      job_log (self, _("Communication at %u baud failed (%s). Trying again at %u baud."),
-               self->baud, local_error->message, SYNC_BAUD);
-      g_clear_error (&local_error);
-      g_clear_object (&flasher);
-      flasher = open_and_connect (self, cancellable, error);
-      if (flasher == NULL)
-        return FALSE;
-    }
-
-  if (!do_operation (self, flasher, cancellable, error))
-    return FALSE;
-
-done:
   g_mutex_lock (&self->mutex);
-  self->used_baud = sf_flasher_get_baud (flasher);
+  self->used_baud = ok ? result.used_baud : 0;
+  self->failed_baud = result.failed_baud;
   g_mutex_unlock (&self->mutex);
-  return sf_flasher_finish (flasher, self->after, error);
+  return ok;
 }
 
 static void

@@ -39,6 +39,9 @@ void                 sf_flash_job_set_chip          (SfFlashJob            *self
                                                      SfChip                 chip);
 void                 sf_flash_job_set_before        (SfFlashJob            *self,
                                                      SfBefore               before);
+/* Stay with the ROM loader instead of uploading the flasher stub. */
+void                 sf_flash_job_set_no_stub       (SfFlashJob            *self,
+                                                     gboolean               no_stub);
 void                 sf_flash_job_set_after         (SfFlashJob            *self,
                                                      SfAfter                after);
 /* Copies @options (and its strings). */
@@ -67,5 +70,8 @@ gboolean             sf_flash_job_get_running       (SfFlashJob            *self
 const SfChipDetails *sf_flash_job_get_chip_details  (SfFlashJob            *self);
 /* After the job: the baud rate that worked (after any fallback). */
 guint                sf_flash_job_get_used_baud     (SfFlashJob            *self);
+/* After the job: a rate that was tried and did not get through, or 0. A
+ * loader that cannot change its rate (the ESP8266's ROM) is no failure. */
+guint                sf_flash_job_get_failed_baud   (SfFlashJob            *self);
 
 G_END_DECLS

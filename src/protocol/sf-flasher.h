@@ -54,6 +54,16 @@ typedef void (*SfProgressFunc) (SfPhase   phase,
 typedef void (*SfLogFunc)      (const char *line,
                                 gpointer    user_data);
 
+/* Formats a line and hands it to @func, and to the debug log. */
+void sf_log_line (SfLogFunc   func,
+                  gpointer    user_data,
+                  const char *format,
+                  ...) G_GNUC_PRINTF (3, 4);
+void sf_log_line_va (SfLogFunc   func,
+                     gpointer    user_data,
+                     const char *format,
+                     va_list     args) G_GNUC_PRINTF (3, 0);
+
 /* One file to put into flash. */
 typedef struct
 {
@@ -74,6 +84,7 @@ typedef struct
   SfCompress  compress;
   gboolean    erase_all;     /* erase the whole flash first */
   gboolean    no_verify;     /* skip the check after writing */
+  gboolean    no_skip;       /* write sectors that already hold the data too */
   /* Bootloader header rewrite (esptool's --flash_mode etc.); NULL = "keep". */
   const char *flash_mode;
   const char *flash_size;    /* also accepts "detect" */
@@ -113,10 +124,30 @@ gboolean     sf_flasher_connect            (SfFlasher            *self,
                                             SfBefore              before,
                                             GCancellable         *cancellable,
                                             GError              **error);
-/* Moves the link to @baud where the ROM allows it; on the ESP8266 ROM it
- * logs that the rate stays and returns TRUE. */
+/* Uploads the flasher stub and talks to it from then on. Fails, leaving
+ * the chip to be reconnected, when this build has no stub for the chip
+ * (SF_PROTOCOL_ERROR_UNSUPPORTED) or the stub never greets. */
+gboolean     sf_flasher_start_stub         (SfFlasher            *self,
+                                            GCancellable         *cancellable,
+                                            GError              **error);
+/* TRUE once the flasher stub answers rather than the ROM loader. */
+gboolean     sf_flasher_is_stub            (SfFlasher            *self);
+/* FALSE for a loader that cannot change its rate (the ESP8266's ROM). */
+gboolean     sf_flasher_can_change_baud    (SfFlasher            *self);
+/* Moves both ends of the link to @baud. Whether the link still carries
+ * frames at that rate is for sf_flasher_check_link() to tell. */
 gboolean     sf_flasher_change_baud        (SfFlasher            *self,
                                             guint                 baud,
+                                            GCancellable         *cancellable,
+                                            GError              **error);
+/* Sets the host side of the link alone: for a chip that is already at
+ * @baud (a stub left running) or will be after a reset (115200). */
+gboolean     sf_flasher_set_link_baud      (SfFlasher            *self,
+                                            guint                 baud,
+                                            GError              **error);
+/* A short exchange that fails when the link garbles or loses frames. */
+gboolean     sf_flasher_check_link         (SfFlasher            *self,
+                                            GCancellable         *cancellable,
                                             GError              **error);
 SfChip       sf_flasher_get_chip           (SfFlasher            *self);
 /* The rate the link runs at now. */
@@ -181,8 +212,9 @@ gboolean     sf_flasher_erase_flash        (SfFlasher            *self,
                                             GCancellable         *cancellable,
                                             GError              **error);
 /* Leaves the chip as @after says. */
-gboolean     sf_flasher_finish             (SfFlasher            *self,
+gboolean     sf_flasher_leave              (SfFlasher            *self,
                                             SfAfter               after,
+                                            GCancellable         *cancellable,
                                             GError              **error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SfChipDetails, sf_chip_details_clear)

@@ -3,13 +3,15 @@
 
 #include <gio/gio.h>
 
+#include "sf-bytes-private.h"
 #include "sf-chip-private.h"
 #include "sf-slip-private.h"
 #include "sf-transport.h"
 
 G_BEGIN_DECLS
 
-/* ROM loader opcodes (protocol.md section 2). */
+/* Opcodes of the serial download protocol. 0x02 to 0x14 are the ROM's;
+ * 0xD0 and up exist only in the flasher stub. */
 typedef enum
 {
   SF_OP_FLASH_BEGIN       = 0x02,
@@ -30,36 +32,131 @@ typedef enum
   SF_OP_FLASH_DEFL_END    = 0x12,
   SF_OP_SPI_FLASH_MD5     = 0x13,
   SF_OP_GET_SECURITY_INFO = 0x14,
+  SF_OP_ERASE_FLASH       = 0xD0,
+  SF_OP_ERASE_REGION      = 0xD1,
+  SF_OP_READ_FLASH        = 0xD2,
+  SF_OP_RUN_USER_CODE     = 0xD3,
 } SfOpcode;
 
 #define SF_ROM_WRITE_BLOCK      0x400
+#define SF_STUB_WRITE_BLOCK     0x4000
 #define SF_FLASH_SECTOR         0x1000
 #define SF_READ_SLOW_CHUNK      64
 #define SF_SYNC_BAUD            115200
 
-/* esptool's timeouts (protocol.md 3.3), in milliseconds. */
+/* Timeouts, in milliseconds: the defaults esptool has settled on. */
 #define SF_TIMEOUT_DEFAULT      3000
 #define SF_TIMEOUT_SYNC         100
 #define SF_TIMEOUT_MAX          240000
+#define SF_TIMEOUT_CHIP_ERASE   120000
 #define SF_TIMEOUT_ERASE_PER_MB 30000
 #define SF_TIMEOUT_WRITE_PER_MB 40000
 #define SF_TIMEOUT_MD5_PER_MB   8000
 
 /* max (3 s, per_mb * bytes / 1e6), capped at 240 s. */
-guint _sf_timeout_per_mb (guint per_mb_ms,
+guint _sf_timeout_per_mb (guint   per_mb_ms,
                           guint64 bytes);
 
-/* One conversation with a ROM loader: framing, request/response matching,
- * status decoding and the register-level helpers every operation needs.
- * Owned by SfFlasher; not thread-safe. */
+typedef struct _SfLoader SfLoader;
+
+/* What the loader at the other end can do. The flasher chooses its paths
+ * from these alone, so a new loader or chip needs no changes there. */
 typedef struct
 {
-  SfTransport      *transport;
-  SfSlipDecoder     decoder;
-  const SfChipInfo *chip;          /* NULL until detected */
-  guint             baud;
-  GCancellable     *cancellable;   /* borrowed for the operation in progress */
-} SfLoader;
+  const char *name;                /* "ROM loader", "flasher stub": for log lines */
+  gboolean    is_stub;
+  guint       write_block;         /* bytes per FLASH_DATA / FLASH_DEFL_DATA */
+  guint       can_compress : 1;    /* FLASH_DEFL_* */
+  guint       can_md5 : 1;         /* SPI_FLASH_MD5 */
+  guint       can_read_fast : 1;   /* READ_FLASH: 4 KiB frames, acknowledged, with an MD5 */
+  guint       can_erase : 1;       /* ERASE_FLASH and ERASE_REGION */
+  guint       can_change_baud : 1;
+  guint       erases_on_begin : 1; /* FLASH_BEGIN erases at once (ROM); else as data arrives */
+} SfLoaderCaps;
+
+/* One FLASH_BEGIN ... FLASH_END session. */
+typedef struct
+{
+  guint32  offset;            /* sector-aligned */
+  guint32  size;              /* bytes that end up in flash */
+  guint32  packed_size;       /* bytes sent: the zlib stream's length, or size */
+  gboolean compressed;
+  guint32  seq;
+  guint    pending_write_ms;  /* stub: time the block before may still need */
+} SfWrite;
+
+/* A sink for bytes read from flash: progress, as they arrive. */
+typedef void (*SfLoaderReadProgress) (guint32  done,
+                                      gpointer user_data);
+
+/* The commands whose wire form or meaning differs between the ROM loader
+ * and the flasher stub. sf-rom-loader.c and sf-stub-loader.c each fill
+ * one table; everything else is the same conversation (below). */
+typedef struct
+{
+  gboolean (*attach_flash) (SfLoader             *self,
+                            guint32               flash_size,
+                            GError              **error);
+  gboolean (*change_baud)  (SfLoader             *self,
+                            guint                 baud,
+                            GError              **error);
+  gboolean (*flash_md5)    (SfLoader             *self,
+                            guint32               address,
+                            guint32               size,
+                            guint8                out_digest[16],
+                            GError              **error);
+  /* Reads [address, address + size) into @out, checked where the loader
+   * can check it. Never more than SF_LOADER_READ_CHUNK bytes. */
+  gboolean (*read_flash)   (SfLoader             *self,
+                            guint32               address,
+                            guint32               size,
+                            guint8               *out,
+                            SfLoaderReadProgress  progress,
+                            gpointer              progress_data,
+                            GError              **error);
+  gboolean (*erase_region) (SfLoader             *self,
+                            guint32               address,
+                            guint32               size,
+                            GError              **error);
+  gboolean (*erase_flash)  (SfLoader             *self,
+                            guint32               flash_size,
+                            GError              **error);
+  gboolean (*write_begin)  (SfLoader             *self,
+                            SfWrite              *write,
+                            GError              **error);
+  /* @raw_length: flash bytes the block turns into (its uncompressed size). */
+  gboolean (*write_block)  (SfLoader             *self,
+                            SfWrite              *write,
+                            const guint8         *block,
+                            gsize                 length,
+                            gsize                 raw_length,
+                            GError              **error);
+  gboolean (*write_end)    (SfLoader             *self,
+                            SfWrite              *write,
+                            GError              **error);
+  /* Bytes past [offset, offset + size) that writing there erases too. */
+  guint32  (*overerase)    (SfLoader             *self,
+                            guint32               offset,
+                            guint32               size);
+} SfLoaderOps;
+
+/* Largest read the flasher asks for at once: what one retry may cost. */
+#define SF_LOADER_READ_CHUNK    0x10000
+
+/* One conversation with whatever loader runs on the chip: framing,
+ * request/response matching and status decoding. Owned by SfFlasher;
+ * not thread-safe. */
+struct _SfLoader
+{
+  SfTransport       *transport;
+  SfSlipDecoder      decoder;
+  const SfChipInfo  *chip;          /* NULL until detected */
+  guint              baud;
+  GCancellable      *cancellable;   /* of the flasher call in progress */
+  SfLoaderCaps       caps;
+  const SfLoaderOps *ops;
+  guint8             last_status;   /* first status byte of the last refusal */
+};
 
 void     _sf_loader_init          (SfLoader      *self,
                                    SfTransport   *transport);
@@ -69,7 +166,7 @@ void     _sf_loader_clear         (SfLoader      *self);
  * @result_len is how many result bytes precede the status (0 for most
  * commands). @out_value receives the response's value word, @out_data the
  * result bytes (without status). A failure status becomes
- * SF_PROTOCOL_ERROR_DEVICE_STATUS with the ROM's code in words. */
+ * SF_PROTOCOL_ERROR_DEVICE_STATUS with the loader's code in words. */
 gboolean _sf_loader_command       (SfLoader      *self,
                                    SfOpcode       op,
                                    const guint8  *data,
@@ -80,9 +177,27 @@ gboolean _sf_loader_command       (SfLoader      *self,
                                    guint32       *out_value,
                                    GBytes       **out_data,
                                    GError       **error);
+/* The request alone, for the few commands that get no reply. */
+gboolean _sf_loader_send          (SfLoader      *self,
+                                   SfOpcode       op,
+                                   const guint8  *data,
+                                   gsize          length,
+                                   guint32        checksum,
+                                   GError       **error);
+/* Frames without the request header: the stub's OHAI greeting, READ_FLASH
+ * data and its acknowledgements. NULL with no error set on timeout. */
+GBytes  *_sf_loader_read_raw      (SfLoader      *self,
+                                   guint          timeout_ms,
+                                   GError       **error);
+gboolean _sf_loader_write_raw     (SfLoader      *self,
+                                   const guint8  *data,
+                                   gsize          length,
+                                   GError       **error);
 
-/* One SYNC try: TRUE when the ROM answered within the sync timeout. */
+/* One SYNC try: TRUE when a loader answered within the sync timeout.
+ * @out_stub is TRUE when it was a flasher stub (its SYNC value is 0). */
 gboolean _sf_loader_sync          (SfLoader      *self,
+                                   gboolean      *out_stub,
                                    GError       **error);
 gboolean _sf_loader_read_reg      (SfLoader      *self,
                                    guint32        address,
@@ -93,7 +208,7 @@ gboolean _sf_loader_write_reg     (SfLoader      *self,
                                    guint32        value,
                                    GError       **error);
 /* Runs a SPI flash command through the chip's SPI user registers (works on
- * every ROM; needs only register access). @address_bits = 0 for none;
+ * every loader; needs only register access). @address_bits = 0 for none;
  * @miso_bits <= 512 bits are read back into @out_data. */
 gboolean _sf_loader_spi_command   (SfLoader      *self,
                                    guint8         command,
@@ -101,6 +216,11 @@ gboolean _sf_loader_spi_command   (SfLoader      *self,
                                    guint          address_bits,
                                    guint          miso_bits,
                                    guint8        *out_data,
+                                   GError       **error);
+/* The crystal, from the UART divider the ROM's auto-baud set up. Only
+ * meaningful before a stub has reprogrammed the UART. */
+gboolean _sf_loader_crystal_mhz   (SfLoader      *self,
+                                   guint         *out_mhz,
                                    GError       **error);
 
 /* Reads what is waiting on the line for @ms milliseconds and returns the
@@ -110,12 +230,44 @@ char    *_sf_loader_collect_noise (SfLoader      *self,
                                    GError       **error);
 gboolean _sf_loader_flush         (SfLoader      *self,
                                    GError       **error);
+/* Moves the host side of the link to @baud, once the chip has. */
+gboolean _sf_loader_set_host_baud (SfLoader      *self,
+                                   guint          baud,
+                                   GError       **error);
 
-/* "0x05: malformed message" style text for a ROM status code. */
+/* A *_DATA command: the 16-byte header [length, seq, 0, 0], @block, and
+ * the checksum of @block. Resent on a garbled reply: the loader keeps its
+ * place until a block with the expected sequence number arrives. */
+gboolean _sf_loader_data_command  (SfLoader      *self,
+                                   SfOpcode       op,
+                                   const guint8  *block,
+                                   gsize          length,
+                                   guint32        seq,
+                                   guint          timeout_ms,
+                                   GError       **error);
+/* SPI_SET_PARAMS: only the size matters, the rest are the usual geometry. */
+gboolean _sf_loader_spi_set_params (SfLoader     *self,
+                                    guint32       flash_size,
+                                    GError      **error);
+
+/* "malformed message" style text for a ROM status code. */
 const char *_sf_rom_error_to_string (guint8 code);
 
-/* 0xEF XOR every byte (protocol.md 1.5). */
+/* 0xEF XOR every byte: the checksum of *_DATA payloads. */
 guint8   _sf_loader_checksum      (const guint8  *data,
                                    gsize          length);
+
+/* Errors after which the same command may be tried again. */
+gboolean _sf_loader_error_is_retryable (const GError *error);
+
+/* The two loaders. The ROM loader is what answers SYNC after a reset;
+ * the stub replaces it once uploaded and greeting. */
+void     _sf_rom_loader_use       (SfLoader      *self);
+/* Uploads the flasher stub for the detected chip and waits for its
+ * greeting; on success the loader talks to the stub from then on. */
+gboolean _sf_stub_loader_start    (SfLoader      *self,
+                                   GError       **error);
+/* A stub left running by an earlier session (esptool's no_reset_stub). */
+void     _sf_stub_loader_use      (SfLoader      *self);
 
 G_END_DECLS

@@ -68,6 +68,27 @@ _sf_rom_error_to_string (guint8 code)
     }
 }
 
+/* The flasher stub puts its own code in the first status byte. */
+static const char *
+stub_error_to_string (guint8 code)
+{
+  switch (code)
+    {
+    case 0xC0: return N_("wrong data length");
+    case 0xC1: return N_("data checksum mismatch");
+    case 0xC2: return N_("block too large");
+    case 0xC3: return N_("unknown command");
+    case 0xC4: return N_("the SPI flash operation failed");
+    case 0xC5: return N_("the SPI flash could not be unlocked");
+    case 0xC6: return N_("not in flash or RAM download mode");
+    case 0xC7: return N_("decompressing the data failed");
+    case 0xC8: return N_("not enough data");
+    case 0xC9: return N_("too much data");
+    case 0xFF: return N_("command not implemented");
+    default:   return N_("unknown error");
+    }
+}
+
 static const char *
 opcode_name (SfOpcode op)
 {
@@ -91,6 +112,9 @@ opcode_name (SfOpcode op)
     case SF_OP_FLASH_DEFL_END:    return "FLASH_DEFL_END";
     case SF_OP_SPI_FLASH_MD5:     return "SPI_FLASH_MD5";
     case SF_OP_GET_SECURITY_INFO: return "GET_SECURITY_INFO";
+    case SF_OP_ERASE_FLASH:       return "ERASE_FLASH";
+    case SF_OP_ERASE_REGION:      return "ERASE_REGION";
+    case SF_OP_READ_FLASH:        return "READ_FLASH";
     default:                      return "UNKNOWN";
     }
 }
@@ -103,6 +127,7 @@ _sf_loader_init (SfLoader    *self,
   self->transport = g_object_ref (transport);
   self->baud = SF_SYNC_BAUD;
   _sf_slip_decoder_init (&self->decoder);
+  _sf_rom_loader_use (self);
 }
 
 void
@@ -154,13 +179,13 @@ read_frame (SfLoader  *self,
     }
 }
 
-static gboolean
-send_request (SfLoader      *self,
-              SfOpcode       op,
-              const guint8  *data,
-              gsize          length,
-              guint32        checksum,
-              GError       **error)
+gboolean
+_sf_loader_send (SfLoader      *self,
+                 SfOpcode       op,
+                 const guint8  *data,
+                 gsize          length,
+                 guint32        checksum,
+                 GError       **error)
 {
   g_autoptr(GByteArray) packet = g_byte_array_sized_new (length + 8);
   g_autoptr(GByteArray) wire = g_byte_array_sized_new (length + 16);
@@ -198,7 +223,7 @@ _sf_loader_command (SfLoader      *self,
 {
   gint64 deadline;
 
-  if (!send_request (self, op, data, length, checksum, error))
+  if (!_sf_loader_send (self, op, data, length, checksum, error))
     return FALSE;
 
   deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
@@ -268,9 +293,15 @@ _sf_loader_command (SfLoader      *self,
 
       if (status != 0)
         {
+          /* The ROM says 0x01 and puts its reason second; the stub puts
+           * its own code first. */
+          const char *reason = status == 0x01 ? _sf_rom_error_to_string (code)
+                                              : stub_error_to_string (status);
+
+          self->last_status = status;
           g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS,
                        _("The chip refused %s: %s (status 0x%02x, code 0x%02x)."),
-                       opcode_name (op), _(_sf_rom_error_to_string (code)), status, code);
+                       opcode_name (op), _(reason), status, code);
           return FALSE;
         }
 
@@ -326,36 +357,96 @@ _sf_loader_collect_noise (SfLoader  *self,
 
 gboolean
 _sf_loader_sync (SfLoader  *self,
+                 gboolean  *out_stub,
                  GError   **error)
 {
   guint8 payload[36] = { 0x07, 0x07, 0x12, 0x20 };
   g_autoptr(GError) local_error = NULL;
+  guint32 value = 0;
 
   memset (payload + 4, 0x55, 32);
   if (!_sf_loader_flush (self, error))
     return FALSE;
 
   if (!_sf_loader_command (self, SF_OP_SYNC, payload, sizeof payload, 0,
-                           SF_TIMEOUT_SYNC, 0, NULL, NULL, &local_error))
+                           SF_TIMEOUT_SYNC, 0, &value, NULL, &local_error))
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  /* A ROM puts a non-zero word in its SYNC reply, a stub zero. */
+  if (out_stub != NULL)
+    *out_stub = value == 0;
 
-  /* The ROM answers one SYNC eight times; let the rest arrive and drop
+  /* A loader answers one SYNC eight times; let the rest arrive and drop
    * them so they cannot be mistaken for the next command's answer. */
   g_free (_sf_loader_collect_noise (self, 20, NULL));
   return _sf_loader_flush (self, error);
 }
 
-static void
-put_u32 (guint8  *out,
-         guint32  value)
+GBytes *
+_sf_loader_read_raw (SfLoader  *self,
+                     guint      timeout_ms,
+                     GError   **error)
 {
-  out[0] = value & 0xFF;
-  out[1] = (value >> 8) & 0xFF;
-  out[2] = (value >> 16) & 0xFF;
-  out[3] = value >> 24;
+  return read_frame (self, g_get_monotonic_time () + (gint64) timeout_ms * 1000, error);
+}
+
+gboolean
+_sf_loader_write_raw (SfLoader      *self,
+                      const guint8  *data,
+                      gsize          length,
+                      GError       **error)
+{
+  g_autoptr(GByteArray) wire = g_byte_array_sized_new (length * 2 + 2);
+
+  _sf_slip_encode (wire, data, length);
+  return sf_transport_write (self->transport, wire->data, wire->len, error);
+}
+
+gboolean
+_sf_loader_set_host_baud (SfLoader  *self,
+                          guint      baud,
+                          GError   **error)
+{
+  if (!sf_transport_set_baud (self->transport, baud, error))
+    return FALSE;
+  self->baud = baud;
+  /* What arrived while the two ends disagreed is noise. */
+  g_usleep (50 * 1000);
+  return _sf_loader_flush (self, error);
+}
+
+gboolean
+_sf_loader_error_is_retryable (const GError *error)
+{
+  return g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_TIMEOUT) ||
+         g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_BAD_RESPONSE) ||
+         g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS);
+}
+
+gboolean
+_sf_loader_crystal_mhz (SfLoader  *self,
+                        guint     *out_mhz,
+                        GError   **error)
+{
+  const SfChipInfo *chip = self->chip;
+  guint32 clkdiv;
+  double estimate;
+
+  if (chip->fixed_xtal_mhz != 0)
+    {
+      *out_mhz = chip->fixed_xtal_mhz;
+      return TRUE;
+    }
+
+  /* The host and the chip agree on the baud rate or we could not talk, so
+   * the chip's UART divider times the rate gives its clock. */
+  if (!_sf_loader_read_reg (self, chip->uart_clkdiv_reg, &clkdiv, error))
+    return FALSE;
+  estimate = (double) self->baud * (clkdiv & 0xFFFFF) / 1e6 / chip->xtal_clkdiv_divisor;
+  *out_mhz = estimate > 45 ? 48 : estimate > 33 ? 40 : 26;
+  return TRUE;
 }
 
 gboolean
@@ -366,7 +457,7 @@ _sf_loader_read_reg (SfLoader  *self,
 {
   guint8 payload[4];
 
-  put_u32 (payload, address);
+  _sf_put_le32 (payload, address);
   return _sf_loader_command (self, SF_OP_READ_REG, payload, sizeof payload, 0,
                              SF_TIMEOUT_DEFAULT, 0, out_value, NULL, error);
 }
@@ -382,10 +473,10 @@ write_regs (SfLoader       *self,
 
   for (guint i = 0; i < n_pairs; i++)
     {
-      put_u32 (payload + 16 * i, pairs[2 * i]);
-      put_u32 (payload + 16 * i + 4, pairs[2 * i + 1]);
-      put_u32 (payload + 16 * i + 8, 0xFFFFFFFF);
-      put_u32 (payload + 16 * i + 12, 0);
+      _sf_put_le32 (payload + 16 * i, pairs[2 * i]);
+      _sf_put_le32 (payload + 16 * i + 4, pairs[2 * i + 1]);
+      _sf_put_le32 (payload + 16 * i + 8, 0xFFFFFFFF);
+      _sf_put_le32 (payload + 16 * i + 12, 0);
     }
   return _sf_loader_command (self, SF_OP_WRITE_REG, payload, 16 * n_pairs, 0,
                              SF_TIMEOUT_DEFAULT, 0, NULL, NULL, error);
@@ -501,4 +592,58 @@ restore:
     write_regs (self, restore_pairs, 2, NULL);
     return FALSE;
   }
+}
+
+gboolean
+_sf_loader_data_command (SfLoader      *self,
+                         SfOpcode       op,
+                         const guint8  *block,
+                         gsize          length,
+                         guint32        seq,
+                         guint          timeout_ms,
+                         GError       **error)
+{
+  g_autofree guint8 *payload = g_malloc (16 + length);
+  guint32 checksum = _sf_loader_checksum (block, length);
+
+  _sf_put_le32 (payload, length);
+  _sf_put_le32 (payload + 4, seq);
+  _sf_put_le32 (payload + 8, 0);
+  _sf_put_le32 (payload + 12, 0);
+  memcpy (payload + 16, block, length);
+
+  for (guint attempt = 1;; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (_sf_loader_command (self, op, payload, 16 + length, checksum,
+                              timeout_ms, 0, NULL, NULL, &local_error))
+        return TRUE;
+      /* A flash write the stub reports as failed is no garbled block. */
+      if (attempt == 3 || !_sf_loader_error_is_retryable (local_error) ||
+          (g_error_matches (local_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS) &&
+           self->last_status == 0xC4))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_debug ("Block %u failed (%s), resending", seq, local_error->message);
+    }
+}
+
+gboolean
+_sf_loader_spi_set_params (SfLoader  *self,
+                           guint32    flash_size,
+                           GError   **error)
+{
+  guint8 params[24];
+
+  _sf_put_le32 (params, 0);
+  _sf_put_le32 (params + 4, flash_size);
+  _sf_put_le32 (params + 8, 0x10000);
+  _sf_put_le32 (params + 12, SF_FLASH_SECTOR);
+  _sf_put_le32 (params + 16, 0x100);
+  _sf_put_le32 (params + 20, 0xFFFF);
+  return _sf_loader_command (self, SF_OP_SPI_SET_PARAMS, params, sizeof params, 0,
+                             SF_TIMEOUT_DEFAULT, 0, NULL, NULL, error);
 }

@@ -251,3 +251,10 @@ sf_format_size (guint64 bytes)
   return g_strdup_printf ("%" G_GUINT64_FORMAT ".%u %s", tenths / 10, (guint) (tenths % 10),
                           _(units[unit]));
 }
+
+char *
+sf_format_mac (const guint8 mac[6])
+{
+  return g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x",
+                          mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}

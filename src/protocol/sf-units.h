@@ -19,5 +19,7 @@ gboolean  sf_parse_flash_size  (const char  *text,
                                 GError     **error);
 /* 0x10000 -> "64 KiB", 0x180000 -> "1.5 MiB", 100 -> "100 bytes". */
 char     *sf_format_size       (guint64      bytes);
+/* "24:0a:c4:12:34:56", as esptool prints a MAC address. */
+char     *sf_format_mac        (const guint8  mac[6]);
 
 G_END_DECLS

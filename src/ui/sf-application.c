@@ -7,6 +7,7 @@
 
 #include "sf-application.h"
 #include "sf-color-scheme.h"
+#include "sf-stub-image.h"
 #include "sf-window.h"
 
 typedef struct
@@ -155,7 +156,9 @@ sf_application_handle_local_options (GApplication *app,
 
   if (g_variant_dict_contains (options, "version"))
     {
-      g_print ("sparkflash %s\n", PACKAGE_VERSION);
+      g_autofree char *stubs = sf_stub_images_describe ();
+
+      g_print ("sparkflash %s\n%s\n", PACKAGE_VERSION, stubs);
       return 0;
     }
   if (g_variant_dict_contains (options, "demo"))

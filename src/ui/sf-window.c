@@ -10,6 +10,7 @@
 #include "sf-flash-job.h"
 #include "sf-port-monitor.h"
 #include "sf-protocol-error.h"
+#include "sf-stub-image.h"
 #include "sf-units.h"
 #include "sf-window.h"
 #include "sf-window-private.h"
@@ -443,6 +444,30 @@ update_port_subtitle (SfWindow *self)
     text = g_strdup_printf (_("%s · typed by hand"), port_item_path (item));
 
   gtk_label_set_text (self->port_subtitle, text != NULL ? text : subtitle);
+}
+
+/* Adapters known not to carry the fast rates reliably. */
+static guint
+adapter_max_baud (guint vid,
+                  guint pid)
+{
+  /* WCH CH340 / CH341: 921600 garbles bytes on many of these. */
+  if (vid == 0x1a86 && (pid == 0x7523 || pid == 0x5523))
+    return 460800;
+  return 0;
+}
+
+/* The rate a job asks for: the chosen one, within the adapter's limit. */
+static guint
+capped_baud (SfWindow *self,
+             gpointer  port)
+{
+  guint baud = g_settings_get_uint (self->settings, "baud");
+  guint cap = 0;
+
+  if (SF_IS_PORT (port) && sf_port_get_is_usb (port))
+    cap = adapter_max_baud (sf_port_get_usb_vid (port), sf_port_get_usb_pid (port));
+  return cap != 0 ? MIN (baud, cap) : baud;
 }
 
 /* The last rate that worked with this USB adapter. */
@@ -1050,9 +1075,7 @@ show_details (SfWindow            *self,
   self->have_details = TRUE;
 
   crystal = g_strdup_printf (_("%u MHz"), details->crystal_mhz);
-  mac = g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x",
-                         details->mac[0], details->mac[1], details->mac[2],
-                         details->mac[3], details->mac[4], details->mac[5]);
+  mac = sf_format_mac (details->mac);
   if (details->flash_size > 0)
     {
       g_autofree char *size = sf_format_size (details->flash_size);
@@ -1064,7 +1087,17 @@ show_details (SfWindow            *self,
     flash = g_strdup_printf (_("Unknown size (JEDEC ID 0x%06x)"), details->flash_id);
 
   gtk_label_set_text (self->chip_value, details->description);
-  gtk_label_set_text (self->features_value, details->features);
+  if (sf_stub_images_available ())
+    gtk_label_set_text (self->features_value, details->features);
+  else
+    {
+      /* Translators: the chip's features, then why writing is slow. */
+      g_autofree char *features = g_strdup_printf (_("%s\nStub not available in this build: "
+                                                     "the slower ROM loader is used"),
+                                                   details->features);
+
+      gtk_label_set_text (self->features_value, features);
+    }
   gtk_label_set_text (self->crystal_value, crystal);
   gtk_label_set_text (self->mac_value, mac);
   gtk_label_set_text (self->flash_value, flash);
@@ -1287,7 +1320,10 @@ job_finished_cb (SfWindow   *self,
       break;
     }
 
-  if (used_baud != 0 && used_baud < self->job_baud)
+  /* Only a rate that was tried and failed says something about the
+   * adapter; a loader that cannot change its rate (the ESP8266's ROM)
+   * does not. */
+  if (sf_flash_job_get_failed_baud (job) != 0 && used_baud != 0 && used_baud < self->job_baud)
     {
       if (body->len > 0)
         g_string_append_c (body, '\n');
@@ -1357,7 +1393,8 @@ job_done_cb (GObject      *object,
   details = sf_flash_job_get_chip_details (job);
   if (details != NULL)
     show_details (self, details);
-  if (ok && sf_flash_job_get_used_baud (job) != 0)
+  if (ok && sf_flash_job_get_used_baud (job) != 0 &&
+      (sf_flash_job_get_failed_baud (job) != 0 || sf_flash_job_get_used_baud (job) == self->job_baud))
     remember_adapter_baud (self, sf_flash_job_get_used_baud (job));
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -1395,7 +1432,7 @@ create_job (SfWindow  *self,
   SfBefore before;
   SfAfter after;
 
-  sf_flash_job_set_baud (job, g_settings_get_uint (self->settings, "baud"));
+  sf_flash_job_set_baud (job, capped_baud (self, selected_port (self)));
   if (sf_chip_from_name (chip_name, &chip))
     sf_flash_job_set_chip (job, chip);
   if (sf_before_from_name (before_name, &before))
@@ -1418,7 +1455,7 @@ start_job (SfWindow   *self,
   self->cancellable = g_cancellable_new ();
   self->job_kind = sf_flash_job_get_kind (job);
   self->last_kind = self->job_kind;
-  self->job_baud = g_settings_get_uint (self->settings, "baud");
+  self->job_baud = capped_baud (self, port);
   self->job_vid = SF_IS_PORT (port) && sf_port_get_is_usb (port) ? sf_port_get_usb_vid (port) : 0;
   self->job_pid = SF_IS_PORT (port) && sf_port_get_is_usb (port) ? sf_port_get_usb_pid (port) : 0;
   self->phase = SF_PHASE_CONNECT;

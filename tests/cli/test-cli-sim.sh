@@ -74,39 +74,72 @@ end
 
 # ---- write, verify, read ------------------------------------------------------
 
+# Through the flasher stub, the default on every chip, the ESP8266 included.
+begin "$chip: write_flash -z 1 MiB at 0x10000, read it back"
+cli "${F[@]}" write_flash -z 0x10000 rand1.bin
+expect_rc 0
+grep -qE "^(Stub running|A flasher stub is already running)" "$tmp/stdout" || problem "not through the stub"
+expect_stdout "Compressed 1048576 bytes to"
+expect_stdout "Wrote 1048576 bytes ("
+expect_stdout "Hash of data verified."
+grep -qE '^Writing at 0x000[0-9a-f]{5} \[' "$tmp/stdout" || problem "no 'Writing at 0x...' progress line"
+n=$(grep -c '^Writing at' "$tmp/stdout")
+[ "$n" -ge 5 ] && [ "$n" -le 12 ] || problem "expected about one progress line per 10 %, got $n"
+cli "${F[@]}" read_flash 0x10000 $MIB back.bin
+expect_rc 0
+expect_same back.bin rand1.bin
+end
+
+begin "$chip: writing the same file again skips what is already there"
+cli "${F[@]}" write_flash 0x10000 rand1.bin
+expect_rc 0
+expect_stdout "Skipped 1048576 bytes at 0x00010000 that were already in flash."
+expect_no_stdout "Wrote"
+expect_stdout "Hash of data verified."
+cli "${F[@]}" write_flash --no-skip 0x10000 rand1.bin
+expect_rc 0
+expect_no_stdout "Skipped"
+expect_stdout "Wrote 1048576 bytes ("
+end
+
+# Through the ROM loader alone, as esptool --no-stub. The stub the commands
+# above left running goes with a reset: a fresh simulator on the same flash.
+stop_sim
+start_sim "$chip" "$tmp/flash.bin" || bail_out "the $chip simulator did not restart"
+F=(--port "$port" --before no_reset --after no_reset)
 if [ "$chip" = esp8266 ]; then
-  begin "$chip: write_flash -z is refused clearly, nothing written"
-  cli "${F[@]}" write_flash -z 0x10000 rand1.bin
+  begin "$chip: write_flash -z --no-stub is refused clearly, nothing written"
+  cli "${F[@]}" --no-stub write_flash -z 0x200000 rand1.bin
   expect_rc 1
   expect_stderr_i "compress"
   expect_no_stdout "Wrote"
-  cli "${F[@]}" read_flash 0x10000 0x10000 back.bin
+  cli "${F[@]}" --no-stub read_flash 0x200000 0x10000 back.bin
   expect_rc 0
   expect_same back.bin ff-64k.bin
   end
 
-  begin "$chip: write_flash without -z or -u sends uncompressed"
-  cli "${F[@]}" write_flash 0x10000 rand1.bin
+  begin "$chip: write_flash --no-stub sends uncompressed"
+  slice rand1.bin 0 65536 rand64k.bin
+  cli "${F[@]}" --no-stub write_flash 0x200000 rand64k.bin
   expect_rc 0
-  expect_stdout "Wrote 1048576 bytes at 0x00010000"
+  expect_no_stdout "Stub running"
+  expect_stdout "Wrote 65536 bytes at 0x00200000"
   expect_no_stdout "Compressed"
-  cli "${F[@]}" read_flash 0x10000 $MIB back.bin
+  cli "${F[@]}" --no-stub read_flash 0x200000 65536 back.bin
   expect_rc 0
-  expect_same back.bin rand1.bin
+  expect_same back.bin rand64k.bin
   end
 else
-  begin "$chip: write_flash -z 1 MiB at 0x10000, read it back"
-  cli "${F[@]}" write_flash -z 0x10000 rand1.bin
+  begin "$chip: write_flash -z --no-stub through the ROM loader"
+  slice rand1.bin 0 262144 rand256k.bin
+  cli "${F[@]}" --no-stub write_flash -z 0x200000 rand256k.bin
   expect_rc 0
-  expect_stdout "Compressed 1048576 bytes to"
-  expect_stdout "Wrote 1048576 bytes ("
+  expect_no_stdout "Stub running"
+  expect_stdout "Wrote 262144 bytes ("
   expect_stdout "Hash of data verified."
-  grep -qE '^Writing at 0x000[0-9a-f]{5} \[' "$tmp/stdout" || problem "no 'Writing at 0x...' progress line"
-  n=$(grep -c '^Writing at' "$tmp/stdout")
-  [ "$n" -ge 5 ] && [ "$n" -le 12 ] || problem "expected about one progress line per 10 %, got $n"
-  cli "${F[@]}" read_flash 0x10000 $MIB back.bin
+  cli "${F[@]}" --no-stub read_flash 0x200000 262144 back.bin
   expect_rc 0
-  expect_same back.bin rand1.bin
+  expect_same back.bin rand256k.bin
   end
 fi
 

@@ -232,10 +232,11 @@ cli "${P[@]}" write_flash -z -u 0x10000 app.bin
 expect_usage_error "cannot be used together"
 end
 
-begin "-z on the ESP8266 ROM, which cannot decompress"
-cli "${P[@]}" --chip esp8266 write_flash -z 0x10000 app.bin
+begin "-z with --no-stub on the ESP8266, whose ROM cannot decompress"
+cli "${P[@]}" --chip esp8266 --no-stub write_flash -z 0x10000 app.bin
 expect_usage_error "ESP8266"
 expect_stderr "-z"
+expect_stderr "--no-stub"
 end
 
 begin "no command"
