@@ -767,7 +767,7 @@ sf_cli_format_help (SfCliCommand command)
               append_option_help (help, &options[i]);
         }
       if (info->needs_port)
-        g_string_append (help, _("\nGlobal options (--port, --baud, --chip, --before, --after): "
+        g_string_append (help, _("\nGlobal options (--port, --baud, --chip, --before, --after, --no-stub): "
                                  "see “sparkflash-cli --help”.\n"));
     }
 
