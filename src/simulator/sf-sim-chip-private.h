@@ -5,8 +5,7 @@
 
 G_BEGIN_DECLS
 
-/* Where a chip group keeps its SPI "user command" registers (protocol.md
- * §5.2). */
+/* Where a chip group keeps its SPI "user command" registers. */
 typedef enum
 {
   SF_SIM_SPI_LAYOUT_ESP8266,
@@ -58,6 +57,11 @@ gboolean         _sf_sim_chip_read_default (const SfSimChip *chip,
 /* Does this ROM know @opcode at all? */
 gboolean         _sf_sim_chip_supports     (const SfSimChip *chip,
                                             guint8           opcode);
+/* GET_SECURITY_INFO's answer, ROM and stub alike: flags, flash_crypt_cnt
+ * and 7 key purposes all zero (no security features), then chip_id and ECO
+ * version; the chip's security_info_length bytes of it are sent. */
+void             _sf_sim_chip_security_info (const SfSimChip *chip,
+                                             guint8           out_info[20]);
 /* The text a board prints after reset. */
 char            *_sf_sim_chip_boot_banner  (const SfSimChip *chip,
                                             gboolean         download_mode);

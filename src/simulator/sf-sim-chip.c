@@ -3,12 +3,15 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "sf-sim-chip-private.h"
+#include "sf-sim-common-private.h"
 
 #define MAGIC_REG 0x40001000
 
 /* ESP32: make it read as an ESP32-D0WD-V3, revision v3.0, 240 MHz, with a
- * 40 MHz crystal the ROM calibrated right (protocol.md §4, §5.4). */
+ * 40 MHz crystal the ROM calibrated right. */
 static const SfSimRegister esp32_registers[] = {
   /* word3: package 1 (D0WD) in bits 9–11, rev bit0 (bit 15), CPU rated
    * (bit 13) at 240 MHz (bit 12 clear). */
@@ -320,7 +323,7 @@ _sf_sim_chip_read_default (const SfSimChip *chip,
 
   if (chip->is_esp8266)
     {
-      /* MAC = 18:FE:34 ‖ m1[15:8], m1[7:0], m0[31:24] (protocol.md §5.1). */
+      /* MAC = 18:FE:34 ‖ m1[15:8], m1[7:0], m0[31:24]. */
       if (address == 0x3FF00050)
         {
           *out_value = ((guint32) mac[5] << 24) | 0x00D60000u;
@@ -363,7 +366,7 @@ gboolean
 _sf_sim_chip_supports (const SfSimChip *chip,
                        guint8           opcode)
 {
-  /* protocol.md §2.1 */
+  /* Which opcodes each ROM generation knows. */
   switch (opcode)
     {
     case 0x02: case 0x03: case 0x04: case 0x05: case 0x06: case 0x07:
@@ -377,6 +380,15 @@ _sf_sim_chip_supports (const SfSimChip *chip,
     default:
       return FALSE;
     }
+}
+
+void
+_sf_sim_chip_security_info (const SfSimChip *chip,
+                            guint8           out_info[20])
+{
+  memset (out_info, 0, 20);
+  _sf_sim_put_le32 (out_info + 12, chip->chip_id);
+  _sf_sim_put_le32 (out_info + 16, chip->eco_version);
 }
 
 char *

@@ -18,9 +18,13 @@
 
 #include "sf-sim-device.h"
 #include "sf-sim-chip-private.h"
+#include "sf-sim-common-private.h"
 #include "sf-sim-flash-private.h"
+#include "sf-sim-regs-private.h"
 #include "sf-sim-rom-private.h"
 #include "sf-sim-slip-private.h"
+#include "sf-sim-stub-private.h"
+#include "sf-sim-timing-private.h"
 
 #define DEFAULT_FLASH_SIZE (4 * 1024 * 1024)
 #define READ_CHUNK         (64 * 1024)
@@ -28,12 +32,28 @@
  * Keep at most this much queued. */
 #define MAX_QUEUED         (1024 * 1024)
 
+/* What a queued chunk is, for the wire statistics. */
+enum
+{
+  WIRE_OTHER,
+  WIRE_DATA_REPLY,   /* the reply to FLASH_DATA / FLASH_DEFL_DATA */
+  WIRE_READ_DATA,    /* a READ_FLASH data packet from the stub */
+};
+
 typedef struct
 {
   GByteArray *data;
   gsize       pos;
   gint64      ready_us;   /* not before (monotonic), for baud pacing */
+  guint       kind;       /* WIRE_* */
 } OutChunk;
+
+/* Wire statistics; first/last times are 0 until seen. */
+typedef struct
+{
+  guint64 rx, tx, data_bytes, read_bytes;
+  gint64  data_first_us, data_last_us, read_first_us, read_last_us;
+} WireCounts;
 
 struct _SfSimDevice
 {
@@ -46,6 +66,7 @@ struct _SfSimDevice
   gboolean          boot_log;
   gboolean          emulate_baud;
   guint             max_baud;     /* atomic; 0 = any rate works */
+  gint              flash_timing; /* atomic gboolean */
 
   /* Owned; the flash locks itself */
   SfSimFlash       *flash;
@@ -56,7 +77,11 @@ struct _SfSimDevice
   /* Owned by the serving thread while it runs */
   int               master_fd;
   int               slave_fd;
+  SfSimRegs        *regs;
+  SfSimTiming       timing;
   SfSimRom         *rom;
+  SfSimStub        *stub;
+  gboolean          stub_running;
   SfSimSlipDecoder  decoder;
   GQueue            out_queue;
   gsize             queued;
@@ -64,6 +89,7 @@ struct _SfSimDevice
   gint64            tx_clock_us;
   guint             pace_baud;
   gboolean          unplugged;
+  gboolean          in_data_request; /* the stub is handling FLASH_(DEFL_)DATA */
 
   /* Shared with the serving thread; protected by mutex */
   GMutex            mutex;
@@ -72,6 +98,10 @@ struct _SfSimDevice
   guint             fault_base;
   gboolean          fault_changed;
   guint             command_count;
+  guint             request_count; /* commands, and READ_FLASH acks, acted on */
+  gboolean          reset_requested;
+  gboolean          stub_seen;    /* a copy of stub_running for other threads */
+  WireCounts        wire;
 };
 
 G_DEFINE_FINAL_TYPE (SfSimDevice, sf_sim_device, G_TYPE_OBJECT)
@@ -214,7 +244,7 @@ sf_sim_device_set_fault (SfSimDevice *self,
   g_mutex_lock (&self->mutex);
   self->fault = fault;
   self->fault_after = after_commands;
-  self->fault_base = self->command_count;
+  self->fault_base = self->request_count;
   self->fault_changed = TRUE;
   g_mutex_unlock (&self->mutex);
 }
@@ -235,6 +265,62 @@ sf_sim_device_set_max_baud (SfSimDevice *self,
   g_return_if_fail (SF_IS_SIM_DEVICE (self));
 
   g_atomic_int_set (&self->max_baud, max_baud);
+}
+
+void
+sf_sim_device_set_flash_timing (SfSimDevice *self,
+                                gboolean     enabled)
+{
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+
+  g_atomic_int_set (&self->flash_timing, !!enabled);
+}
+
+static void
+wake_thread (SfSimDevice *self,
+             char         why)
+{
+  while (write (self->wake_pipe[1], &why, 1) < 0 && errno == EINTR)
+    ;
+}
+
+void
+sf_sim_device_reset (SfSimDevice *self)
+{
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+
+  if (!is_running (self))
+    return;
+  g_mutex_lock (&self->mutex);
+  self->reset_requested = TRUE;
+  g_mutex_unlock (&self->mutex);
+  wake_thread (self, 'r');
+}
+
+gboolean
+sf_sim_device_get_stub_running (SfSimDevice *self)
+{
+  gboolean running;
+
+  g_return_val_if_fail (SF_IS_SIM_DEVICE (self), FALSE);
+
+  g_mutex_lock (&self->mutex);
+  running = self->stub_seen;
+  g_mutex_unlock (&self->mutex);
+  return running;
+}
+
+guint
+sf_sim_device_get_erased_sectors (SfSimDevice *self)
+{
+  g_autoptr(GError) error = NULL;
+  SfSimFlash *flash;
+
+  g_return_val_if_fail (SF_IS_SIM_DEVICE (self), 0);
+
+  if (!(flash = ensure_flash (self, &error)))
+    return 0;
+  return _sf_sim_flash_get_erased_sectors (flash);
 }
 
 const char *
@@ -260,6 +346,30 @@ sf_sim_device_get_mac (SfSimDevice *self,
   g_return_if_fail (SF_IS_SIM_DEVICE (self));
 
   memcpy (out_mac, self->chip->mac, 6);
+}
+
+void
+sf_sim_device_take_wire_stats (SfSimDevice    *self,
+                               SfSimWireStats *out_stats)
+{
+  WireCounts w;
+
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+  g_return_if_fail (out_stats != NULL);
+
+  g_mutex_lock (&self->mutex);
+  w = self->wire;
+  memset (&self->wire, 0, sizeof self->wire);
+  g_mutex_unlock (&self->mutex);
+
+  out_stats->rx_bytes = w.rx;
+  out_stats->tx_bytes = w.tx;
+  out_stats->data_bytes = w.data_bytes;
+  out_stats->data_us = w.data_first_us && w.data_last_us > w.data_first_us ?
+                       w.data_last_us - w.data_first_us : 0;
+  out_stats->read_bytes = w.read_bytes;
+  out_stats->read_us = w.read_first_us && w.read_last_us > w.read_first_us ?
+                       w.read_last_us - w.read_first_us : 0;
 }
 
 guint
@@ -369,10 +479,11 @@ client_baud (SfSimDevice *self)
 }
 
 static void
-enqueue (SfSimDevice  *self,
-         const guint8 *data,
-         gsize         length,
-         gint64        ready_us)
+enqueue_as (SfSimDevice  *self,
+            guint         kind,
+            const guint8 *data,
+            gsize         length,
+            gint64        ready_us)
 {
   OutChunk *chunk;
 
@@ -383,6 +494,7 @@ enqueue (SfSimDevice  *self,
   chunk->data = g_byte_array_sized_new (length);
   g_byte_array_append (chunk->data, data, length);
   chunk->ready_us = ready_us;
+  chunk->kind = kind;
   g_queue_push_tail (&self->out_queue, chunk);
   self->queued += length;
 
@@ -396,16 +508,66 @@ enqueue (SfSimDevice  *self,
 }
 
 static void
+enqueue (SfSimDevice  *self,
+         const guint8 *data,
+         gsize         length,
+         gint64        ready_us)
+{
+  enqueue_as (self, WIRE_OTHER, data, length, ready_us);
+}
+
+/* Called with the mutex held. */
+static void
+arm_faults (SfSimDevice *self)
+{
+  gint corrupt = self->fault == SF_SIM_FAULT_CORRUPT_WRITE ? (gint) self->fault_after : -1;
+  gint fail = self->fault == SF_SIM_FAULT_LATE_WRITE_ERROR ? (gint) self->fault_after : -1;
+
+  _sf_sim_rom_arm_corruption (self->rom, corrupt);
+  _sf_sim_stub_arm_faults (self->stub, corrupt, fail);
+}
+
+static void
 apply_fault_changes (SfSimDevice *self)
 {
   g_mutex_lock (&self->mutex);
   if (self->fault_changed)
     {
       self->fault_changed = FALSE;
-      _sf_sim_rom_arm_corruption (self->rom,
-                                  self->fault == SF_SIM_FAULT_CORRUPT_WRITE ? (gint) self->fault_after : -1);
+      arm_faults (self);
     }
   g_mutex_unlock (&self->mutex);
+}
+
+static void
+set_stub_running (SfSimDevice *self,
+                  gboolean     running)
+{
+  self->stub_running = running;
+  _sf_sim_slip_decoder_set_stub_framing (&self->decoder, running);
+  g_mutex_lock (&self->mutex);
+  self->stub_seen = running;
+  /* The stub counts its data blocks from its start. */
+  if (running)
+    arm_faults (self);
+  g_mutex_unlock (&self->mutex);
+}
+
+static void
+stub_emit_cb (const guint8 *wire,
+              gsize         length,
+              gint64        ready_us,
+              gpointer      user_data)
+{
+  SfSimDevice *self = user_data;
+  guint kind = WIRE_OTHER;
+
+  /* READ_FLASH packets go out while data is left (the MD5 frame after). */
+  if (self->stub->rd_active && self->stub->rd_left > 0)
+    kind = WIRE_READ_DATA;
+  else if (self->in_data_request)
+    kind = WIRE_DATA_REPLY;
+  enqueue_as (self, kind, wire, length, ready_us);
 }
 
 typedef struct
@@ -413,7 +575,53 @@ typedef struct
   SfSimDevice *self;
   GByteArray  *out;
   gint64       ready_us;
+  gint64       frame_end_us; /* when the closing 0xC0 arrived */
 } FrameContext;
+
+/* Bytes a decoded frame took on the wire: two 0xC0 and its escapes. */
+static gsize
+slip_wire_length (const guint8 *frame,
+                  gsize         length)
+{
+  gsize n = length + 2;
+
+  for (gsize i = 0; i < length; i++)
+    if (frame[i] == 0xC0 || frame[i] == 0xDB)
+      n++;
+  return n;
+}
+
+static gint64 us_per_bytes (guint baud, gsize bytes);
+
+/* A request (data block) or READ_FLASH ack has arrived. */
+static void
+count_request (SfSimDevice  *self,
+               FrameContext *ctx,
+               const guint8 *frame,
+               gsize         length,
+               gboolean      is_data,
+               gboolean      is_ack)
+{
+  gsize wire;
+
+  if (!is_data && !is_ack)
+    return;
+  wire = slip_wire_length (frame, length);
+  g_mutex_lock (&self->mutex);
+  if (is_data)
+    {
+      self->wire.data_bytes += wire;
+      if (self->wire.data_first_us == 0)
+        self->wire.data_first_us = self->pace_baud > 0 ?
+          ctx->frame_end_us - us_per_bytes (self->pace_baud, wire) : ctx->frame_end_us;
+    }
+  else
+    {
+      self->wire.read_bytes += wire;
+      self->wire.read_last_us = ctx->frame_end_us;
+    }
+  g_mutex_unlock (&self->mutex);
+}
 
 static void
 frame_cb (const guint8 *frame,
@@ -423,16 +631,24 @@ frame_cb (const guint8 *frame,
   FrameContext *ctx = user_data;
   SfSimDevice *self = ctx->self;
   SfSimFault fault;
+  SfSimRomResult result;
+  gboolean answered, acted;
+  gboolean is_data, is_ack;
   guint done;
 
   if (self->unplugged)
     return;
 
+  is_data = length >= 2 && frame[0] == 0x00 &&
+            (frame[1] == SF_SIM_OP_FLASH_DATA || frame[1] == SF_SIM_OP_FLASH_DEFL_DATA);
+  is_ack = self->stub_running && self->stub->rd_active;
+  count_request (self, ctx, frame, length, is_data && !is_ack, is_ack);
+
   apply_fault_changes (self);
 
   g_mutex_lock (&self->mutex);
   fault = self->fault;
-  done = self->command_count - self->fault_base;
+  done = self->request_count - self->fault_base;
   g_mutex_unlock (&self->mutex);
 
   if (fault == SF_SIM_FAULT_SILENT)
@@ -445,14 +661,44 @@ frame_cb (const guint8 *frame,
       return;
     }
 
-  g_byte_array_set_size (ctx->out, 0);
-  if (_sf_sim_rom_handle_frame (self->rom, frame, length, ctx->out) == SF_SIM_ROM_ANSWERED)
+  if (self->stub_running)
     {
-      g_mutex_lock (&self->mutex);
-      self->command_count++;
-      g_mutex_unlock (&self->mutex);
+      SfSimStubResult stub_result;
+
+      self->in_data_request = is_data;
+      stub_result = _sf_sim_stub_handle_frame (self->stub, frame, length, ctx->ready_us);
+      self->in_data_request = FALSE;
+
+      answered = stub_result == SF_SIM_STUB_ANSWERED;
+      acted = stub_result != SF_SIM_STUB_IGNORED;
     }
-  enqueue (self, ctx->out->data, ctx->out->len, ctx->ready_us);
+  else
+    {
+      gint64 ready_us;
+
+      g_byte_array_set_size (ctx->out, 0);
+      result = _sf_sim_rom_handle_frame (self->rom, frame, length, ctx->ready_us, ctx->out, &ready_us);
+      answered = acted = result != SF_SIM_ROM_IGNORED;
+      enqueue_as (self, is_data ? WIRE_DATA_REPLY : WIRE_OTHER,
+                  ctx->out->data, ctx->out->len, ready_us);
+
+      /* The ROM jumped into uploaded code: the stub takes over the line,
+       * unless the test wants a stub that never comes up (the ROM then
+       * goes on answering, as a board whose stub crashed at once would
+       * after a reset). */
+      if (result == SF_SIM_ROM_RUN_STUB && fault != SF_SIM_FAULT_STUB_SILENT)
+        {
+          set_stub_running (self, TRUE);
+          _sf_sim_stub_start (self->stub, ready_us);
+        }
+    }
+
+  g_mutex_lock (&self->mutex);
+  if (answered)
+    self->command_count++;
+  if (acted)
+    self->request_count++;
+  g_mutex_unlock (&self->mutex);
 }
 
 static gint64
@@ -469,16 +715,25 @@ handle_input (SfSimDevice  *self,
               gsize         length,
               GByteArray   *scratch)
 {
-  FrameContext ctx = { self, scratch, 0 };
+  FrameContext ctx = { self, scratch, 0, 0 };
   guint baud = client_baud (self);
   guint max_baud = g_atomic_int_get (&self->max_baud);
+  gint64 start_us = 0;
+
+  g_mutex_lock (&self->mutex);
+  self->wire.rx += length;
+  g_mutex_unlock (&self->mutex);
 
   /* Faster than the cable carries, the UART hears only noise. */
   if (max_baud != 0 && baud > max_baud)
     return;
 
-  _sf_sim_rom_set_line_baud (self->rom, baud);
+  /* The stub switches its UART after CHANGE_BAUDRATE; here the line runs
+   * at whatever the host's port is set to, so a host that goes back to
+   * 115200 after a rate that did not get through is heard again. */
+  _sf_sim_regs_set_line_baud (self->regs, baud);
   self->pace_baud = self->emulate_baud ? baud : 0;
+  self->timing.enabled = g_atomic_int_get (&self->flash_timing);
 
   if (self->pace_baud > 0)
     {
@@ -486,11 +741,23 @@ handle_input (SfSimDevice  *self,
        * the request has arrived completely. */
       gint64 now = g_get_monotonic_time ();
 
-      self->rx_clock_us = MAX (self->rx_clock_us, now) + us_per_bytes (self->pace_baud, length);
+      start_us = MAX (self->rx_clock_us, now);
+      self->rx_clock_us = start_us + us_per_bytes (self->pace_baud, length);
       ctx.ready_us = self->rx_clock_us;
     }
 
-  _sf_sim_slip_decoder_feed (&self->decoder, data, length, frame_cb, &ctx);
+  /* Up to each 0xC0 at a time, so the statistics know when a frame's last
+   * byte arrived (the decoder keeps its state between calls). */
+  for (gsize done = 0; done < length;)
+    {
+      const guint8 *end = memchr (data + done, 0xC0, length - done);
+      gsize n = end != NULL ? (gsize) (end - data) + 1 - done : length - done;
+
+      ctx.frame_end_us = self->pace_baud > 0 ?
+        start_us + us_per_bytes (self->pace_baud, done + n) : g_get_monotonic_time ();
+      _sf_sim_slip_decoder_feed (&self->decoder, data + done, n, frame_cb, &ctx);
+      done += n;
+    }
 }
 
 /* Writes what may leave now; returns the time the next byte may leave, or
@@ -529,12 +796,84 @@ flush_output (SfSimDevice *self,
 
       chunk->pos += n;
       self->queued -= n;
+      {
+        gint64 first_us = self->pace_baud > 0 ? MAX (self->tx_clock_us, now) : now;
+        gint64 last_us = self->pace_baud > 0 ? first_us + us_per_bytes (self->pace_baud, n) : now;
+
+        g_mutex_lock (&self->mutex);
+        self->wire.tx += n;
+        if (chunk->kind == WIRE_DATA_REPLY)
+          {
+            self->wire.data_bytes += n;
+            self->wire.data_last_us = last_us;
+          }
+        else if (chunk->kind == WIRE_READ_DATA)
+          {
+            self->wire.read_bytes += n;
+            if (self->wire.read_first_us == 0)
+              self->wire.read_first_us = first_us;
+          }
+        g_mutex_unlock (&self->mutex);
+      }
       if (self->pace_baud > 0)
         self->tx_clock_us = MAX (self->tx_clock_us, now) + us_per_bytes (self->pace_baud, n);
       if (chunk->pos == chunk->data->len)
         out_chunk_free (g_queue_pop_head (&self->out_queue));
     }
   return 0;
+}
+
+/* After a reset a board prints its banner first, if it does so at all. */
+static void
+queue_boot_banner (SfSimDevice *self)
+{
+  g_autofree char *banner = NULL;
+  gboolean download;
+
+  if (!self->boot_log)
+    return;
+
+  g_mutex_lock (&self->mutex);
+  download = self->fault != SF_SIM_FAULT_SILENT;
+  g_mutex_unlock (&self->mutex);
+
+  /* A board not in download mode boots from flash and never prints
+   * "waiting for download": hosts use that to diagnose the straps. */
+  banner = _sf_sim_chip_boot_banner (self->chip, download);
+  enqueue (self, (const guint8 *) banner, strlen (banner), 0);
+}
+
+/* The reset button with BOOT held: whatever ran is gone, the ROM loader
+ * waits for SYNC, and what was still to be sent is lost. */
+static void
+reset_board (SfSimDevice *self)
+{
+  set_stub_running (self, FALSE);
+  _sf_sim_rom_reset (self->rom);
+  _sf_sim_timing_reset (&self->timing);
+  g_queue_clear_full (&self->out_queue, (GDestroyNotify) out_chunk_free);
+  self->queued = 0;
+  queue_boot_banner (self);
+}
+
+/* Reads the wake pipe; FALSE when the thread is to quit. */
+static gboolean
+handle_wake (SfSimDevice *self)
+{
+  char why[16];
+  ssize_t n = read (self->wake_pipe[0], why, sizeof why);
+  gboolean reset;
+
+  if (n > 0 && memchr (why, 'q', n) != NULL)
+    return FALSE;
+
+  g_mutex_lock (&self->mutex);
+  reset = self->reset_requested;
+  self->reset_requested = FALSE;
+  g_mutex_unlock (&self->mutex);
+  if (reset)
+    reset_board (self);
+  return TRUE;
 }
 
 static gpointer
@@ -572,7 +911,7 @@ serve_thread (gpointer data)
           break;
         }
 
-      if (fds[0].revents & POLLIN)
+      if ((fds[0].revents & POLLIN) && !handle_wake (self))
         break;
 
       if (fds[1].revents & POLLIN)
@@ -676,32 +1015,27 @@ sf_sim_device_start (SfSimDevice  *self,
       return FALSE;
     }
 
-  self->rom = _sf_sim_rom_new (self->chip, self->flash);
+  self->regs = _sf_sim_regs_new (self->chip, self->flash);
+  _sf_sim_timing_reset (&self->timing);
+  self->rom = _sf_sim_rom_new (self->chip, self->flash, self->regs, &self->timing);
+  self->stub = _sf_sim_stub_new (self->chip, self->flash, self->regs, &self->timing, stub_emit_cb, self);
   _sf_sim_slip_decoder_init (&self->decoder);
+  self->stub_running = FALSE;
   self->unplugged = FALSE;
   self->rx_clock_us = self->tx_clock_us = 0;
   self->pace_baud = 0;
 
   g_mutex_lock (&self->mutex);
   self->command_count = 0;
+  self->request_count = 0;
   self->fault_base = 0;
   self->fault_changed = TRUE;
+  self->reset_requested = FALSE;
+  self->stub_seen = FALSE;
+  memset (&self->wire, 0, sizeof self->wire);
   g_mutex_unlock (&self->mutex);
 
-  if (self->boot_log)
-    {
-      g_autofree char *banner = NULL;
-      gboolean download;
-
-      g_mutex_lock (&self->mutex);
-      download = self->fault != SF_SIM_FAULT_SILENT;
-      g_mutex_unlock (&self->mutex);
-
-      /* A board not in download mode boots from flash and never prints
-       * "waiting for download": hosts use that to diagnose the straps. */
-      banner = _sf_sim_chip_boot_banner (self->chip, download);
-      enqueue (self, (const guint8 *) banner, strlen (banner), 0);
-    }
+  queue_boot_banner (self);
 
   self->thread = g_thread_try_new ("sf-sim-device", serve_thread, self, error);
   if (self->thread == NULL)
@@ -720,10 +1054,7 @@ sf_sim_device_stop (SfSimDevice *self)
 
   if (self->thread != NULL)
     {
-      static const char wake = 'q';
-
-      while (write (self->wake_pipe[1], &wake, 1) < 0 && errno == EINTR)
-        ;
+      wake_thread (self, 'q');
       g_thread_join (g_steal_pointer (&self->thread));
     }
 
@@ -735,8 +1066,14 @@ sf_sim_device_stop (SfSimDevice *self)
   if (self->rom != NULL)
     {
       g_clear_pointer (&self->rom, _sf_sim_rom_free);
+      g_clear_pointer (&self->stub, _sf_sim_stub_free);
+      g_clear_pointer (&self->regs, _sf_sim_regs_free);
       _sf_sim_slip_decoder_clear (&self->decoder);
     }
+  self->stub_running = FALSE;
+  g_mutex_lock (&self->mutex);
+  self->stub_seen = FALSE;
+  g_mutex_unlock (&self->mutex);
   g_queue_clear_full (&self->out_queue, (GDestroyNotify) out_chunk_free);
   self->queued = 0;
 

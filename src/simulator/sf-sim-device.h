@@ -13,6 +13,8 @@ typedef enum
   SF_SIM_FAULT_UNPLUG,          /* closes the pty master after N commands (cable pulled) */
   SF_SIM_FAULT_STALL,           /* stops answering after N commands */
   SF_SIM_FAULT_CORRUPT_WRITE,   /* flips a bit in the Nth flash block written */
+  SF_SIM_FAULT_STUB_SILENT,     /* an uploaded stub never starts: no OHAI, the ROM answers on */
+  SF_SIM_FAULT_LATE_WRITE_ERROR, /* the stub fails to write the Nth data block */
 } SfSimFault;
 
 #define SF_TYPE_SIM_DEVICE (sf_sim_device_get_type ())
@@ -34,12 +36,23 @@ void         sf_sim_device_set_flash_file   (SfSimDevice  *self,
 void         sf_sim_device_set_boot_log     (SfSimDevice  *self,
                                              gboolean      boot_log);
 /* Before start, or at any time for the next commands. @after_commands
- * counts commands answered from now on: STALL answers that many more and
- * then ignores everything, UNPLUG answers that many and closes the pty on
- * the next request. For CORRUPT_WRITE it counts flash data blocks instead
+ * counts requests acted on from now on (commands; with a stub running, the
+ * acknowledgements a host sends during READ_FLASH too, so a read can be
+ * cut in the middle): STALL acts on that many more and then ignores
+ * everything, UNPLUG acts on that many and closes the pty on the next.
+ * For CORRUPT_WRITE it counts flash data blocks instead
  * (FLASH_DATA / FLASH_DEFL_DATA): that many are written intact, the next one
  * gets one bit flipped in flash while the ROM still acknowledges it.
- * SILENT ignores the number. SF_SIM_FAULT_NONE heals a STALL. */
+ * LATE_WRITE_ERROR counts the stub's data blocks the same way: the flash
+ * write of the next one fails (nothing of it is written) and, as the real
+ * stub reports it, the reply to the request after it (the next block,
+ * FLASH_END or MD5) carries error C4 00 instead, that request not being
+ * carried out. The ROM is not affected by it. With a stub running, both
+ * count its blocks from the stub's start (or from now, if later).
+ * SILENT and STUB_SILENT ignore the number: with STUB_SILENT a stub upload
+ * is answered (MEM_END too) but no stub starts, as on a board whose stub
+ * does not come up; the ROM keeps answering. SF_SIM_FAULT_NONE heals a
+ * STALL. */
 void         sf_sim_device_set_fault        (SfSimDevice  *self,
                                              SfSimFault    fault,
                                              guint         after_commands);
@@ -49,14 +62,35 @@ void         sf_sim_device_set_emulate_baud (SfSimDevice  *self,
                                              gboolean      emulate);
 /* Any time: above @max_baud (as the client set it on the line) the board
  * hears only noise and answers nothing, like a cable or adapter that cannot
- * carry the rate. 0, the default, lets every rate work. */
+ * carry the rate. 0, the default, lets every rate work.
+ * The board always talks at the rate the client set, also after a stub's
+ * CHANGE_BAUDRATE (the real stub switches its UART after the reply): a
+ * client whose new rate does not get through goes back to 115200 and is
+ * heard again, by the ROM or the running stub, without a reset. */
 void         sf_sim_device_set_max_baud     (SfSimDevice  *self,
                                              guint         max_baud);
+/* Any time: make the board take as long as real flash does (a W25Q32JV's
+ * typical erase and program times, reads at about 4 MiB/s; see
+ * sf-sim-timing.c). The ROM erases before it answers FLASH_BEGIN and
+ * programs a block before it answers it; the stub answers a block once it
+ * has it and has finished the previous one, erasing lazily. Combines with
+ * emulate_baud. Default FALSE: the flash takes no time. */
+void         sf_sim_device_set_flash_timing (SfSimDevice  *self,
+                                             gboolean      enabled);
+/* While started: the reset button, with the boot strap held for download
+ * mode. A running stub is gone, the ROM waits for SYNC, output not yet
+ * sent is dropped, and the boot banner is printed if enabled. */
+void         sf_sim_device_reset            (SfSimDevice  *self);
 
 /* Opens a pseudo-terminal and serves it from a thread of its own.
  * Like a freshly reset ROM it answers nothing but SYNC until synced; after
  * FLASH_END / FLASH_DEFL_END (reboot or run app) it answers that command and
- * then waits for a new SYNC again (a pty has no reset lines). */
+ * then waits for a new SYNC again (a pty has no reset lines).
+ * A MEM_END with stay flag 0 whose entry point lies in RAM the client loaded
+ * with MEM_BEGIN / MEM_DATA starts a flasher stub (any image: it is not
+ * run, esp-flasher-stub is modelled instead): after the MEM_END reply it
+ * sends the frame "OHAI" and from then on answers as that stub does, until
+ * sf_sim_device_reset() or stop. */
 gboolean     sf_sim_device_start            (SfSimDevice  *self,
                                              GError      **error);
 /* The pty slave path clients open, e.g. "/dev/pts/7"; NULL before start. */
@@ -78,5 +112,26 @@ void         sf_sim_device_get_mac          (SfSimDevice  *self,
                                              guint8        out_mac[6]);
 /* How many commands it has answered since start (for tests). */
 guint        sf_sim_device_get_command_count (SfSimDevice *self);
+/* What crossed the line, for benchmarks. Times are in the line's clock
+ * (with emulate_baud, when a real UART would see the bytes). */
+typedef struct
+{
+  guint64 rx_bytes;    /* host to board, everything */
+  guint64 tx_bytes;    /* board to host, everything */
+  guint64 data_bytes;  /* FLASH_DATA / FLASH_DEFL_DATA requests and their replies */
+  gint64  data_us;     /* first byte of the first such request in .. last byte of the last reply out */
+  guint64 read_bytes;  /* the stub's READ_FLASH data packets and the host's acks */
+  gint64  read_us;     /* first byte of the first packet out .. last byte of the last ack in */
+} SfSimWireStats;
+
+/* Thread-safe: copies the counts since start or the last call, and starts
+ * them again from zero. A phase that has not happened counts 0 µs. */
+void         sf_sim_device_take_wire_stats  (SfSimDevice    *self,
+                                             SfSimWireStats *out_stats);
+/* Is an uploaded flasher stub running (it said OHAI)? */
+gboolean     sf_sim_device_get_stub_running (SfSimDevice  *self);
+/* How many 4 KiB sectors the flash has erased since it was created (a
+ * 64 KiB block erase counts 16), for tests of the stub's lazy erase. */
+guint        sf_sim_device_get_erased_sectors (SfSimDevice *self);
 
 G_END_DECLS

@@ -38,11 +38,14 @@ gboolean    _sf_sim_flash_overwrite (SfSimFlash    *self,
                                      gsize          length);
 void        _sf_sim_flash_flip_bit  (SfSimFlash    *self,
                                      guint32        offset);
-/* 32 lowercase hex digits and a NUL into @out_hex. */
+/* The binary MD5 digest of a range. */
 gboolean    _sf_sim_flash_md5       (SfSimFlash    *self,
                                      guint32        offset,
                                      gsize          length,
-                                     char           out_hex[33]);
+                                     guint8         out_digest[16]);
+/* How many 4 KiB sectors erases have covered since creation (a 64 KiB
+ * block counts 16), for tests of the stub's lazy erase. */
+guint       _sf_sim_flash_get_erased_sectors (SfSimFlash *self);
 void        _sf_sim_flash_sync      (SfSimFlash    *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SfSimFlash, _sf_sim_flash_free)

@@ -21,6 +21,7 @@ struct _SfSimFlash
   gsize   size;
   int     fd;       /* backing file or -1 */
   char   *path;
+  guint   erased_sectors;
 };
 
 static gboolean
@@ -194,7 +195,16 @@ _sf_sim_flash_erase (SfSimFlash *self,
     return FALSE;
   memset (self->data + offset, 0xFF, length);
   write_through (self, offset, length);
+  self->erased_sectors += (length + 0xFFF) / 0x1000;
   return TRUE;
+}
+
+guint
+_sf_sim_flash_get_erased_sectors (SfSimFlash *self)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
+
+  return self->erased_sectors;
 }
 
 gboolean
@@ -228,16 +238,17 @@ gboolean
 _sf_sim_flash_md5 (SfSimFlash *self,
                    guint32     offset,
                    gsize       length,
-                   char        out_hex[33])
+                   guint8      out_digest[16])
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
   g_autoptr(GChecksum) md5 = NULL;
+  gsize digest_length = 16;
 
   if (!in_range (self, offset, length))
     return FALSE;
   md5 = g_checksum_new (G_CHECKSUM_MD5);
   g_checksum_update (md5, self->data + offset, length);
-  g_strlcpy (out_hex, g_checksum_get_string (md5), 33);
+  g_checksum_get_digest (md5, out_digest, &digest_length);
   return TRUE;
 }
 

@@ -5,6 +5,8 @@
 
 #include "sf-sim-chip-private.h"
 #include "sf-sim-flash-private.h"
+#include "sf-sim-regs-private.h"
+#include "sf-sim-timing-private.h"
 
 G_BEGIN_DECLS
 
@@ -16,26 +18,29 @@ typedef enum
 {
   SF_SIM_ROM_IGNORED,   /* not a command the ROM reacts to (noise, pre-SYNC) */
   SF_SIM_ROM_ANSWERED,  /* a command, answered (possibly with an error) */
+  SF_SIM_ROM_RUN_STUB,  /* MEM_END answered; now it jumps into loaded code */
 } SfSimRomResult;
 
+/* @regs and @timing are shared with the stub machine; none is owned. */
 SfSimRom       *_sf_sim_rom_new             (const SfSimChip *chip,
-                                             SfSimFlash      *flash);
+                                             SfSimFlash      *flash,
+                                             SfSimRegs       *regs,
+                                             SfSimTiming     *timing);
 void            _sf_sim_rom_free            (SfSimRom        *self);
+/* @arrival_us: when the frame's last byte came in (0 = now). The output
+ * may leave at *@out_ready_us, when the ROM is done with the request. */
 SfSimRomResult  _sf_sim_rom_handle_frame    (SfSimRom        *self,
                                              const guint8    *frame,
                                              gsize            length,
-                                             GByteArray      *out);
-/* The baud rate the client's port runs at, which the ROM's auto-baud would
- * have measured; it shows in the UART clock divider register. */
-void            _sf_sim_rom_set_line_baud   (SfSimRom        *self,
-                                             guint            baud);
+                                             gint64           arrival_us,
+                                             GByteArray      *out,
+                                             gint64          *out_ready_us);
 /* Corrupt the @index-th flash data block from now (0 = the next one);
  * -1 disarms. */
 void            _sf_sim_rom_arm_corruption  (SfSimRom        *self,
                                              gint             index);
-/* TRUE while a FLASH_END/DEFL_END made it leave download mode and it waits
- * for a new SYNC (our stand-in for a reset). */
-gboolean        _sf_sim_rom_needs_sync      (SfSimRom        *self);
+/* A reset into download mode: it waits for SYNC again. */
+void            _sf_sim_rom_reset           (SfSimRom        *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SfSimRom, _sf_sim_rom_free)
 

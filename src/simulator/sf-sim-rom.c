@@ -6,33 +6,11 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "sf-sim-common-private.h"
 #include "sf-sim-rom-private.h"
 #include "sf-sim-slip-private.h"
 
-/* Opcodes (protocol.md §2.1). */
-enum
-{
-  OP_FLASH_BEGIN       = 0x02,
-  OP_FLASH_DATA        = 0x03,
-  OP_FLASH_END         = 0x04,
-  OP_MEM_BEGIN         = 0x05,
-  OP_MEM_END           = 0x06,
-  OP_MEM_DATA          = 0x07,
-  OP_SYNC              = 0x08,
-  OP_WRITE_REG         = 0x09,
-  OP_READ_REG          = 0x0A,
-  OP_SPI_SET_PARAMS    = 0x0B,
-  OP_SPI_ATTACH        = 0x0D,
-  OP_READ_FLASH_SLOW   = 0x0E,
-  OP_CHANGE_BAUDRATE   = 0x0F,
-  OP_FLASH_DEFL_BEGIN  = 0x10,
-  OP_FLASH_DEFL_DATA   = 0x11,
-  OP_FLASH_DEFL_END    = 0x12,
-  OP_SPI_FLASH_MD5     = 0x13,
-  OP_GET_SECURITY_INFO = 0x14,
-};
-
-/* ROM error codes (protocol.md §1.4), sent after status byte 0x01. */
+/* ROM error codes, sent after status byte 0x01. */
 enum
 {
   ERR_INVALID_PARAM   = 0x01,
@@ -46,15 +24,11 @@ enum
   ERR_INFLATE_ADLER   = 0x0C,
 };
 
-#define SECTOR_SIZE    0x1000u
+#define SECTOR_SIZE    SF_SIM_SECTOR_SIZE
 #define SYNC_VALUE     0x20120707u
-#define SPI_CMD_USR    (1u << 18)
-#define SPI_USR_ADDR   (1u << 30)
-#define SPI_USR_MISO   (1u << 28)
-#define SPI_USR_MOSI   (1u << 27)
 
 /* Until SPI_SET_PARAMS says otherwise the ESP32-family ROMs believe the
- * flash has 2 MB and refuse to erase past it (protocol.md §5.4). */
+ * flash has 2 MB and refuse to erase past it. */
 #define ROM_DEFAULT_FLASH_SIZE (2u * 1024 * 1024)
 
 typedef enum
@@ -69,14 +43,14 @@ struct _SfSimRom
 {
   const SfSimChip *chip;
   SfSimFlash      *flash;    /* not owned */
-  GHashTable      *registers;
+  SfSimRegs       *regs;     /* not owned */
+  SfSimTiming     *timing;   /* not owned */
+  gint64           now_us;   /* virtual time of the request being handled */
 
   gboolean         synced;
   gboolean         attached;
   guint32          rom_flash_size;
-  guint            line_baud;
   guint            rom_baud;
-  gboolean         flash_wel;
 
   DownloadKind     download;
   guint32          dl_size;
@@ -89,37 +63,25 @@ struct _SfSimRom
   z_stream         zs;
   gboolean         zs_active;
   GByteArray      *ram;
+  GArray          *segments;       /* SfSimSegment, since the last reset */
 
   gint             corrupt_countdown;
 };
 
-static inline guint32
-get_le32 (const guint8 *p)
-{
-  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
-}
-
-static inline void
-put_le32 (guint8  *p,
-          guint32  v)
-{
-  p[0] = v & 0xFF;
-  p[1] = (v >> 8) & 0xFF;
-  p[2] = (v >> 16) & 0xFF;
-  p[3] = (v >> 24) & 0xFF;
-}
-
 SfSimRom *
 _sf_sim_rom_new (const SfSimChip *chip,
-                 SfSimFlash      *flash)
+                 SfSimFlash      *flash,
+                 SfSimRegs       *regs,
+                 SfSimTiming     *timing)
 {
   SfSimRom *self = g_new0 (SfSimRom, 1);
 
   self->chip = chip;
   self->flash = flash;
-  self->registers = g_hash_table_new (NULL, NULL);
+  self->regs = regs;
+  self->timing = timing;
   self->ram = g_byte_array_new ();
-  self->line_baud = 115200;
+  self->segments = g_array_new (FALSE, FALSE, sizeof (SfSimSegment));
   self->rom_baud = 115200;
   self->corrupt_countdown = -1;
   self->rom_flash_size = ROM_DEFAULT_FLASH_SIZE;
@@ -141,17 +103,9 @@ _sf_sim_rom_free (SfSimRom *self)
   if (self == NULL)
     return;
   end_download (self);
-  g_hash_table_unref (self->registers);
   g_byte_array_unref (self->ram);
+  g_array_unref (self->segments);
   g_free (self);
-}
-
-void
-_sf_sim_rom_set_line_baud (SfSimRom *self,
-                           guint     baud)
-{
-  if (baud > 0)
-    self->line_baud = baud;
 }
 
 void
@@ -161,22 +115,23 @@ _sf_sim_rom_arm_corruption (SfSimRom *self,
   self->corrupt_countdown = index;
 }
 
-gboolean
-_sf_sim_rom_needs_sync (SfSimRom *self)
-{
-  return !self->synced;
-}
-
 /* What a reset does to the loader's state. Registers we emulate are mostly
  * eFuses and ROM words, so they are kept. */
 static void
 reboot (SfSimRom *self)
 {
   end_download (self);
+  g_array_set_size (self->segments, 0);
   self->synced = FALSE;
   self->attached = FALSE;
   self->rom_flash_size = ROM_DEFAULT_FLASH_SIZE;
   self->rom_baud = 115200;
+}
+
+void
+_sf_sim_rom_reset (SfSimRom *self)
+{
+  reboot (self);
 }
 
 static void
@@ -198,7 +153,7 @@ reply (SfSimRom     *self,
   buf[1] = opcode;
   buf[2] = size & 0xFF;
   buf[3] = (size >> 8) & 0xFF;
-  put_le32 (buf + 4, value);
+  _sf_sim_put_le32 (buf + 4, value);
   if (data_length > 0)
     memcpy (buf + 8, data, data_length);
   memset (buf + 8 + data_length, 0, self->chip->status_length);
@@ -222,233 +177,6 @@ reply_error (SfSimRom   *self,
              guint8      error)
 {
   reply (self, out, opcode, 0, NULL, 0, 0x01, error);
-}
-
-static guint8
-data_checksum (const guint8 *data,
-               gsize         length)
-{
-  guint8 sum = 0xEF;
-
-  for (gsize i = 0; i < length; i++)
-    sum ^= data[i];
-  return sum;
-}
-
-/* --- Registers and the SPI flash controller --------------------------- */
-
-typedef struct
-{
-  guint32  usr, usr1, usr2, mosi_dlen, miso_dlen, w0;
-  gboolean addr_msb;
-} SpiLayout;
-
-static void
-spi_layout (const SfSimChip *chip,
-            SpiLayout       *l)
-{
-  switch (chip->spi_layout)
-    {
-    case SF_SIM_SPI_LAYOUT_ESP8266:
-      *l = (SpiLayout) { 0x1C, 0x20, 0x24, 0, 0, 0x40, TRUE };
-      break;
-    case SF_SIM_SPI_LAYOUT_ESP32:
-      *l = (SpiLayout) { 0x1C, 0x20, 0x24, 0x28, 0x2C, 0x80, TRUE };
-      break;
-    case SF_SIM_SPI_LAYOUT_NEW:
-    default:
-      *l = (SpiLayout) { 0x18, 0x1C, 0x20, 0x24, 0x28, 0x58, FALSE };
-      break;
-    }
-}
-
-static guint32
-reg_read (SfSimRom *self,
-          guint32   address)
-{
-  gpointer value;
-  guint32 def;
-
-  if (address == self->chip->uart_clkdiv_reg)
-    {
-      /* The ROM's auto-baud set the divider for the rate the host uses;
-       * esptool derives the crystal from it (protocol.md §4). */
-      guint64 uart_clock = (guint64) self->chip->xtal_mhz * 1000000 * self->chip->uart_clock_factor;
-      return (guint32) ((uart_clock + self->line_baud / 2) / self->line_baud) & 0xFFFFF;
-    }
-
-  if (g_hash_table_lookup_extended (self->registers, GUINT_TO_POINTER (address), NULL, &value))
-    return GPOINTER_TO_UINT (value);
-  if (_sf_sim_chip_read_default (self->chip, address, &def))
-    return def;
-  return 0;
-}
-
-static void
-reg_store (SfSimRom *self,
-           guint32   address,
-           guint32   value)
-{
-  g_hash_table_insert (self->registers, GUINT_TO_POINTER (address), GUINT_TO_POINTER (value));
-}
-
-static guint32
-jedec_id (SfSimRom *self)
-{
-  gsize size = _sf_sim_flash_get_size (self->flash);
-  guint capacity = 0;
-
-  while (((gsize) 1 << capacity) < size)
-    capacity++;
-  /* Winbond (0xEF), W25Q type 0x40, capacity = log2 (bytes). */
-  return 0xEF | (0x40 << 8) | (capacity << 16);
-}
-
-static void
-spi_execute (SfSimRom *self)
-{
-  const guint32 base = self->chip->spi_base;
-  SpiLayout l;
-  guint32 usr, usr1, usr2, opcode, address, w[16] = { 0 };
-  guint miso_bits = 0, addr_bits = 0, mosi_bits = 0;
-
-  spi_layout (self->chip, &l);
-  usr = reg_read (self, base + l.usr);
-  usr1 = reg_read (self, base + l.usr1);
-  usr2 = reg_read (self, base + l.usr2);
-  opcode = usr2 & 0xFF;
-  address = reg_read (self, base + 0x04);
-
-  if (self->chip->spi_layout == SF_SIM_SPI_LAYOUT_ESP8266)
-    {
-      /* The ESP8266 keeps the data lengths in USR1 (protocol.md §5.2). */
-      if (usr & SPI_USR_MISO)
-        miso_bits = ((usr1 >> 8) & 0x1FF) + 1;
-      if (usr & SPI_USR_MOSI)
-        mosi_bits = ((usr1 >> 17) & 0x1FF) + 1;
-    }
-  else
-    {
-      if (usr & SPI_USR_MISO)
-        miso_bits = (reg_read (self, base + l.miso_dlen) & 0x3FFFF) + 1;
-      if (usr & SPI_USR_MOSI)
-        mosi_bits = (reg_read (self, base + l.mosi_dlen) & 0x3FFFF) + 1;
-    }
-
-  if (usr & SPI_USR_ADDR)
-    {
-      addr_bits = ((usr1 >> 26) & 0x3F) + 1;
-      if (self->chip->spi_layout == SF_SIM_SPI_LAYOUT_ESP8266 && ((usr1 >> 26) & 0x3F) == 0)
-        addr_bits = 24;
-      if (l.addr_msb && addr_bits < 32)
-        address >>= 32 - addr_bits;
-    }
-
-  for (guint i = 0; i < 16; i++)
-    w[i] = reg_read (self, base + l.w0 + 4 * i);
-
-  switch (opcode)
-    {
-    case 0x9F: /* RDID */
-      w[0] = jedec_id (self);
-      break;
-
-    case 0x05: /* RDSR */
-      w[0] = self->flash_wel ? 0x02 : 0x00;
-      break;
-
-    case 0x35: /* RDSR2 */
-    case 0x15: /* RDSR3 */
-      w[0] = 0;
-      break;
-
-    case 0x03: /* READ */
-    case 0x0B: /* FAST_READ (dummy cycles don't matter here) */
-      {
-        guint8 bytes[64];
-        gsize n = MIN ((miso_bits + 7) / 8, sizeof bytes);
-
-        memset (bytes, 0xFF, sizeof bytes);
-        if (n > 0 && _sf_sim_flash_read (self->flash, address, bytes, n))
-          {
-            memset (w, 0, sizeof w);
-            /* The controller puts the first byte received in W0's low byte. */
-            for (gsize i = 0; i < n; i++)
-              w[i / 4] |= (guint32) bytes[i] << (8 * (i % 4));
-          }
-      }
-      break;
-
-    case 0x06: /* WREN */
-      self->flash_wel = TRUE;
-      break;
-
-    case 0x04: /* WRDI */
-      self->flash_wel = FALSE;
-      break;
-
-    case 0x20: /* sector erase */
-    case 0x52: /* 32 KiB block erase */
-    case 0xD8: /* 64 KiB block erase */
-      if (self->flash_wel)
-        {
-          guint32 span = opcode == 0x20 ? 0x1000 : opcode == 0x52 ? 0x8000 : 0x10000;
-
-          _sf_sim_flash_erase (self->flash, address & ~(span - 1), span);
-        }
-      self->flash_wel = FALSE;
-      break;
-
-    case 0x60: /* chip erase */
-    case 0xC7:
-      if (self->flash_wel)
-        _sf_sim_flash_erase (self->flash, 0, _sf_sim_flash_get_size (self->flash));
-      self->flash_wel = FALSE;
-      break;
-
-    case 0x02: /* page program, data from W0… */
-      if (self->flash_wel && mosi_bits >= 8)
-        {
-          guint8 bytes[64];
-          gsize n = MIN (mosi_bits / 8, sizeof bytes);
-
-          for (gsize i = 0; i < n; i++)
-            bytes[i] = (w[i / 4] >> (8 * (i % 4))) & 0xFF;
-          _sf_sim_flash_program (self->flash, address, bytes, n);
-        }
-      self->flash_wel = FALSE;
-      break;
-
-    default:
-      /* 0x66/0x99 reset, 0x01 WRSR, 0x5A SFDP, …: nothing to model. */
-      break;
-    }
-
-  for (guint i = 0; i < 16; i++)
-    reg_store (self, base + l.w0 + 4 * i, w[i]);
-}
-
-static void
-reg_write (SfSimRom *self,
-           guint32   address,
-           guint32   value,
-           guint32   mask)
-{
-  guint32 next;
-
-  /* esptool uses a masked write to the UART date register as a pure
-   * delay; the register is read-only. */
-  if (address == self->chip->uart_date_reg)
-    return;
-
-  next = (value & mask) | (reg_read (self, address) & ~mask);
-  if (address == self->chip->spi_base && (next & SPI_CMD_USR))
-    {
-      spi_execute (self);
-      /* The command is done before anyone can read the register again. */
-      next &= ~SPI_CMD_USR;
-    }
-  reg_store (self, address, next);
 }
 
 /* --- Flash download ----------------------------------------------------- */
@@ -480,7 +208,7 @@ erase_for_begin (SfSimRom *self,
 
   if (self->chip->is_esp8266)
     {
-      /* The ESP8266 ROM's erase-size bug (protocol.md §3.5): given E
+      /* The ESP8266 ROM's erase-size bug: given E
        * sectors starting at sector S it erases E + min (E, H) sectors,
        * H being the sectors up to the next 64 KiB boundary. Hosts send
        * a compensated E so that this comes out right. */
@@ -502,6 +230,10 @@ erase_for_begin (SfSimRom *self,
   end = MIN (end, _sf_sim_flash_get_size (self->flash));
   if (start >= end)
     return FALSE;
+  /* The ROM erases the whole range before it answers. */
+  self->now_us = _sf_sim_timing_flash (self->timing, self->now_us,
+                                       _sf_sim_timing_erase_range_us (self->timing, start, end - start),
+                                       TRUE);
   return _sf_sim_flash_erase (self->flash, start, end - start);
 }
 
@@ -513,7 +245,7 @@ handle_begin (SfSimRom     *self,
               gsize         size)
 {
   /* S2 and later ROMs take a 5th "encrypted" word, ESP8266/ESP32 ROMs
-   * only the 16-byte form (protocol.md §2.2). */
+   * only the 16-byte form. */
   gsize expected = (self->chip->is_esp8266 || self->chip->is_esp32) ? 16 : 20;
   guint32 erase_size, blocks, block_size, offset;
 
@@ -523,12 +255,12 @@ handle_begin (SfSimRom     *self,
       return;
     }
 
-  erase_size = get_le32 (payload);
-  blocks = get_le32 (payload + 4);
-  block_size = get_le32 (payload + 8);
-  offset = get_le32 (payload + 12);
+  erase_size = _sf_sim_get_le32 (payload);
+  blocks = _sf_sim_get_le32 (payload + 4);
+  block_size = _sf_sim_get_le32 (payload + 8);
+  offset = _sf_sim_get_le32 (payload + 12);
 
-  if (expected == 20 && get_le32 (payload + 16) != 0)
+  if (expected == 20 && _sf_sim_get_le32 (payload + 16) != 0)
     {
       /* No flash encryption on the simulated chips. */
       reply_error (self, out, opcode, ERR_INVALID_PARAM);
@@ -546,7 +278,7 @@ handle_begin (SfSimRom     *self,
       return;
     }
 
-  self->download = opcode == OP_FLASH_BEGIN ? DOWNLOAD_FLASH : DOWNLOAD_DEFLATE;
+  self->download = opcode == SF_SIM_OP_FLASH_BEGIN ? DOWNLOAD_FLASH : DOWNLOAD_DEFLATE;
   self->dl_size = erase_size;
   self->dl_blocks = blocks;
   self->dl_block_size = block_size;
@@ -559,7 +291,7 @@ handle_begin (SfSimRom     *self,
     {
       memset (&self->zs, 0, sizeof self->zs);
       /* esptool sends a zlib stream with header and Adler-32, not raw
-       * deflate (protocol.md §9). */
+       * deflate. */
       if (inflateInit (&self->zs) != Z_OK)
         {
           self->download = DOWNLOAD_NONE;
@@ -587,15 +319,15 @@ check_data_block (SfSimRom      *self,
 {
   guint32 length, seq;
 
-  if (size < 16 || get_le32 (payload) != size - 16)
+  if (size < 16 || _sf_sim_get_le32 (payload) != size - 16)
     {
       reply_error (self, out, opcode, ERR_MALFORMED);
       return FALSE;
     }
-  length = get_le32 (payload);
-  seq = get_le32 (payload + 4);
+  length = _sf_sim_get_le32 (payload);
+  seq = _sf_sim_get_le32 (payload + 4);
 
-  if (data_checksum (payload + 16, length) != (checksum & 0xFF))
+  if (_sf_sim_checksum (payload + 16, length) != (checksum & 0xFF))
     {
       reply_error (self, out, opcode, ERR_CHECKSUM);
       return FALSE;
@@ -631,10 +363,10 @@ handle_flash_data (SfSimRom     *self,
 
   if (self->download != DOWNLOAD_FLASH)
     {
-      reply_error (self, out, OP_FLASH_DATA, ERR_RESULT_WRONG);
+      reply_error (self, out, SF_SIM_OP_FLASH_DATA, ERR_RESULT_WRONG);
       return;
     }
-  if (!check_data_block (self, out, OP_FLASH_DATA, payload, size, checksum, &data, &length, &seq))
+  if (!check_data_block (self, out, SF_SIM_OP_FLASH_DATA, payload, size, checksum, &data, &length, &seq))
     return;
 
   /* The ROM expects exactly block_size bytes per block, the last one
@@ -643,7 +375,7 @@ handle_flash_data (SfSimRom     *self,
    * tolerates. */
   if (length != self->dl_block_size || seq > self->dl_next_seq || seq >= self->dl_blocks)
     {
-      reply_error (self, out, OP_FLASH_DATA, ERR_INVALID_PARAM);
+      reply_error (self, out, SF_SIM_OP_FLASH_DATA, ERR_INVALID_PARAM);
       return;
     }
 
@@ -651,14 +383,18 @@ handle_flash_data (SfSimRom     *self,
   if (address + length > _sf_sim_flash_get_size (self->flash) ||
       !_sf_sim_flash_program (self->flash, address, data, length))
     {
-      reply_error (self, out, OP_FLASH_DATA, ERR_FLASH_WRITE);
+      reply_error (self, out, SF_SIM_OP_FLASH_DATA, ERR_FLASH_WRITE);
       return;
     }
   maybe_corrupt (self, address);
+  /* …and programs the block before it answers. */
+  self->now_us = _sf_sim_timing_flash (self->timing, self->now_us,
+                                       _sf_sim_timing_program_us (self->timing, address, length),
+                                       TRUE);
 
   if (seq == self->dl_next_seq)
     self->dl_next_seq++;
-  reply_ok (self, out, OP_FLASH_DATA);
+  reply_ok (self, out, SF_SIM_OP_FLASH_DATA);
 }
 
 static void
@@ -676,21 +412,21 @@ handle_defl_data (SfSimRom     *self,
 
   if (self->download != DOWNLOAD_DEFLATE)
     {
-      reply_error (self, out, OP_FLASH_DEFL_DATA, ERR_RESULT_WRONG);
+      reply_error (self, out, SF_SIM_OP_FLASH_DEFL_DATA, ERR_RESULT_WRONG);
       return;
     }
-  if (!check_data_block (self, out, OP_FLASH_DEFL_DATA, payload, size, checksum, &data, &length, &seq))
+  if (!check_data_block (self, out, SF_SIM_OP_FLASH_DEFL_DATA, payload, size, checksum, &data, &length, &seq))
     return;
 
   /* The stream can't be rewound: a repeated block was already consumed. */
   if (seq + 1 == self->dl_next_seq)
     {
-      reply_ok (self, out, OP_FLASH_DEFL_DATA);
+      reply_ok (self, out, SF_SIM_OP_FLASH_DEFL_DATA);
       return;
     }
   if (seq != self->dl_next_seq || seq >= self->dl_blocks || length > self->dl_block_size)
     {
-      reply_error (self, out, OP_FLASH_DEFL_DATA, ERR_INVALID_PARAM);
+      reply_error (self, out, SF_SIM_OP_FLASH_DEFL_DATA, ERR_INVALID_PARAM);
       return;
     }
 
@@ -719,7 +455,7 @@ handle_defl_data (SfSimRom     *self,
               strstr (self->zs.msg, "incorrect data check") != NULL)
             error = ERR_INFLATE_ADLER;
           end_download (self);
-          reply_error (self, out, OP_FLASH_DEFL_DATA, error);
+          reply_error (self, out, SF_SIM_OP_FLASH_DEFL_DATA, error);
           return;
         }
 
@@ -731,9 +467,12 @@ handle_defl_data (SfSimRom     *self,
               !_sf_sim_flash_program (self->flash, address, buffer, produced))
             {
               end_download (self);
-              reply_error (self, out, OP_FLASH_DEFL_DATA, ERR_FLASH_WRITE);
+              reply_error (self, out, SF_SIM_OP_FLASH_DEFL_DATA, ERR_FLASH_WRITE);
               return;
             }
+          self->now_us = _sf_sim_timing_flash (self->timing, self->now_us,
+                                               _sf_sim_timing_program_us (self->timing, address, produced),
+                                               TRUE);
           self->dl_written += produced;
           corrupt_this = TRUE;
         }
@@ -749,7 +488,7 @@ handle_defl_data (SfSimRom     *self,
     self->corrupt_countdown--;
 
   self->dl_next_seq++;
-  reply_ok (self, out, OP_FLASH_DEFL_DATA);
+  reply_ok (self, out, SF_SIM_OP_FLASH_DEFL_DATA);
 }
 
 static void
@@ -765,24 +504,30 @@ handle_mem_data (SfSimRom     *self,
 
   if (self->download != DOWNLOAD_MEM)
     {
-      reply_error (self, out, OP_MEM_DATA, ERR_RESULT_WRONG);
+      reply_error (self, out, SF_SIM_OP_MEM_DATA, ERR_RESULT_WRONG);
       return;
     }
-  if (!check_data_block (self, out, OP_MEM_DATA, payload, size, checksum, &data, &length, &seq))
+  if (!check_data_block (self, out, SF_SIM_OP_MEM_DATA, payload, size, checksum, &data, &length, &seq))
     return;
 
   end = (guint64) seq * self->dl_block_size + length;
   if (seq > self->dl_next_seq || length > self->dl_block_size || end > self->dl_size)
     {
-      reply_error (self, out, OP_MEM_DATA, ERR_INVALID_PARAM);
+      reply_error (self, out, SF_SIM_OP_MEM_DATA, ERR_INVALID_PARAM);
       return;
     }
   if (self->ram->len < end)
     g_byte_array_set_size (self->ram, end);
+  if (self->segments->len > 0)
+    {
+      SfSimSegment *segment = &g_array_index (self->segments, SfSimSegment, self->segments->len - 1);
+
+      segment->loaded = MAX (segment->loaded, (guint32) end);
+    }
   memcpy (self->ram->data + (gsize) seq * self->dl_block_size, data, length);
   if (seq == self->dl_next_seq)
     self->dl_next_seq++;
-  reply_ok (self, out, OP_MEM_DATA);
+  reply_ok (self, out, SF_SIM_OP_MEM_DATA);
 }
 
 /* --- Dispatch ----------------------------------------------------------- */
@@ -801,11 +546,11 @@ is_sync_payload (const guint8 *payload,
   return TRUE;
 }
 
-SfSimRomResult
-_sf_sim_rom_handle_frame (SfSimRom     *self,
-                          const guint8 *frame,
-                          gsize         length,
-                          GByteArray   *out)
+static SfSimRomResult
+dispatch (SfSimRom     *self,
+          const guint8 *frame,
+          gsize         length,
+          GByteArray   *out)
 {
   const guint8 *payload;
   guint8 opcode;
@@ -817,12 +562,12 @@ _sf_sim_rom_handle_frame (SfSimRom     *self,
     return SF_SIM_ROM_IGNORED;
   opcode = frame[1];
   size = frame[2] | (frame[3] << 8);
-  checksum = get_le32 (frame + 4);
+  checksum = _sf_sim_get_le32 (frame + 4);
   payload = frame + 8;
   if (size != length - 8)
     return SF_SIM_ROM_IGNORED;
 
-  if (opcode == OP_SYNC)
+  if (opcode == SF_SIM_OP_SYNC)
     {
       /* The 0x55 run is what the ROM's auto-baud measures; without it
        * nothing is recognised. */
@@ -830,7 +575,7 @@ _sf_sim_rom_handle_frame (SfSimRom     *self,
         return SF_SIM_ROM_IGNORED;
       self->synced = TRUE;
       for (int i = 0; i < 8; i++)
-        reply (self, out, OP_SYNC, SYNC_VALUE, NULL, 0, 0, 0);
+        reply (self, out, SF_SIM_OP_SYNC, SYNC_VALUE, NULL, 0, 0, 0);
       return SF_SIM_ROM_ANSWERED;
     }
 
@@ -847,36 +592,36 @@ _sf_sim_rom_handle_frame (SfSimRom     *self,
 
   switch (opcode)
     {
-    case OP_READ_REG:
+    case SF_SIM_OP_READ_REG:
       if (size != 4)
         reply_error (self, out, opcode, ERR_MALFORMED);
       else
-        reply (self, out, opcode, reg_read (self, get_le32 (payload)), NULL, 0, 0, 0);
+        reply (self, out, opcode, _sf_sim_regs_read (self->regs, _sf_sim_get_le32 (payload)), NULL, 0, 0, 0);
       break;
 
-    case OP_WRITE_REG:
+    case SF_SIM_OP_WRITE_REG:
       if (size == 0 || size % 16 != 0)
         {
           reply_error (self, out, opcode, ERR_MALFORMED);
           break;
         }
       for (gsize i = 0; i < size; i += 16)
-        reg_write (self, get_le32 (payload + i), get_le32 (payload + i + 4),
-                   get_le32 (payload + i + 8));
+        _sf_sim_regs_write (self->regs, _sf_sim_get_le32 (payload + i), _sf_sim_get_le32 (payload + i + 4),
+                   _sf_sim_get_le32 (payload + i + 8));
       reply_ok (self, out, opcode);
       break;
 
-    case OP_SPI_SET_PARAMS:
+    case SF_SIM_OP_SPI_SET_PARAMS:
       if (size != 24)
         {
           reply_error (self, out, opcode, ERR_MALFORMED);
           break;
         }
-      self->rom_flash_size = get_le32 (payload + 4);
+      self->rom_flash_size = _sf_sim_get_le32 (payload + 4);
       reply_ok (self, out, opcode);
       break;
 
-    case OP_SPI_ATTACH:
+    case SF_SIM_OP_SPI_ATTACH:
       /* ROMs take [config, 0]; the 4-byte stub form is refused. */
       if (size != 8)
         {
@@ -887,24 +632,24 @@ _sf_sim_rom_handle_frame (SfSimRom     *self,
       reply_ok (self, out, opcode);
       break;
 
-    case OP_FLASH_BEGIN:
-    case OP_FLASH_DEFL_BEGIN:
+    case SF_SIM_OP_FLASH_BEGIN:
+    case SF_SIM_OP_FLASH_DEFL_BEGIN:
       handle_begin (self, out, opcode, payload, size);
       /* FLASH_BEGIN is how the ESP8266 ROM attaches the flash. */
       if (self->chip->is_esp8266)
         self->attached = TRUE;
       break;
 
-    case OP_FLASH_DATA:
+    case SF_SIM_OP_FLASH_DATA:
       handle_flash_data (self, out, payload, size, checksum);
       break;
 
-    case OP_FLASH_DEFL_DATA:
+    case SF_SIM_OP_FLASH_DEFL_DATA:
       handle_defl_data (self, out, payload, size, checksum);
       break;
 
-    case OP_FLASH_END:
-    case OP_FLASH_DEFL_END:
+    case SF_SIM_OP_FLASH_END:
+    case SF_SIM_OP_FLASH_DEFL_END:
       if (size != 4)
         {
           reply_error (self, out, opcode, ERR_MALFORMED);
@@ -918,7 +663,7 @@ _sf_sim_rom_handle_frame (SfSimRom     *self,
       reboot (self);
       break;
 
-    case OP_MEM_BEGIN:
+    case SF_SIM_OP_MEM_BEGIN:
       if (size != 16)
         {
           reply_error (self, out, opcode, ERR_MALFORMED);
@@ -926,53 +671,66 @@ _sf_sim_rom_handle_frame (SfSimRom     *self,
         }
       end_download (self);
       self->download = DOWNLOAD_MEM;
-      self->dl_size = get_le32 (payload);
-      self->dl_blocks = get_le32 (payload + 4);
-      self->dl_block_size = get_le32 (payload + 8);
-      self->dl_offset = get_le32 (payload + 12);
+      self->dl_size = _sf_sim_get_le32 (payload);
+      self->dl_blocks = _sf_sim_get_le32 (payload + 4);
+      self->dl_block_size = _sf_sim_get_le32 (payload + 8);
+      self->dl_offset = _sf_sim_get_le32 (payload + 12);
       self->dl_next_seq = 0;
       g_byte_array_set_size (self->ram, 0);
+      g_array_append_val (self->segments, ((SfSimSegment) { self->dl_offset, 0 }));
       reply_ok (self, out, opcode);
       break;
 
-    case OP_MEM_DATA:
+    case SF_SIM_OP_MEM_DATA:
       handle_mem_data (self, out, payload, size, checksum);
       break;
 
-    case OP_MEM_END:
+    case SF_SIM_OP_MEM_END:
       if (size != 8)
         {
           reply_error (self, out, opcode, ERR_MALFORMED);
           break;
         }
-      /* A real ROM would now jump to the entry point; we can't run the
-       * code, so we answer and go on being the ROM. */
+      /* Stay flag 0 jumps to the entry point. Code we never saw loaded
+       * can't be simulated, so then we answer and go on being the ROM;
+       * code loaded there is taken to be a flasher stub, which the
+       * device starts once this reply is out. */
       end_download (self);
       reply_ok (self, out, opcode);
+      if (_sf_sim_get_le32 (payload) == 0 &&
+          _sf_sim_segments_cover (self->segments, _sf_sim_get_le32 (payload + 4)))
+        return SF_SIM_ROM_RUN_STUB;
       break;
 
-    case OP_SPI_FLASH_MD5:
+    case SF_SIM_OP_SPI_FLASH_MD5:
       {
+        guint8 digest[16];
         char hex[33];
+        guint32 md5_length;
 
         if (size != 16)
           {
             reply_error (self, out, opcode, ERR_MALFORMED);
             break;
           }
+        md5_length = _sf_sim_get_le32 (payload + 4);
         if (needs_attach (self, out, opcode))
           break;
-        if (!_sf_sim_flash_md5 (self->flash, get_le32 (payload), get_le32 (payload + 4), hex))
+        if (!_sf_sim_flash_md5 (self->flash, _sf_sim_get_le32 (payload), md5_length, digest))
           {
             reply_error (self, out, opcode, ERR_FLASH_READ);
             break;
           }
+        self->now_us = _sf_sim_timing_flash (self->timing, self->now_us,
+                                             _sf_sim_timing_read_us (self->timing, md5_length), TRUE);
         /* ROMs answer in ASCII hex, the stub in raw bytes. */
+        for (guint i = 0; i < 16; i++)
+          g_snprintf (hex + 2 * i, 3, "%02x", digest[i]);
         reply (self, out, opcode, 0, (const guint8 *) hex, 32, 0, 0);
       }
       break;
 
-    case OP_READ_FLASH_SLOW:
+    case SF_SIM_OP_READ_FLASH_SLOW:
       {
         guint8 block[64];
         guint32 offset, count;
@@ -984,8 +742,8 @@ _sf_sim_rom_handle_frame (SfSimRom     *self,
           }
         if (needs_attach (self, out, opcode))
           break;
-        offset = get_le32 (payload);
-        count = get_le32 (payload + 4);
+        offset = _sf_sim_get_le32 (payload);
+        count = _sf_sim_get_le32 (payload + 4);
         if (count > 64)
           {
             reply_error (self, out, opcode, ERR_READ_LENGTH);
@@ -1000,21 +758,23 @@ _sf_sim_rom_handle_frame (SfSimRom     *self,
             reply_error (self, out, opcode, ERR_FLASH_READ);
             break;
           }
+        self->now_us = _sf_sim_timing_flash (self->timing, self->now_us,
+                                             _sf_sim_timing_read_us (self->timing, count), TRUE);
         reply (self, out, opcode, 0, block, 64, 0, 0);
       }
       break;
 
-    case OP_CHANGE_BAUDRATE:
-      if (size != 8 || get_le32 (payload) == 0)
+    case SF_SIM_OP_CHANGE_BAUDRATE:
+      if (size != 8 || _sf_sim_get_le32 (payload) == 0)
         {
           reply_error (self, out, opcode, ERR_MALFORMED);
           break;
         }
-      self->rom_baud = get_le32 (payload);
+      self->rom_baud = _sf_sim_get_le32 (payload);
       reply_ok (self, out, opcode);
       break;
 
-    case OP_GET_SECURITY_INFO:
+    case SF_SIM_OP_GET_SECURITY_INFO:
       {
         guint8 info[20];
 
@@ -1023,11 +783,7 @@ _sf_sim_rom_handle_frame (SfSimRom     *self,
             reply_error (self, out, opcode, ERR_MALFORMED);
             break;
           }
-        /* flags, flash_crypt_cnt, 7 key purposes: all zero (no security
-         * features), then chip_id and ECO version where the ROM has them. */
-        memset (info, 0, sizeof info);
-        put_le32 (info + 12, self->chip->chip_id);
-        put_le32 (info + 16, self->chip->eco_version);
+        _sf_sim_chip_security_info (self->chip, info);
         reply (self, out, opcode, 0, info, self->chip->security_info_length, 0, 0);
       }
       break;
@@ -1038,4 +794,24 @@ _sf_sim_rom_handle_frame (SfSimRom     *self,
     }
 
   return SF_SIM_ROM_ANSWERED;
+}
+
+SfSimRomResult
+_sf_sim_rom_handle_frame (SfSimRom     *self,
+                          const guint8 *frame,
+                          gsize         length,
+                          gint64        arrival_us,
+                          GByteArray   *out,
+                          gint64       *out_ready_us)
+{
+  SfSimRomResult result;
+
+  /* The ROM does everything before it answers: erase on FLASH_BEGIN,
+   * programming on each data block, reading for MD5. */
+  self->now_us = _sf_sim_timing_begin (self->timing, arrival_us);
+  result = dispatch (self, frame, length, out);
+  if (result != SF_SIM_ROM_IGNORED)
+    _sf_sim_timing_end (self->timing, self->now_us);
+  *out_ready_us = self->now_us;
+  return result;
 }

@@ -19,11 +19,21 @@ typedef struct
   gboolean    seen_end;
   gboolean    escape;
   gboolean    broken;
+  gboolean    stub_framing;
+  gboolean    in_frame;     /* stub framing: between a 0xC0 and the next */
 } SfSimSlipDecoder;
 
 void _sf_sim_slip_decoder_init  (SfSimSlipDecoder   *self);
 void _sf_sim_slip_decoder_clear (SfSimSlipDecoder   *self);
 void _sf_sim_slip_decoder_reset (SfSimSlipDecoder   *self);
+/* The flasher stub frames differently from the ROM: after a frame ends it
+ * waits for a 0xC0 that opens the next one and drops the bytes in between;
+ * a 0xC0 right after the closing one (an empty frame) closes again. A
+ * frame past its receive buffer (8 + 0x4000 + 0xFF bytes) or with a bad
+ * escape is dropped and the decoder waits for a 0xC0 that opens one.
+ * Switching mode forgets a partial frame. */
+void _sf_sim_slip_decoder_set_stub_framing (SfSimSlipDecoder *self,
+                                            gboolean          stub_framing);
 void _sf_sim_slip_decoder_feed  (SfSimSlipDecoder   *self,
                                  const guint8       *data,
                                  gsize               length,

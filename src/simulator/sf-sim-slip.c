@@ -13,6 +13,8 @@
 /* Larger than any request a host may send (16 KiB stub blocks plus header),
  * so a stream of garbage without any 0xC0 cannot grow the buffer forever. */
 #define SLIP_MAX_FRAME (64 * 1024)
+/* The stub's receive buffer: header, a 16 KiB block and some slack. */
+#define STUB_MAX_FRAME (8 + 0x4000 + 0xFF)
 
 void
 _sf_sim_slip_decoder_init (SfSimSlipDecoder *self)
@@ -21,6 +23,8 @@ _sf_sim_slip_decoder_init (SfSimSlipDecoder *self)
   self->seen_end = FALSE;
   self->escape = FALSE;
   self->broken = FALSE;
+  self->stub_framing = FALSE;
+  self->in_frame = FALSE;
 }
 
 void
@@ -36,6 +40,91 @@ _sf_sim_slip_decoder_reset (SfSimSlipDecoder *self)
   self->seen_end = FALSE;
   self->escape = FALSE;
   self->broken = FALSE;
+  self->in_frame = FALSE;
+}
+
+void
+_sf_sim_slip_decoder_set_stub_framing (SfSimSlipDecoder *self,
+                                       gboolean          stub_framing)
+{
+  _sf_sim_slip_decoder_reset (self);
+  self->stub_framing = !!stub_framing;
+}
+
+/* Appends the run of plain bytes starting at data[*i], leaving *i on its
+ * last byte. */
+static void
+append_run (GByteArray   *frame,
+            const guint8 *data,
+            gsize         length,
+            gsize        *i)
+{
+  gsize start = *i;
+
+  while (*i + 1 < length && data[*i + 1] != SLIP_END && data[*i + 1] != SLIP_ESC)
+    (*i)++;
+  g_byte_array_append (frame, data + start, *i - start + 1);
+}
+
+/* Appends the byte an escape stands for; FALSE for a bad escape. */
+static gboolean
+append_escaped (GByteArray *frame,
+                guint8      b)
+{
+  guint8 out = b == SLIP_ESC_END ? SLIP_END : SLIP_ESC;
+
+  if (b != SLIP_ESC_END && b != SLIP_ESC_ESC)
+    return FALSE;
+  g_byte_array_append (frame, &out, 1);
+  return TRUE;
+}
+
+static void
+feed_stub (SfSimSlipDecoder   *self,
+           const guint8       *data,
+           gsize               length,
+           SfSimSlipFrameFunc  func,
+           gpointer            user_data)
+{
+  for (gsize i = 0; i < length; i++)
+    {
+      guint8 b = data[i];
+
+      if (!self->in_frame)
+        {
+          if (b == SLIP_END)
+            {
+              self->in_frame = TRUE;
+              self->escape = FALSE;
+              g_byte_array_set_size (self->frame, 0);
+            }
+          continue;
+        }
+
+      if (self->escape)
+        {
+          self->escape = FALSE;
+          if (!append_escaped (self->frame, b))
+            {
+              self->in_frame = FALSE;
+              continue;
+            }
+        }
+      else if (b == SLIP_END)
+        {
+          self->in_frame = FALSE;
+          if (self->frame->len > 0)
+            func (self->frame->data, self->frame->len, user_data);
+          continue;
+        }
+      else if (b == SLIP_ESC)
+        self->escape = TRUE;
+      else
+        append_run (self->frame, data, length, &i);
+
+      if (self->frame->len > STUB_MAX_FRAME)
+        self->in_frame = FALSE;
+    }
 }
 
 void
@@ -45,7 +134,11 @@ _sf_sim_slip_decoder_feed (SfSimSlipDecoder   *self,
                            SfSimSlipFrameFunc  func,
                            gpointer            user_data)
 {
-  gsize run_start = 0;
+  if (self->stub_framing)
+    {
+      feed_stub (self, data, length, func, user_data);
+      return;
+    }
 
   for (gsize i = 0; i < length; i++)
     {
@@ -59,7 +152,15 @@ _sf_sim_slip_decoder_feed (SfSimSlipDecoder   *self,
       if (b == SLIP_END)
         {
           if (self->seen_end && self->frame->len > 0 && !self->broken && !self->escape)
-            func (self->frame->data, self->frame->len, user_data);
+            {
+              func (self->frame->data, self->frame->len, user_data);
+              /* That frame started the stub: it reads what follows. */
+              if (self->stub_framing)
+                {
+                  feed_stub (self, data + i + 1, length - i - 1, func, user_data);
+                  return;
+                }
+            }
           g_byte_array_set_size (self->frame, 0);
           self->seen_end = TRUE;
           self->escape = FALSE;
@@ -72,30 +173,20 @@ _sf_sim_slip_decoder_feed (SfSimSlipDecoder   *self,
 
       if (self->escape)
         {
-          guint8 out;
-
           self->escape = FALSE;
-          if (b == SLIP_ESC_END)
-            out = SLIP_END;
-          else if (b == SLIP_ESC_ESC)
-            out = SLIP_ESC;
-          else
+          /* A ROM drops a frame with a bad escape; so do we. */
+          if (!append_escaped (self->frame, b))
             {
-              /* A ROM drops such a frame; so do we. */
               self->broken = TRUE;
               continue;
             }
-          g_byte_array_append (self->frame, &out, 1);
         }
       else if (b == SLIP_ESC)
         self->escape = TRUE;
       else
         {
           /* Copy runs of plain bytes at once: 1 MiB downloads pass here. */
-          run_start = i;
-          while (i + 1 < length && data[i + 1] != SLIP_END && data[i + 1] != SLIP_ESC)
-            i++;
-          g_byte_array_append (self->frame, data + run_start, i - run_start + 1);
+          append_run (self->frame, data, length, &i);
         }
 
       if (self->frame->len > SLIP_MAX_FRAME)

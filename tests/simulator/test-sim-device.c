@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The simulator against hand-written wire bytes from protocol.md. These
+/* The simulator against hand-written wire bytes of the protocol. These
  * tests talk to the pty with plain termios and their own tiny SLIP reader:
  * nothing from src/protocol/ may vouch for the simulator. */
 #define _GNU_SOURCE
@@ -21,421 +21,7 @@
 #include "sf-sim-device.h"
 #include "sf-sim-slip-private.h"
 
-#define TIMEOUT_MS 2000
-
-typedef struct
-{
-  SfSimDevice *device;
-  int          fd;
-  GByteArray  *pending;   /* raw bytes read but not yet decoded */
-} Port;
-
-/* --- Test-side helpers ---------------------------------------------------- */
-
-static int
-open_port (const char *path)
-{
-  struct termios tio;
-  int fd = open (path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (tcgetattr (fd, &tio), ==, 0);
-  cfmakeraw (&tio);
-  cfsetispeed (&tio, B115200);
-  cfsetospeed (&tio, B115200);
-  g_assert_cmpint (tcsetattr (fd, TCSANOW, &tio), ==, 0);
-  return fd;
-}
-
-static void
-port_open (Port       *port,
-           const char *chip)
-{
-  g_autoptr(GError) error = NULL;
-
-  port->device = sf_sim_device_new (chip, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (port->device);
-  port->pending = g_byte_array_new ();
-  port->fd = -1;
-}
-
-static void
-port_start (Port *port)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (sf_sim_device_start (port->device, &error));
-  g_assert_no_error (error);
-  g_assert_nonnull (sf_sim_device_get_port_path (port->device));
-  port->fd = open_port (sf_sim_device_get_port_path (port->device));
-}
-
-static void
-port_close (Port *port)
-{
-  if (port->fd >= 0)
-    close (port->fd);
-  sf_sim_device_stop (port->device);
-  g_clear_object (&port->device);
-  g_clear_pointer (&port->pending, g_byte_array_unref);
-}
-
-static void
-write_all (int           fd,
-           const guint8 *data,
-           gsize         length)
-{
-  while (length > 0)
-    {
-      ssize_t n = write (fd, data, length);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      g_assert_cmpint (n, >, 0);
-      data += n;
-      length -= n;
-    }
-}
-
-/* "c0 00 08 …" → bytes; spaces are ignored. */
-static GByteArray *
-hex_to_bytes (const char *hex)
-{
-  GByteArray *out = g_byte_array_new ();
-
-  while (*hex)
-    {
-      guint8 b;
-
-      if (*hex == ' ')
-        {
-          hex++;
-          continue;
-        }
-      g_assert_true (g_ascii_isxdigit (hex[0]) && g_ascii_isxdigit (hex[1]));
-      b = (g_ascii_xdigit_value (hex[0]) << 4) | g_ascii_xdigit_value (hex[1]);
-      g_byte_array_append (out, &b, 1);
-      hex += 2;
-    }
-  return out;
-}
-
-static void
-send_hex (Port       *port,
-          const char *hex)
-{
-  g_autoptr(GByteArray) bytes = hex_to_bytes (hex);
-
-  write_all (port->fd, bytes->data, bytes->len);
-}
-
-/* Reads raw bytes for up to @timeout_ms; FALSE on timeout or EOF. */
-static gboolean
-fill (Port *port,
-      int   timeout_ms)
-{
-  struct pollfd pfd = { port->fd, POLLIN, 0 };
-  guint8 buf[4096];
-  ssize_t n;
-
-  if (poll (&pfd, 1, timeout_ms) <= 0)
-    return FALSE;
-  n = read (port->fd, buf, sizeof buf);
-  if (n <= 0)
-    return FALSE;
-  g_byte_array_append (port->pending, buf, n);
-  return TRUE;
-}
-
-/* The raw wire bytes of the next frame, C0 … C0 inclusive, skipping noise
- * before it; NULL on timeout. */
-static GByteArray *
-read_raw_frame (Port *port,
-                int   timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  for (;;)
-    {
-      /* memchr on the empty array's NULL data would be undefined. */
-      guint8 *start = port->pending->len > 0
-                      ? memchr (port->pending->data, 0xC0, port->pending->len) : NULL;
-
-      if (start != NULL)
-        {
-          gsize s = start - port->pending->data;
-          guint8 *end;
-
-          /* Skip empty frames (C0 C0). */
-          while (s + 1 < port->pending->len && port->pending->data[s + 1] == 0xC0)
-            s++;
-          end = memchr (port->pending->data + s + 1, 0xC0, port->pending->len - s - 1);
-          if (end != NULL)
-            {
-              gsize e = end - port->pending->data;
-              GByteArray *frame = g_byte_array_new ();
-
-              g_byte_array_append (frame, port->pending->data + s, e - s + 1);
-              g_byte_array_remove_range (port->pending, 0, e + 1);
-              return frame;
-            }
-        }
-
-      {
-        gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
-
-        if (left <= 0 || !fill (port, (int) left))
-          return NULL;
-      }
-    }
-}
-
-/* Un-SLIPs a raw frame (test-local, on purpose). */
-static GByteArray *
-unslip (GByteArray *raw)
-{
-  GByteArray *out = g_byte_array_new ();
-
-  g_assert_cmpuint (raw->len, >=, 2);
-  g_assert_cmpuint (raw->data[0], ==, 0xC0);
-  g_assert_cmpuint (raw->data[raw->len - 1], ==, 0xC0);
-  for (guint i = 1; i + 1 < raw->len; i++)
-    {
-      guint8 b = raw->data[i];
-
-      g_assert_cmpuint (b, !=, 0xC0);
-      if (b == 0xDB)
-        {
-          i++;
-          g_assert_true (raw->data[i] == 0xDC || raw->data[i] == 0xDD);
-          b = raw->data[i] == 0xDC ? 0xC0 : 0xDB;
-        }
-      g_byte_array_append (out, &b, 1);
-    }
-  return out;
-}
-
-static GByteArray *
-read_frame (Port *port,
-            int   timeout_ms)
-{
-  g_autoptr(GByteArray) raw = read_raw_frame (port, timeout_ms);
-
-  return raw ? unslip (raw) : NULL;
-}
-
-static void
-put32 (guint8  *p,
-       guint32  v)
-{
-  p[0] = v;
-  p[1] = v >> 8;
-  p[2] = v >> 16;
-  p[3] = v >> 24;
-}
-
-static guint32
-get32 (const guint8 *p)
-{
-  return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32) p[3] << 24);
-}
-
-static void
-send_command (Port         *port,
-              guint8        opcode,
-              const guint8 *data,
-              gsize         length,
-              guint32       checksum)
-{
-  g_autoptr(GByteArray) wire = g_byte_array_new ();
-  guint8 header[8] = { 0x00, opcode, length & 0xFF, length >> 8 };
-
-  put32 (header + 4, checksum);
-  g_byte_array_append (wire, (const guint8 *) "\xC0", 1);
-  for (gsize i = 0; i < 8 + length; i++)
-    {
-      guint8 b = i < 8 ? header[i] : data[i - 8];
-
-      if (b == 0xC0)
-        g_byte_array_append (wire, (const guint8 *) "\xDB\xDC", 2);
-      else if (b == 0xDB)
-        g_byte_array_append (wire, (const guint8 *) "\xDB\xDD", 2);
-      else
-        g_byte_array_append (wire, &b, 1);
-    }
-  g_byte_array_append (wire, (const guint8 *) "\xC0", 1);
-  write_all (port->fd, wire->data, wire->len);
-}
-
-/* Sends and returns the first reply with the same opcode. */
-static GByteArray *
-command (Port         *port,
-         guint8        opcode,
-         const guint8 *data,
-         gsize         length,
-         guint32       checksum)
-{
-  send_command (port, opcode, data, length, checksum);
-  for (int i = 0; i < 16; i++)
-    {
-      g_autoptr(GByteArray) frame = read_frame (port, TIMEOUT_MS);
-
-      g_assert_nonnull (frame);
-      g_assert_cmpuint (frame->len, >=, 8);
-      g_assert_cmpuint (frame->data[0], ==, 0x01);
-      g_assert_cmpuint (frame->data[2] | (frame->data[3] << 8), ==, frame->len - 8);
-      if (frame->data[1] == opcode)
-        return g_steal_pointer (&frame);
-    }
-  g_assert_not_reached ();
-}
-
-static void
-drain (Port *port,
-       int   quiet_ms)
-{
-  while (fill (port, quiet_ms))
-    ;
-  g_byte_array_set_size (port->pending, 0);
-}
-
-/* Status bytes follow @result_length result bytes. */
-static void
-assert_status (GByteArray *reply,
-               gsize       result_length,
-               guint       status_length,
-               guint8      status,
-               guint8      error)
-{
-  g_assert_cmpuint (reply->len, ==, 8 + result_length + status_length);
-  g_assert_cmpuint (reply->data[8 + result_length], ==, status);
-  g_assert_cmpuint (reply->data[8 + result_length + 1], ==, error);
-}
-
-static const char sync_request[] =
-  "c0 00 08 24 00 00000000 07071220"
-  " 5555555555555555 5555555555555555 5555555555555555 5555555555555555 c0";
-
-static void
-do_sync (Port *port)
-{
-  send_hex (port, sync_request);
-  for (int i = 0; i < 8; i++)
-    {
-      g_autoptr(GByteArray) frame = read_frame (port, TIMEOUT_MS);
-
-      g_assert_nonnull (frame);
-      g_assert_cmpuint (frame->data[1], ==, 0x08);
-    }
-}
-
-static void
-start_synced (Port       *port,
-              const char *chip)
-{
-  port_open (port, chip);
-  port_start (port);
-  do_sync (port);
-}
-
-static void
-attach (Port *port)
-{
-  guint8 payload[8] = { 0 };
-  g_autoptr(GByteArray) reply = command (port, 0x0D, payload, 8, 0);
-
-  assert_status (reply, 0, 4, 0, 0);
-}
-
-static guint8
-checksum_of (const guint8 *data,
-             gsize         length)
-{
-  guint8 sum = 0xEF;
-
-  for (gsize i = 0; i < length; i++)
-    sum ^= data[i];
-  return sum;
-}
-
-static GByteArray *
-flash_begin (Port    *port,
-             guint8   opcode,
-             guint32  size,
-             guint32  blocks,
-             guint32  block_size,
-             guint32  offset,
-             gboolean fifth_word)
-{
-  guint8 payload[20] = { 0 };
-
-  put32 (payload, size);
-  put32 (payload + 4, blocks);
-  put32 (payload + 8, block_size);
-  put32 (payload + 12, offset);
-  return command (port, opcode, payload, fifth_word ? 20 : 16, 0);
-}
-
-static GByteArray *
-data_block (Port         *port,
-            guint8        opcode,
-            guint32       seq,
-            const guint8 *data,
-            gsize         length,
-            guint32       checksum)
-{
-  g_autofree guint8 *payload = g_malloc0 (16 + length);
-
-  put32 (payload, length);
-  put32 (payload + 4, seq);
-  memcpy (payload + 16, data, length);
-  return command (port, opcode, payload, 16 + length, checksum);
-}
-
-static guint32
-read_reg (Port    *port,
-          guint32  address)
-{
-  guint8 payload[4];
-  g_autoptr(GByteArray) reply = NULL;
-
-  put32 (payload, address);
-  reply = command (port, 0x0A, payload, 4, 0);
-  g_assert_cmpuint (reply->data[8], ==, 0);
-  return get32 (reply->data + 4);
-}
-
-static void
-write_reg (Port    *port,
-           guint32  address,
-           guint32  value,
-           guint32  mask)
-{
-  guint8 payload[16] = { 0 };
-  g_autoptr(GByteArray) reply = NULL;
-
-  put32 (payload, address);
-  put32 (payload + 4, value);
-  put32 (payload + 8, mask);
-  reply = command (port, 0x09, payload, 16, 0);
-  g_assert_cmpuint (reply->data[8], ==, 0);
-}
-
-static void
-assert_flash (Port    *port,
-              guint32  offset,
-              gsize    length,
-              guint8   value)
-{
-  g_autoptr(GBytes) bytes = sf_sim_device_dup_flash (port->device, offset, length);
-  const guint8 *p = g_bytes_get_data (bytes, NULL);
-
-  g_assert_cmpuint (g_bytes_get_size (bytes), ==, length);
-  for (gsize i = 0; i < length; i++)
-    if (p[i] != value)
-      g_error ("flash[0x%" G_GSIZE_MODIFIER "x] = 0x%02x, expected 0x%02x", offset + i, p[i], value);
-}
+#include "sim-test-util.h"
 
 /* --- SLIP decoder (private) ------------------------------------------------ */
 
@@ -494,7 +80,7 @@ test_sync_esp32 (void)
   port_open (&port, "esp32");
   port_start (&port);
 
-  /* protocol.md §3.1: the ESP32 example, byte for byte, eight times. */
+  /* The ESP32 SYNC exchange, byte for byte, eight replies. */
   send_hex (&port, sync_request);
   for (int i = 0; i < 8; i++)
     {
@@ -557,7 +143,7 @@ static void
 test_read_reg_magic (void)
 {
   static const struct { const char *chip; const char *reply; } cases[] = {
-    /* READ_REG 0x40001000: value field carries the magic (§4). */
+    /* READ_REG 0x40001000: value field carries the magic (chip detection). */
     { "esp32", "c0 01 0a 04 00 831df000 00000000 c0" },
     { "esp8266", "c0 01 0a 02 00 01c1f0ff 0000 c0" },
     { "esp32s2", "c0 01 0a 04 00 c6070000 00000000 c0" },
@@ -586,7 +172,7 @@ test_unsupported_opcode (void)
   g_autoptr(GByteArray) expected = hex_to_bytes ("c0 01 14 04 00 00000000 01050000 c0");
   g_autoptr(GByteArray) reply = NULL;
 
-  /* GET_SECURITY_INFO to an ESP32 ROM: status 1, error 0x05 (§1.4). */
+  /* GET_SECURITY_INFO to an ESP32 ROM: status 1, error 0x05 (a ROM's answer to an unknown opcode). */
   start_synced (&port, "esp32");
   send_hex (&port, "c0 00 14 00 00 00000000 c0");
   raw = read_raw_frame (&port, TIMEOUT_MS);
@@ -824,7 +410,7 @@ static void
 test_esp8266_erase_bug (void)
 {
   static const struct { guint32 offset, size, sent, erased_start, erased_end; } cases[] = {
-    /* §3.5 examples. The ROM erases E + min (E, head) sectors for E asked
+    /* The well-known compensation examples. The ROM erases E + min (E, head) sectors for E asked
      * (extra "head" sectors when crossing a 64 KiB block, extra E when
      * not), so the compensated value erases what is needed, rounded up
      * to an even count when the range stays inside one block. */
@@ -856,7 +442,7 @@ test_esp8266_erase_bug (void)
     }
 }
 
-/* Runs one SPI user command per protocol.md §5.2 and returns W0. */
+/* Runs one SPI user command through the controller registers and returns W0. */
 static guint32
 spi_command (Port    *port,
              gboolean esp8266,
@@ -981,7 +567,7 @@ test_mac_and_efuse (void)
   g_assert_cmphex (lo, ==, ((guint32) mac[2] << 24) | (mac[3] << 16) | (mac[4] << 8) | mac[5]);
   g_assert_cmpmem (mac, 3, "\x24\x0A\xC4", 3);
 
-  /* §4: ESP32-D0WD-V3, revision 3: b0, b1, b2 all set, package 1. */
+  /* ESP32-D0WD-V3, revision 3: b0, b1, b2 all set, package 1. */
   word3 = read_reg (&port, 0x3FF5A00C);
   word5 = read_reg (&port, 0x3FF5A014);
   date = read_reg (&port, 0x3FF6607C);
@@ -997,7 +583,7 @@ test_mac_and_efuse (void)
                                   (read_reg (&port, 0x3FF5A010) & 0xFF) / 40, 40e6, 1e6);
   port_close (&port);
 
-  /* ESP8266: OUI 18:FE:34 from the OTP layout of §5.1. */
+  /* ESP8266: OUI 18:FE:34 from the OTP words. */
   start_synced (&port, "esp8266");
   {
     guint32 m0 = read_reg (&port, 0x3FF00050);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "sf-sim-chip-private.h"
+#include "sf-sim-flash-private.h"
+
+G_BEGIN_DECLS
+
+/* The chip's registers as READ_REG / WRITE_REG see them, the same for the
+ * ROM loader and the flasher stub (the stub runs on the same silicon): the
+ * eFuse and ROM words of the chip table, whatever a host wrote, the UART
+ * clock divider, and the SPI flash controller, which runs a flash command
+ * (JEDEC id, status, read, erase, program) when a host sets its USR bit. */
+typedef struct _SfSimRegs SfSimRegs;
+
+SfSimRegs *_sf_sim_regs_new           (const SfSimChip *chip,
+                                       SfSimFlash      *flash);
+void       _sf_sim_regs_free          (SfSimRegs       *self);
+/* The rate the host's port runs at, which the ROM's auto-baud measured;
+ * it shows in the UART clock divider register. */
+void       _sf_sim_regs_set_line_baud (SfSimRegs       *self,
+                                       guint            baud);
+guint32    _sf_sim_regs_read          (SfSimRegs       *self,
+                                       guint32          address);
+/* (value & mask) | (old & ~mask). */
+void       _sf_sim_regs_write         (SfSimRegs       *self,
+                                       guint32          address,
+                                       guint32          value,
+                                       guint32          mask);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SfSimRegs, _sf_sim_regs_free)
+
+G_END_DECLS
