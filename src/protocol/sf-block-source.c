@@ -6,6 +6,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "sf-deflate-private.h"
 #include "sf-flasher-span-private.h"
 
 /* A zlib stream (header and Adler-32, as both loaders' inflaters expect),
@@ -22,7 +23,7 @@ struct _SfBlockSource
   const SfSpan *span;
   gsize         offset;
   gsize         length;
-  gboolean      compress;
+  SfPacking     packing;
   guint         block_size;
 
   gsize         raw_pos;       /* uncompressed: next byte to send */
@@ -33,6 +34,11 @@ struct _SfBlockSource
   GQueue        blocks;
   gboolean      done;
   gboolean      stop;
+  gint          cancel;        /* the same as stop, for sf-deflate */
+
+  /* SF_PACKING_SMALLEST: output collected up to a whole block. */
+  GByteArray   *pending;
+  gsize         pending_input;
 };
 
 void
@@ -48,7 +54,7 @@ SfBlockSource *
 _sf_block_source_new (const SfSpan *span,
                       gsize         offset,
                       gsize         length,
-                      gboolean      compress,
+                      SfPacking     packing,
                       guint         block_size)
 {
   SfBlockSource *source = g_new0 (SfBlockSource, 1);
@@ -56,7 +62,7 @@ _sf_block_source_new (const SfSpan *span,
   source->span = span;
   source->offset = offset;
   source->length = length;
-  source->compress = compress;
+  source->packing = packing;
   source->block_size = block_size;
   g_mutex_init (&source->mutex);
   g_cond_init (&source->cond);
@@ -132,8 +138,9 @@ _sf_block_source_count_packed (SfBlockSource *source)
   gsize total = 0;
 
   g_return_val_if_fail (source->thread == NULL, 0);
+  g_return_val_if_fail (source->packing != SF_PACKING_SMALLEST, 0);
 
-  if (!source->compress)
+  if (source->packing == SF_PACKING_RAW)
     return source->length;
   deflate_span (source, count_cb, &total);
   return total;
@@ -167,12 +174,49 @@ queue_cb (SfBlockSource *source,
   return go_on;
 }
 
+/* sf-deflate hands over whole deflate blocks; the link takes them in
+ * block_size slices. */
+static void
+smallest_sink (const guint8 *data,
+               gsize         length,
+               gsize         input_consumed,
+               gpointer      user_data)
+{
+  SfBlockSource *source = user_data;
+
+  g_byte_array_append (source->pending, data, length);
+  while (source->pending->len >= source->block_size)
+    {
+      guint8 *block = g_memdup2 (source->pending->data, source->block_size);
+
+      g_byte_array_remove_range (source->pending, 0, source->block_size);
+      if (!queue_cb (source, block, source->block_size, input_consumed - source->pending_input, NULL))
+        g_atomic_int_set (&source->cancel, 1);
+      source->pending_input = input_consumed;
+    }
+}
+
 static gpointer
 deflate_thread (gpointer data)
 {
   SfBlockSource *source = data;
 
-  deflate_span (source, queue_cb, NULL);
+  if (source->packing == SF_PACKING_SMALLEST)
+    {
+      g_autofree guint8 *input = g_malloc (MAX (source->length, 1));
+
+      source->pending = g_byte_array_new ();
+      _sf_span_copy (source->span, source->offset, input, source->length);
+      _sf_deflate_compress (input, source->length, smallest_sink, source, &source->cancel);
+      if (source->pending->len > 0 && !g_atomic_int_get (&source->cancel))
+        queue_cb (source, g_memdup2 (source->pending->data, source->pending->len),
+                  source->pending->len, source->length - source->pending_input, NULL);
+      g_clear_pointer (&source->pending, g_byte_array_unref);
+    }
+  else
+    {
+      deflate_span (source, queue_cb, NULL);
+    }
 
   g_mutex_lock (&source->mutex);
   source->done = TRUE;
@@ -186,7 +230,7 @@ _sf_block_source_next (SfBlockSource *source)
 {
   SfBlock *block;
 
-  if (!source->compress)
+  if (source->packing == SF_PACKING_RAW)
     {
       gsize n = MIN (source->block_size, source->length - source->raw_pos);
 
@@ -223,6 +267,7 @@ _sf_block_source_free (SfBlockSource *source)
     {
       g_mutex_lock (&source->mutex);
       source->stop = TRUE;
+      g_atomic_int_set (&source->cancel, 1);
       g_cond_broadcast (&source->cond);
       g_mutex_unlock (&source->mutex);
       g_thread_join (source->thread);

@@ -52,9 +52,15 @@ _sf_flasher_read_checked (SfFlasher     *self,
                           GCancellable  *cancellable,
                           GError       **error)
 {
-  guint32 chunk = self->loader.caps.can_read_fast ? SF_LOADER_READ_CHUNK : ROM_READ_CHUNK;
+  guint32 chunk = ROM_READ_CHUNK;
   guint retries = 0;
 
+  if (self->loader.caps.can_read_fast)
+    {
+      /* Ten bits a byte: two seconds of the link, in whole sectors. */
+      chunk = self->loader.baud / 10 * 2 & ~(SF_FLASH_SECTOR - 1);
+      chunk = CLAMP (chunk, SF_LOADER_READ_CHUNK_MIN, SF_LOADER_READ_CHUNK);
+    }
   self->loader.cancellable = cancellable;
   for (guint32 done = 0; done < size;)
     {

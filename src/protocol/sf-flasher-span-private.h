@@ -74,12 +74,21 @@ typedef struct
 
 typedef struct _SfBlockSource SfBlockSource;
 
+/* How the blocks are packed. */
+typedef enum
+{
+  SF_PACKING_RAW,
+  SF_PACKING_ZLIB,      /* zlib's level 9: fast enough for any link */
+  SF_PACKING_SMALLEST,  /* sf-deflate: a few percent smaller, for slower links */
+} SfPacking;
+
 SfBlockSource *_sf_block_source_new          (const SfSpan   *span,
                                               gsize           offset,
                                               gsize           length,
-                                              gboolean        compress,
+                                              SfPacking       packing,
                                               guint           block_size);
-/* The zlib stream's length: one pass of its own, before any block. */
+/* The zlib stream's length: one pass of its own, before any block.
+ * Only for SF_PACKING_ZLIB and SF_PACKING_RAW. */
 gsize          _sf_block_source_count_packed (SfBlockSource  *source);
 /* The next block, NULL after the last. Free with _sf_block_free(). */
 SfBlock       *_sf_block_source_next         (SfBlockSource  *source);

@@ -140,8 +140,11 @@ typedef struct
                             guint32               size);
 } SfLoaderOps;
 
-/* Largest read the flasher asks for at once: what one retry may cost. */
-#define SF_LOADER_READ_CHUNK    0x10000
+/* Largest read the flasher asks for at once: what one retry may cost.
+ * Each read costs a round trip and a checksum, so faster links take
+ * larger ones: about two seconds of the link, within these bounds. */
+#define SF_LOADER_READ_CHUNK_MIN 0x10000
+#define SF_LOADER_READ_CHUNK     0x40000
 
 /* One conversation with whatever loader runs on the chip: framing,
  * request/response matching and status decoding. Owned by SfFlasher;

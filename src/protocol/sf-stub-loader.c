@@ -160,6 +160,7 @@ stub_read_flash (SfLoader              *self,
   guint8 expected[16];
   gsize expected_len = sizeof expected;
   guint32 received = 0;
+  guint32 acked = 0;
 
   _sf_put_le32 (payload, address);
   _sf_put_le32 (payload + 4, size);
@@ -172,7 +173,7 @@ stub_read_flash (SfLoader              *self,
   while (received < size)
     {
       g_autoptr(GBytes) frame = _sf_loader_read_raw (self, READ_FRAME_TIMEOUT, error);
-      guint8 ack[4];
+      guint n_acks;
       gsize n;
 
       if (frame == NULL)
@@ -193,9 +194,23 @@ stub_read_flash (SfLoader              *self,
         }
       memcpy (out + received, g_bytes_get_data (frame, NULL), n);
       received += n;
-      _sf_put_le32 (ack, received);
-      if (!_sf_loader_write_raw (self, ack, sizeof ack, error))
-        return FALSE;
+
+      /* The stub sends a packet once it holds as many acknowledgements
+       * as it has sent packets. Acknowledging the packet after this one
+       * as well, once, keeps one acknowledgement in hand, so it starts
+       * each packet while the one before is still on the wire instead of
+       * waiting a round trip; the MD5 at the end still checks every byte.
+       * It never gets an acknowledgement for a packet it has not begun. */
+      n_acks = received == n ? 2 : 1;
+      for (guint i = 0; i < n_acks && acked < size; i++)
+        {
+          guint8 ack[4];
+
+          acked = MIN (acked + READ_PACKET, size);
+          _sf_put_le32 (ack, acked);
+          if (!_sf_loader_write_raw (self, ack, sizeof ack, error))
+            return FALSE;
+        }
       if (progress != NULL)
         progress (received, progress_data);
     }
