@@ -106,6 +106,7 @@ struct _SfWindow
   GtkDropDown          *freq_drop_down;
   GtkCheckButton       *erase_all_check;
   GtkCheckButton       *compress_check;
+  GtkCheckButton       *use_stub_check;
   GtkLabel             *header_label;
   GtkLabel             *header_warning_label;
   GtkRevealer          *log_revealer;
@@ -1433,6 +1434,7 @@ create_job (SfWindow  *self,
   SfAfter after;
 
   sf_flash_job_set_baud (job, capped_baud (self, selected_port (self)));
+  sf_flash_job_set_no_stub (job, !g_settings_get_boolean (self->settings, "use-stub"));
   if (sf_chip_from_name (chip_name, &chip))
     sf_flash_job_set_chip (job, chip);
   if (sf_before_from_name (before_name, &before))
@@ -2063,6 +2065,8 @@ setup (SfWindow      *self,
   bind_drop_down (self, "flash-freq", self->freq_drop_down, freq_ids);
   g_settings_bind (self->settings, "erase-all", self->erase_all_check, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "use-stub", self->use_stub_check, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "compress", self->compress_check, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "show-log", self, "show-log", G_SETTINGS_BIND_DEFAULT);
@@ -2245,6 +2249,7 @@ sf_window_class_init (SfWindowClass *klass)
   BIND (freq_drop_down);
   BIND (erase_all_check);
   BIND (compress_check);
+  BIND (use_stub_check);
   BIND (header_label);
   BIND (header_warning_label);
   BIND (log_revealer);

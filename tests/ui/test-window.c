@@ -42,8 +42,13 @@ fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   sf_test_reset_settings (sf_application_get_settings (app));
+  /* "rom": the same operation through the ROM loader alone. */
+  if (g_strcmp0 (data, "rom") == 0)
+    g_settings_set_boolean (sf_application_get_settings (app), "use-stub", FALSE);
   fixture->window = sf_test_open_window (app, "esp32");
   fixture->device = _sf_window_get_sim_device (fixture->window, "esp32");
+  /* A stub an earlier test left running goes with a reset. */
+  sf_sim_device_reset (fixture->device);
   sf_sim_device_set_fault (fixture->device, SF_SIM_FAULT_NONE, 0);
   sf_sim_device_set_emulate_baud (fixture->device, FALSE);
   sf_test_blank_flash (fixture->device);
@@ -56,6 +61,8 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
+  if (g_strcmp0 (data, "rom") == 0)
+    g_assert_false (sf_sim_device_get_stub_running (fixture->device));
   sf_test_close_window (fixture->window);
   sf_sim_device_set_fault (fixture->device, SF_SIM_FAULT_NONE, 0);
   sf_sim_device_set_emulate_baud (fixture->device, FALSE);
@@ -146,6 +153,8 @@ test_flash (Fixture       *fixture,
   assert_flash_holds (fixture->device, 0x20000, app_image);
   assert_banner_contains (fixture->window, "Verified");
   assert_banner_contains (fixture->window, "RESET");
+  /* The stub unless the options say otherwise. */
+  g_assert_cmpint (sf_sim_device_get_stub_running (fixture->device), ==, g_strcmp0 (data, "rom") != 0);
 }
 
 static void
@@ -572,6 +581,15 @@ main (int   argc,
   ADD ("/ui/window/brltty-hint", test_brltty_hint);
   ADD ("/ui/window/dark-style", test_dark_style);
   ADD ("/ui/window/port-vanishes", test_port_vanishes);
+#define ADD_ROM(path, func) \
+  g_test_add (path, Fixture, "rom", fixture_set_up, func, fixture_tear_down)
+  ADD_ROM ("/ui/window/rom-loader/flash", test_flash);
+  ADD_ROM ("/ui/window/rom-loader/flash-several", test_flash_several);
+  ADD_ROM ("/ui/window/rom-loader/read", test_read);
+  ADD_ROM ("/ui/window/rom-loader/erase-region", test_erase_region);
+  ADD_ROM ("/ui/window/rom-loader/erase-flash", test_erase_flash);
+  ADD_ROM ("/ui/window/rom-loader/chip-info", test_chip_info);
+#undef ADD_ROM
 #undef ADD
 
   sysfs_root = sf_test_make_fake_sysfs ();
