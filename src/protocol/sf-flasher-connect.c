@@ -35,7 +35,8 @@ set_lines (SfFlasher  *self,
   return sf_transport_set_dtr_rts (self->loader.transport, dtr, rts, error);
 }
 
-/* protocol.md 6.2 and 6.3. DTR drives the boot strap, RTS drives EN. */
+/* The auto-reset circuits of USB-UART boards and the USB-Serial/JTAG
+ * peripheral: DTR drives the boot strap, RTS drives EN. */
 static gboolean
 reset_into_bootloader (SfFlasher  *self,
                        ResetKind   kind,

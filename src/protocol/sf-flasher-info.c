@@ -35,7 +35,8 @@ sf_flasher_read_flash_id (SfFlasher  *self,
   return TRUE;
 }
 
-/* protocol.md 5.3; 0 when the capacity byte means nothing we know. */
+/* The JEDEC capacity byte is log2 of the size on most makers' chips
+ * (0x3x on some); Adesto codes it in the device byte. 0 when unknown. */
 static guint32
 flash_size_from_id (guint32 flash_id)
 {
