@@ -38,7 +38,8 @@ struct _SfBlockSource
 
   /* SF_PACKING_SMALLEST: output collected up to a whole block. */
   GByteArray   *pending;
-  gsize         pending_input;
+  gsize         pending_input;        /* input consumed, as sf-deflate last said */
+  gsize         pending_input_bytes;  /* of which the pending bytes stand for */
 };
 
 void
@@ -175,7 +176,9 @@ queue_cb (SfBlockSource *source,
 }
 
 /* sf-deflate hands over whole deflate blocks; the link takes them in
- * block_size slices. */
+ * block_size slices. The input a deflate block stands for is spread over
+ * its slices by their share of its bytes, so that progress and the
+ * stub's timeouts see each slice's part. */
 static void
 smallest_sink (const guint8 *data,
                gsize         length,
@@ -185,14 +188,17 @@ smallest_sink (const guint8 *data,
   SfBlockSource *source = user_data;
 
   g_byte_array_append (source->pending, data, length);
+  source->pending_input_bytes += input_consumed - source->pending_input;
+  source->pending_input = input_consumed;
   while (source->pending->len >= source->block_size)
     {
       guint8 *block = g_memdup2 (source->pending->data, source->block_size);
+      gsize raw = (guint64) source->pending_input_bytes * source->block_size / source->pending->len;
 
       g_byte_array_remove_range (source->pending, 0, source->block_size);
-      if (!queue_cb (source, block, source->block_size, input_consumed - source->pending_input, NULL))
+      source->pending_input_bytes -= raw;
+      if (!queue_cb (source, block, source->block_size, raw, NULL))
         g_atomic_int_set (&source->cancel, 1);
-      source->pending_input = input_consumed;
     }
 }
 
@@ -210,7 +216,7 @@ deflate_thread (gpointer data)
       _sf_deflate_compress (input, source->length, smallest_sink, source, &source->cancel);
       if (source->pending->len > 0 && !g_atomic_int_get (&source->cancel))
         queue_cb (source, g_memdup2 (source->pending->data, source->pending->len),
-                  source->pending->len, source->length - source->pending_input, NULL);
+                  source->pending->len, source->pending_input_bytes, NULL);
       g_clear_pointer (&source->pending, g_byte_array_unref);
     }
   else
