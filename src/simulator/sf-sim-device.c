@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* posix_openpt, ptsname_r and the termios speed constants above B115200 */
-#define _GNU_SOURCE
 #define G_LOG_DOMAIN "sf-sim-device"
 
 #include "config.h"
@@ -20,6 +18,7 @@
 #include "sf-sim-chip-private.h"
 #include "sf-sim-common-private.h"
 #include "sf-sim-flash-private.h"
+#include "sf-sim-pty-private.h"
 #include "sf-sim-regs-private.h"
 #include "sf-sim-rom-private.h"
 #include "sf-sim-slip-private.h"
@@ -426,56 +425,11 @@ sf_sim_device_write_flash (SfSimDevice  *self,
 
 /* --- The serving thread ------------------------------------------------- */
 
-static guint
-speed_to_baud (speed_t speed)
-{
-  static const struct { speed_t speed; guint baud; } table[] = {
-    { B1200, 1200 }, { B2400, 2400 }, { B4800, 4800 }, { B9600, 9600 },
-    { B19200, 19200 }, { B38400, 38400 }, { B57600, 57600 },
-    { B115200, 115200 }, { B230400, 230400 }, { B460800, 460800 },
-    { B500000, 500000 }, { B576000, 576000 }, { B921600, 921600 },
-    { B1000000, 1000000 }, { B1152000, 1152000 }, { B1500000, 1500000 },
-    { B2000000, 2000000 }, { B2500000, 2500000 }, { B3000000, 3000000 },
-    { B3500000, 3500000 }, { B4000000, 4000000 },
-  };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (table); i++)
-    if (table[i].speed == speed)
-      return table[i].baud;
-  return 0;
-}
-
-/* The kernel's termios2, as TCGETS2 fills it: it carries the exact rate of
- * a client that set one with BOTHER (any rate, 74880 included), which the
- * classic termios reports only as "other". Declared here because the
- * kernel's own header clashes with <termios.h>. */
-struct sim_termios2
-{
-  tcflag_t c_iflag;
-  tcflag_t c_oflag;
-  tcflag_t c_cflag;
-  tcflag_t c_lflag;
-  cc_t     c_line;
-  cc_t     c_cc[19];
-  speed_t  c_ispeed;
-  speed_t  c_ospeed;
-};
-
-#define SIM_TCGETS2 _IOR ('T', 0x2A, struct sim_termios2)
-#define SIM_BOTHER  0010000
-
 /* The rate the client configured on its end of the line; 0 if unknown. */
 static guint
 client_baud (SfSimDevice *self)
 {
-  struct sim_termios2 tio2;
-  struct termios tio;
-
-  if (ioctl (self->slave_fd, SIM_TCGETS2, &tio2) == 0 && (tio2.c_cflag & CBAUD) == SIM_BOTHER)
-    return tio2.c_ospeed;
-  if (tcgetattr (self->slave_fd, &tio) != 0)
-    return 0;
-  return speed_to_baud (cfgetospeed (&tio));
+  return _sf_sim_pty_client_baud (self->slave_fd);
 }
 
 static void
@@ -950,48 +904,7 @@ static gboolean
 open_pty (SfSimDevice  *self,
           GError      **error)
 {
-  struct termios tio;
-  char name[128];
-  int saved_errno;
-
-  self->master_fd = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (self->master_fd < 0)
-    goto fail;
-  if (grantpt (self->master_fd) != 0 || unlockpt (self->master_fd) != 0)
-    goto fail;
-  if (ptsname_r (self->master_fd, name, sizeof name) != 0)
-    goto fail;
-
-  /* Our own descriptor on the slave keeps the pty alive between clients:
-   * without it the master reads EIO/HUP each time esptool closes the port. */
-  self->slave_fd = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (self->slave_fd < 0)
-    goto fail;
-
-  if (tcgetattr (self->slave_fd, &tio) != 0)
-    goto fail;
-  cfmakeraw (&tio);
-  tio.c_cflag |= CLOCAL | CREAD;
-  tio.c_cc[VMIN] = 1;
-  tio.c_cc[VTIME] = 0;
-  cfsetispeed (&tio, B115200);
-  cfsetospeed (&tio, B115200);
-  if (tcsetattr (self->slave_fd, TCSANOW, &tio) != 0)
-    goto fail;
-
-  if (!g_unix_set_fd_nonblocking (self->master_fd, TRUE, NULL))
-    goto fail;
-
-  self->port_path = g_strdup (name);
-  return TRUE;
-
-fail:
-  saved_errno = errno;
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               "Could not create a pseudo-terminal: %s", g_strerror (saved_errno));
-  close_fd (&self->slave_fd);
-  close_fd (&self->master_fd);
-  return FALSE;
+  return _sf_sim_pty_open (&self->master_fd, &self->slave_fd, &self->port_path, error);
 }
 
 gboolean
