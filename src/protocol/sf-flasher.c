@@ -363,28 +363,18 @@ static gboolean
 soft_reset (SfFlasher  *self,
             GError    **error)
 {
-  guint8 payload[16] = { 0 };
-  guint8 run[4];
+  g_autoptr(GError) local_error = NULL;
 
-  if (self->loader.caps.is_stub)
+  if (self->loader.ops->run_user_code (&self->loader, &local_error))
+    return TRUE;
+  /* A loader that cannot is no failure of the work done: say what to do. */
+  if (g_error_matches (local_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_UNSUPPORTED))
     {
-      /* Only the ESP8266's stub can hand over to the firmware itself. */
-      if (self->loader.chip->chip != SF_CHIP_ESP8266)
-        {
-          _sf_flasher_log (self, _("The flasher stub cannot start the firmware on an %s; "
-                                   "press RESET on the board."), self->loader.chip->name);
-          return TRUE;
-        }
-      return _sf_loader_send (&self->loader, SF_OP_RUN_USER_CODE, NULL, 0, 0, error);
+      _sf_flasher_log (self, "%s", local_error->message);
+      return TRUE;
     }
-
-  /* The ROM: FLASH_BEGIN with nothing to write, then FLASH_END "run". */
-  _sf_put_le32 (run, 1);
-  return _sf_loader_command (&self->loader, SF_OP_FLASH_BEGIN, payload,
-                             self->loader.chip->flash_begin_has_encrypt_word ? 20 : 16,
-                             0, SF_TIMEOUT_DEFAULT, 0, NULL, NULL, error) &&
-         _sf_loader_command (&self->loader, SF_OP_FLASH_END, run, sizeof run, 0,
-                             SF_TIMEOUT_DEFAULT, 0, NULL, NULL, error);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
 gboolean

@@ -134,6 +134,10 @@ typedef struct
   gboolean (*write_end)    (SfLoader             *self,
                             SfWrite              *write,
                             GError              **error);
+  /* Leaves the loader for the firmware in flash; SF_PROTOCOL_ERROR_UNSUPPORTED,
+   * with what to do instead, where this loader cannot. */
+  gboolean (*run_user_code) (SfLoader            *self,
+                             GError             **error);
   /* Bytes past [offset, offset + size) that writing there erases too. */
   guint32  (*overerase)    (SfLoader             *self,
                             guint32               offset,

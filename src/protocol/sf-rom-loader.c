@@ -343,6 +343,19 @@ rom_write_end (SfLoader  *self,
   return TRUE;
 }
 
+/* FLASH_BEGIN with nothing to write, then FLASH_END "run user code". */
+static gboolean
+rom_run_user_code (SfLoader  *self,
+                   GError   **error)
+{
+  guint8 run[4];
+
+  _sf_put_le32 (run, 1);
+  return flash_begin (self, SF_OP_FLASH_BEGIN, 0, 0, 0, SF_TIMEOUT_DEFAULT, error) &&
+         _sf_loader_command (self, SF_OP_FLASH_END, run, sizeof run, 0,
+                             SF_TIMEOUT_DEFAULT, 0, NULL, NULL, error);
+}
+
 static const SfLoaderOps rom_ops = {
   .attach_flash = rom_attach_flash,
   .change_baud = rom_change_baud,
@@ -353,6 +366,7 @@ static const SfLoaderOps rom_ops = {
   .write_begin = rom_write_begin,
   .write_block = rom_write_block,
   .write_end = rom_write_end,
+  .run_user_code = rom_run_user_code,
   .overerase = rom_overerase,
 };
 

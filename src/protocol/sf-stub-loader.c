@@ -347,6 +347,21 @@ stub_write_end (SfLoader  *self,
          explain_write_failure (self, write, error);
 }
 
+/* RUN_USER_CODE gets no reply; only the ESP8266's stub can hand over. */
+static gboolean
+stub_run_user_code (SfLoader  *self,
+                    GError   **error)
+{
+  if (self->chip->chip != SF_CHIP_ESP8266)
+    {
+      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_UNSUPPORTED,
+                   _("The flasher stub cannot start the firmware on an %s; "
+                     "press RESET on the board."), self->chip->name);
+      return FALSE;
+    }
+  return _sf_loader_send (self, SF_OP_RUN_USER_CODE, NULL, 0, 0, error);
+}
+
 static guint32
 stub_overerase (SfLoader *self,
                 guint32   offset,
@@ -365,6 +380,7 @@ static const SfLoaderOps stub_ops = {
   .write_begin = stub_write_begin,
   .write_block = stub_write_block,
   .write_end = stub_write_end,
+  .run_user_code = stub_run_user_code,
   .overerase = stub_overerase,
 };
 
