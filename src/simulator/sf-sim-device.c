@@ -14,30 +14,15 @@
 
 #include <glib-unix.h>
 
-#include "sf-sim-device.h"
-#include "sf-sim-chip-private.h"
+#include "sf-sim-device-private.h"
 #include "sf-sim-common-private.h"
-#include "sf-sim-flash-private.h"
 #include "sf-sim-pty-private.h"
-#include "sf-sim-regs-private.h"
-#include "sf-sim-rom-private.h"
-#include "sf-sim-slip-private.h"
-#include "sf-sim-stub-private.h"
-#include "sf-sim-timing-private.h"
 
 #define DEFAULT_FLASH_SIZE (4 * 1024 * 1024)
 #define READ_CHUNK         (64 * 1024)
 /* Nobody reads the line (client gone): a real UART's bytes just vanish.
  * Keep at most this much queued. */
 #define MAX_QUEUED         (1024 * 1024)
-
-/* What a queued chunk is, for the wire statistics. */
-enum
-{
-  WIRE_OTHER,
-  WIRE_DATA_REPLY,   /* the reply to FLASH_DATA / FLASH_DEFL_DATA */
-  WIRE_READ_DATA,    /* a READ_FLASH data packet from the stub */
-};
 
 typedef struct
 {
@@ -46,62 +31,6 @@ typedef struct
   gint64      ready_us;   /* not before (monotonic), for baud pacing */
   guint       kind;       /* WIRE_* */
 } OutChunk;
-
-/* Wire statistics; first/last times are 0 until seen. */
-typedef struct
-{
-  guint64 rx, tx, data_bytes, read_bytes;
-  gint64  data_first_us, data_last_us, read_first_us, read_last_us;
-} WireCounts;
-
-struct _SfSimDevice
-{
-  GObject           parent_instance;
-
-  /* Configuration, set before start */
-  const SfSimChip  *chip;
-  gsize             flash_size;
-  char             *flash_path;
-  gboolean          boot_log;
-  gboolean          emulate_baud;
-  guint             max_baud;     /* atomic; 0 = any rate works */
-  gint              flash_timing; /* atomic gboolean */
-
-  /* Owned; the flash locks itself */
-  SfSimFlash       *flash;
-  char             *port_path;
-  GThread          *thread;
-  int               wake_pipe[2];
-
-  /* Owned by the serving thread while it runs */
-  int               master_fd;
-  int               slave_fd;
-  SfSimRegs        *regs;
-  SfSimTiming       timing;
-  SfSimRom         *rom;
-  SfSimStub        *stub;
-  gboolean          stub_running;
-  SfSimSlipDecoder  decoder;
-  GQueue            out_queue;
-  gsize             queued;
-  gint64            rx_clock_us;
-  gint64            tx_clock_us;
-  guint             pace_baud;
-  gboolean          unplugged;
-  gboolean          in_data_request; /* the stub is handling FLASH_(DEFL_)DATA */
-
-  /* Shared with the serving thread; protected by mutex */
-  GMutex            mutex;
-  SfSimFault        fault;
-  guint             fault_after;
-  guint             fault_base;
-  gboolean          fault_changed;
-  guint             command_count;
-  guint             request_count; /* commands, and READ_FLASH acks, acted on */
-  gboolean          reset_requested;
-  gboolean          stub_seen;    /* a copy of stub_running for other threads */
-  WireCounts        wire;
-};
 
 G_DEFINE_FINAL_TYPE (SfSimDevice, sf_sim_device, G_TYPE_OBJECT)
 
@@ -136,6 +65,8 @@ sf_sim_device_finalize (GObject *object)
   SfSimDevice *self = SF_SIM_DEVICE (object);
 
   g_clear_pointer (&self->flash, _sf_sim_flash_free);
+  g_clear_pointer (&self->noise, _sf_sim_noise_free);
+  g_clear_pointer (&self->noisy, g_byte_array_unref);
   g_clear_pointer (&self->flash_path, g_free);
   g_clear_pointer (&self->port_path, g_free);
   g_mutex_clear (&self->mutex);
@@ -157,6 +88,8 @@ sf_sim_device_init (SfSimDevice *self)
 {
   g_mutex_init (&self->mutex);
   self->flash_size = DEFAULT_FLASH_SIZE;
+  self->noise = _sf_sim_noise_new ();
+  self->noisy = g_byte_array_new ();
   self->master_fd = -1;
   self->slave_fd = -1;
   self->wake_pipe[0] = self->wake_pipe[1] = -1;
@@ -231,21 +164,6 @@ sf_sim_device_set_boot_log (SfSimDevice *self,
   g_return_if_fail (SF_IS_SIM_DEVICE (self));
 
   self->boot_log = !!boot_log;
-}
-
-void
-sf_sim_device_set_fault (SfSimDevice *self,
-                         SfSimFault   fault,
-                         guint        after_commands)
-{
-  g_return_if_fail (SF_IS_SIM_DEVICE (self));
-
-  g_mutex_lock (&self->mutex);
-  self->fault = fault;
-  self->fault_after = after_commands;
-  self->fault_base = self->request_count;
-  self->fault_changed = TRUE;
-  g_mutex_unlock (&self->mutex);
 }
 
 void
@@ -432,12 +350,12 @@ client_baud (SfSimDevice *self)
   return _sf_sim_pty_client_baud (self->slave_fd);
 }
 
-static void
-enqueue_as (SfSimDevice  *self,
-            guint         kind,
-            const guint8 *data,
-            gsize         length,
-            gint64        ready_us)
+void
+_sf_sim_device_enqueue (SfSimDevice  *self,
+                        guint         kind,
+                        const guint8 *data,
+                        gsize         length,
+                        gint64        ready_us)
 {
   OutChunk *chunk;
 
@@ -467,30 +385,7 @@ enqueue (SfSimDevice  *self,
          gsize         length,
          gint64        ready_us)
 {
-  enqueue_as (self, WIRE_OTHER, data, length, ready_us);
-}
-
-/* Called with the mutex held. */
-static void
-arm_faults (SfSimDevice *self)
-{
-  gint corrupt = self->fault == SF_SIM_FAULT_CORRUPT_WRITE ? (gint) self->fault_after : -1;
-  gint fail = self->fault == SF_SIM_FAULT_LATE_WRITE_ERROR ? (gint) self->fault_after : -1;
-
-  _sf_sim_rom_arm_corruption (self->rom, corrupt);
-  _sf_sim_stub_arm_faults (self->stub, corrupt, fail);
-}
-
-static void
-apply_fault_changes (SfSimDevice *self)
-{
-  g_mutex_lock (&self->mutex);
-  if (self->fault_changed)
-    {
-      self->fault_changed = FALSE;
-      arm_faults (self);
-    }
-  g_mutex_unlock (&self->mutex);
+  _sf_sim_device_enqueue (self, WIRE_OTHER, data, length, ready_us);
 }
 
 static void
@@ -503,7 +398,7 @@ set_stub_running (SfSimDevice *self,
   self->stub_seen = running;
   /* The stub counts its data blocks from its start. */
   if (running)
-    arm_faults (self);
+    _sf_sim_device_arm_faults (self);
   g_mutex_unlock (&self->mutex);
 }
 
@@ -521,7 +416,7 @@ stub_emit_cb (const guint8 *wire,
     kind = WIRE_READ_DATA;
   else if (self->in_data_request)
     kind = WIRE_DATA_REPLY;
-  enqueue_as (self, kind, wire, length, ready_us);
+  _sf_sim_device_send_frames (self, kind, wire, length, ready_us);
 }
 
 typedef struct
@@ -590,7 +485,8 @@ frame_cb (const guint8 *frame,
   gboolean is_data, is_ack;
   guint done;
 
-  if (self->unplugged)
+  /* Lost on a bad cable: the board never knew. */
+  if (self->unplugged || _sf_sim_noise_drop_request (self->noise))
     return;
 
   is_data = length >= 2 && frame[0] == 0x00 &&
@@ -598,7 +494,7 @@ frame_cb (const guint8 *frame,
   is_ack = self->stub_running && self->stub->rd_active;
   count_request (self, ctx, frame, length, is_data && !is_ack, is_ack);
 
-  apply_fault_changes (self);
+  _sf_sim_device_apply_fault_changes (self);
 
   g_mutex_lock (&self->mutex);
   fault = self->fault;
@@ -633,8 +529,11 @@ frame_cb (const guint8 *frame,
       g_byte_array_set_size (ctx->out, 0);
       result = _sf_sim_rom_handle_frame (self->rom, frame, length, ctx->ready_us, ctx->out, &ready_us);
       answered = acted = result != SF_SIM_ROM_IGNORED;
-      enqueue_as (self, is_data ? WIRE_DATA_REPLY : WIRE_OTHER,
-                  ctx->out->data, ctx->out->len, ready_us);
+      _sf_sim_device_send_frames (self, is_data ? WIRE_DATA_REPLY : WIRE_OTHER,
+                                  ctx->out->data, ctx->out->len, ready_us);
+      /* Its first answer is to a SYNC: the garbage before it stops. */
+      if (answered)
+        self->awaiting_sync = FALSE;
 
       /* The ROM jumped into uploaded code: the stub takes over the line,
        * unless the test wants a stub that never comes up (the ROM then
@@ -687,7 +586,8 @@ handle_input (SfSimDevice  *self,
    * 115200 after a rate that did not get through is heard again. */
   _sf_sim_regs_set_line_baud (self->regs, baud);
   self->pace_baud = self->emulate_baud ? baud : 0;
-  self->timing.enabled = g_atomic_int_get (&self->flash_timing);
+  self->timing.worst_case = g_atomic_int_get (&self->slow_flash);
+  self->timing.enabled = self->timing.worst_case || g_atomic_int_get (&self->flash_timing);
 
   if (self->pace_baud > 0)
     {
@@ -808,6 +708,7 @@ reset_board (SfSimDevice *self)
   g_queue_clear_full (&self->out_queue, (GDestroyNotify) out_chunk_free);
   self->queued = 0;
   queue_boot_banner (self);
+  _sf_sim_device_line_reset (self);
 }
 
 /* Reads the wake pipe; FALSE when the thread is to quit. */
@@ -840,12 +741,16 @@ serve_thread (gpointer data)
   for (;;)
     {
       struct pollfd fds[2];
-      gint64 next, now;
+      gint64 next, now, garbage_at;
       int timeout = -1;
       int ret;
 
-      next = flush_output (self, FALSE);
       now = g_get_monotonic_time ();
+      garbage_at = _sf_sim_device_garbage_tick (self, now);
+      next = flush_output (self, FALSE);
+      /* Garbage waits while other output is due (see the tick). */
+      if (garbage_at != 0 && (next == 0 || garbage_at < next))
+        next = garbage_at;
 
       fds[0].fd = self->wake_pipe[0];
       fds[0].events = POLLIN;
@@ -948,7 +853,9 @@ sf_sim_device_start (SfSimDevice  *self,
   memset (&self->wire, 0, sizeof self->wire);
   g_mutex_unlock (&self->mutex);
 
+  _sf_sim_noise_restart (self->noise);
   queue_boot_banner (self);
+  _sf_sim_device_line_reset (self);
 
   self->thread = g_thread_try_new ("sf-sim-device", serve_thread, self, error);
   if (self->thread == NULL)

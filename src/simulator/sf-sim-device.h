@@ -77,6 +77,71 @@ void         sf_sim_device_set_max_baud     (SfSimDevice  *self,
  * emulate_baud. Default FALSE: the flash takes no time. */
 void         sf_sim_device_set_flash_timing (SfSimDevice  *self,
                                              gboolean      enabled);
+/* Any time: the worst case of the flash datasheet instead of its typical
+ * figures (W25Q32JV maxima: 4 KiB sector erase 400 ms, 32 KiB block erase
+ * 1.6 s, 64 KiB block erase 2 s, 256-byte page program 3 ms; chip erase
+ * 25 s per 4 MiB, never more than 25 s unless the typical figure is, so a
+ * test of it stays under a minute; reads as typical). TRUE implies flash
+ * timing, whatever sf_sim_device_set_flash_timing() says; FALSE leaves
+ * that setting in charge again. Default FALSE. */
+void         sf_sim_device_set_slow_flash   (SfSimDevice  *self,
+                                             gboolean      slow);
+
+/* A bad cable. These combine with each other, with the SfSimFault above
+ * and with every other setting. Decisions come from GRand seeded with
+ * @seed, one stream per kind of fault, and from nothing else: the same
+ * seed and the same traffic give the same faults, and one kind being on
+ * or off does not change what another does. The streams start from the
+ * seed again when the rates are set and when the device starts.
+ *
+ * Any time: of the frames the board sends, each is lost with probability
+ * 1 / @drop_one_in (the board still carried out the command: a lost
+ * reply, not a lost request), and each gets 1 to 3 distinct bits flipped
+ * anywhere in its content (header, value, data, status) with probability
+ * 1 / @corrupt_one_in, then is SLIP-encoded as usual, so the framing stays
+ * intact as with noise inside a frame. 0 turns either off (the default).
+ * This applies to every frame either loader sends: all ROM replies (the 8
+ * to a SYNC each on its own, READ_REG, READ_FLASH_SLOW, SPI_FLASH_MD5 …),
+ * the stub's "OHAI" greeting (a real cable spares it no more than
+ * anything else), its replies, its READ_FLASH data packets and the MD5
+ * frame after them. Not to the boot banner or the garbage below, which
+ * are not frames. A frame both lost and damaged counts as lost. */
+void         sf_sim_device_set_line_noise   (SfSimDevice  *self,
+                                             guint         drop_one_in,
+                                             guint         corrupt_one_in,
+                                             guint32       seed);
+/* Any time: each frame the host sends (a request, a READ_FLASH ack, or a
+ * frame of its noise) is lost with probability 1 / @drop_one_in before
+ * the board acts on it; 0 (the default) turns it off. Uses the seed of
+ * sf_sim_device_set_line_noise() (1 until one is set). */
+void         sf_sim_device_set_request_drop (SfSimDevice  *self,
+                                             guint         drop_one_in);
+/* Any time: garbage on the line before SYNC, as from a board booting at
+ * another rate: bursts of random bytes, among them 0xC0 and 0xDB, invalid
+ * escapes and frames cut short, one when the line opens (after the boot
+ * banner, if any) and after every reset, then one every 20 ms while
+ * nothing else waits to go out, until the ROM answers its first SYNC.
+ * Default FALSE. */
+void         sf_sim_device_set_garbage_before_sync (SfSimDevice *self,
+                                                    gboolean     garbage);
+
+/* What the cable did since start. */
+typedef struct
+{
+  guint dropped;           /* frames from the board lost */
+  guint corrupted;         /* frames from the board with bits flipped */
+  guint dropped_requests;  /* frames from the host lost */
+  guint garbage_bursts;    /* bursts of garbage before SYNC */
+} SfSimFaultCounts;
+
+/* Thread-safe. The counts of line faults injected since start; the
+ * SfSimFault above is not counted. How many garbage bursts go out depends
+ * on the time the host takes, so with garbage on the total does too. */
+void         sf_sim_device_get_fault_counts (SfSimDevice      *self,
+                                             SfSimFaultCounts *out_counts);
+/* Thread-safe: all of them together. */
+guint        sf_sim_device_get_faults_injected (SfSimDevice *self);
+
 /* While started: the reset button, with the boot strap held for download
  * mode. A running stub is gone, the ROM waits for SYNC, output not yet
  * sent is dropped, and the boot banner is printed if enabled. */

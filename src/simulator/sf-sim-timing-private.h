@@ -12,10 +12,12 @@ G_BEGIN_DECLS
  * A reply may not leave before the time the machine computed for it.
  *
  * With @enabled FALSE (the default) every duration is 0: replies leave as
- * soon as the request is in, as they always did. */
+ * soon as the request is in, as they always did. With @worst_case the
+ * flash takes the datasheet's maximum times instead of its typical ones. */
 typedef struct
 {
   gboolean enabled;
+  gboolean worst_case;
   gint64   cpu_us;
   gint64   flash_us;
 } SfSimTiming;

@@ -18,18 +18,28 @@ quit_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+typedef struct
+{
+  SfSimDevice *device;
+  guint        faults_reported;  /* the total at the last STATS line */
+} Stats;
+
 /* SIGUSR1: what crossed the line since the last one, on one line. */
 static gboolean
 stats_cb (gpointer user_data)
 {
-  SfSimWireStats stats;
+  Stats *stats = user_data;
+  SfSimWireStats wire;
+  guint faults = sf_sim_device_get_faults_injected (stats->device);
 
-  sf_sim_device_take_wire_stats (user_data, &stats);
+  sf_sim_device_take_wire_stats (stats->device, &wire);
   printf ("STATS rx=%" G_GUINT64_FORMAT " tx=%" G_GUINT64_FORMAT
           " data_bytes=%" G_GUINT64_FORMAT " data_us=%" G_GINT64_FORMAT
-          " read_bytes=%" G_GUINT64_FORMAT " read_us=%" G_GINT64_FORMAT "\n",
-          stats.rx_bytes, stats.tx_bytes, stats.data_bytes, stats.data_us,
-          stats.read_bytes, stats.read_us);
+          " read_bytes=%" G_GUINT64_FORMAT " read_us=%" G_GINT64_FORMAT
+          " faults=%u\n",
+          wire.rx_bytes, wire.tx_bytes, wire.data_bytes, wire.data_us,
+          wire.read_bytes, wire.read_us, faults - stats->faults_reported);
+  stats->faults_reported = faults;
   fflush (stdout);
   return G_SOURCE_CONTINUE;
 }
@@ -61,11 +71,40 @@ parse_size (const char *text,
   return TRUE;
 }
 
-/* "stall", "stall:3", "late-write-error:2" … */
+/* Everything --fault asked for. */
+typedef struct
+{
+  gboolean   have_fault;    /* one SfSimFault at most */
+  SfSimFault fault;
+  guint      fault_after;
+  guint      drop;          /* 1 in N, 0 = off */
+  guint      corrupt;
+  guint      drop_request;
+  gboolean   garbage;
+  gboolean   slow_flash;
+} Faults;
+
+/* "1/50" or "50": one in 50. 0 turns it off. */
 static gboolean
-parse_fault (const char *text,
-             SfSimFault *out_fault,
-             guint      *out_after)
+parse_one_in (const char *text,
+              guint      *out_n)
+{
+  guint64 n;
+
+  if (g_str_has_prefix (text, "1/"))
+    text += 2;
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT, &n, NULL))
+    return FALSE;
+  *out_n = (guint) n;
+  return TRUE;
+}
+
+/* "stall", "stall:3", "late-write-error:2", "drop:1/50", "corrupt:40",
+ * "garbage", "slow-flash" … */
+static gboolean
+parse_fault (const char  *text,
+             Faults      *faults,
+             GError     **error)
 {
   static const struct { const char *name; SfSimFault fault; } kinds[] = {
     { "none", SF_SIM_FAULT_NONE },
@@ -76,26 +115,67 @@ parse_fault (const char *text,
     { "stub-silent", SF_SIM_FAULT_STUB_SILENT },
     { "late-write-error", SF_SIM_FAULT_LATE_WRITE_ERROR },
   };
+  static const struct { const char *name; gsize offset; } rates[] = {
+    { "drop", G_STRUCT_OFFSET (Faults, drop) },
+    { "corrupt", G_STRUCT_OFFSET (Faults, corrupt) },
+    { "drop-request", G_STRUCT_OFFSET (Faults, drop_request) },
+  };
   g_autofree char *name = g_strdup (text);
   char *colon = strchr (name, ':');
+  const char *arg = NULL;
   guint64 after = 0;
 
   if (colon != NULL)
     {
       *colon = '\0';
-      if (!g_ascii_string_to_unsigned (colon + 1, 10, 0, G_MAXUINT, &after, NULL))
-        return FALSE;
+      arg = colon + 1;
     }
   for (char *p = name; *p; p++)
     if (*p == '_')
       *p = '-';
-  for (gsize i = 0; i < G_N_ELEMENTS (kinds); i++)
-    if (g_ascii_strcasecmp (name, kinds[i].name) == 0)
+
+  for (gsize i = 0; i < G_N_ELEMENTS (rates); i++)
+    if (g_ascii_strcasecmp (name, rates[i].name) == 0)
       {
-        *out_fault = kinds[i].fault;
-        *out_after = (guint) after;
+        if (arg == NULL || !parse_one_in (arg, G_STRUCT_MEMBER_P (faults, rates[i].offset)))
+          {
+            g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         "invalid fault “%s” (try %s:1/50)", text, rates[i].name);
+            return FALSE;
+          }
         return TRUE;
       }
+
+  if (arg == NULL && g_ascii_strcasecmp (name, "garbage") == 0)
+    {
+      faults->garbage = TRUE;
+      return TRUE;
+    }
+  if (arg == NULL && g_ascii_strcasecmp (name, "slow-flash") == 0)
+    {
+      faults->slow_flash = TRUE;
+      return TRUE;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (g_ascii_strcasecmp (name, kinds[i].name) == 0 &&
+        (arg == NULL || g_ascii_string_to_unsigned (arg, 10, 0, G_MAXUINT, &after, NULL)))
+      {
+        if (faults->have_fault)
+          {
+            g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         "one of silent, stall, unplug, corrupt-write, stub-silent and "
+                         "late-write-error at a time (“%s”)", text);
+            return FALSE;
+          }
+        faults->have_fault = TRUE;
+        faults->fault = kinds[i].fault;
+        faults->fault_after = (guint) after;
+        return TRUE;
+      }
+
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "invalid fault “%s” (try stall:3, stub-silent, drop:1/50 or garbage)", text);
   return FALSE;
 }
 
@@ -113,7 +193,12 @@ main (int   argc,
   gboolean boot_log = FALSE;
   gboolean emulate_baud = FALSE;
   gboolean flash_timing = FALSE;
-  g_autofree char *fault_text = NULL;
+  g_auto(GStrv) fault_texts = NULL;
+  g_autofree char *seed_text = NULL;
+  Faults faults = { 0 };
+  Stats stats = { 0 };
+  guint64 seed = 1;
+  SfSimFaultCounts counts;
   gint max_baud = 0;
   gsize size = 0;
   const GOptionEntry entries[] = {
@@ -131,9 +216,10 @@ main (int   argc,
       "Take as long as real flash to erase, program and read", NULL },
     { "max-baud", 0, 0, G_OPTION_ARG_INT, &max_baud,
       "Hear only noise above BAUD (a cable that cannot carry faster)", "BAUD" },
-    { "fault", 0, 0, G_OPTION_ARG_STRING, &fault_text,
-      "Misbehave: silent, stall:N, unplug:N, corrupt-write:N, stub-silent "
-      "or late-write-error:N (N commands or data blocks go well first)", "KIND[:N]" },
+    { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &fault_texts,
+      "Misbehave; may be given more than once (see below)", "KIND[:N]" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text,
+      "Seed of the line faults' random numbers (default 1)", "N" },
     { NULL }
   };
 
@@ -144,7 +230,7 @@ main (int   argc,
                                     "\n"
                                     "On SIGUSR1 it prints what crossed the line since the start or\n"
                                     "the last SIGUSR1, and starts counting again:\n"
-                                    "  STATS rx=N tx=N data_bytes=N data_us=N read_bytes=N read_us=N\n"
+                                    "  STATS rx=N tx=N data_bytes=N data_us=N read_bytes=N read_us=N faults=N\n"
                                     "rx and tx are all bytes from and to the host; data_bytes are the\n"
                                     "wire bytes of the FLASH_DATA / FLASH_DEFL_DATA requests and their\n"
                                     "replies, data_us the time from the first byte of the first such\n"
@@ -152,7 +238,30 @@ main (int   argc,
                                     "read_bytes are the stub's READ_FLASH data packets and the host's\n"
                                     "acks, read_us from the first packet's first byte leaving to the\n"
                                     "last ack's last byte arriving. Times are the line's: with\n"
-                                    "--emulate-baud, when a real UART would see the bytes.");
+                                    "--emulate-baud, when a real UART would see the bytes. faults=N\n"
+                                    "counts the line faults injected since then.\n"
+                                    "\n"
+                                    "--fault KIND[:N], one of these at a time, N commands or data\n"
+                                    "blocks going well first: silent, stall:N, unplug:N,\n"
+                                    "corrupt-write:N, stub-silent, late-write-error:N.\n"
+                                    "Any of these line faults besides (of one given twice, the last\n"
+                                    "counts):\n"
+                                    "  drop:1/N          1 in N frames from the board is lost (the\n"
+                                    "                    board still did what was asked)\n"
+                                    "  corrupt:1/N       1 in N frames from the board arrives with 1\n"
+                                    "                    to 3 bits flipped, its framing intact\n"
+                                    "  drop-request:1/N  1 in N frames from the host is lost\n"
+                                    "  garbage           garbage on the line until the ROM answers\n"
+                                    "                    its first SYNC, after every reset too\n"
+                                    "  slow-flash        the flash's datasheet worst case: erase\n"
+                                    "                    4 KiB 400 ms, 64 KiB 2 s, page program 3 ms,\n"
+                                    "                    chip erase 25 s for 4 MiB, bounded so tests\n"
+                                    "                    stay short (implies --flash-timing)\n"
+                                    "A bare N means 1/N too; 0 turns one off. Frames are every ROM and\n"
+                                    "stub reply, the stub's OHAI, READ_FLASH packets and MD5 frame.\n"
+                                    "The same --seed gives the same faults for the same traffic.\n"
+                                    "On SIGINT or SIGTERM it prints what the line did, then quits:\n"
+                                    "  FAULTS dropped=N corrupted=N dropped_requests=N garbage=N seed=N");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -192,18 +301,24 @@ main (int   argc,
       return EXIT_FAILURE;
     }
   sf_sim_device_set_max_baud (device, (guint) max_baud);
-  if (fault_text != NULL)
+  for (guint i = 0; fault_texts != NULL && fault_texts[i] != NULL; i++)
+    if (!parse_fault (fault_texts[i], &faults, &error))
+      {
+        g_printerr ("sparkflash-sim: %s\n", error->message);
+        return EXIT_FAILURE;
+      }
+  if (seed_text != NULL &&
+      !g_ascii_string_to_unsigned (seed_text, 10, 0, G_MAXUINT32, &seed, NULL))
     {
-      SfSimFault fault;
-      guint after;
-
-      if (!parse_fault (fault_text, &fault, &after))
-        {
-          g_printerr ("sparkflash-sim: invalid fault “%s” (try stall:3 or stub-silent)\n", fault_text);
-          return EXIT_FAILURE;
-        }
-      sf_sim_device_set_fault (device, fault, after);
+      g_printerr ("sparkflash-sim: invalid --seed “%s” (0 to 4294967295)\n", seed_text);
+      return EXIT_FAILURE;
     }
+  if (faults.have_fault)
+    sf_sim_device_set_fault (device, faults.fault, faults.fault_after);
+  sf_sim_device_set_line_noise (device, faults.drop, faults.corrupt, (guint32) seed);
+  sf_sim_device_set_request_drop (device, faults.drop_request);
+  sf_sim_device_set_garbage_before_sync (device, faults.garbage);
+  sf_sim_device_set_slow_flash (device, faults.slow_flash);
 
   if (!sf_sim_device_start (device, &error))
     {
@@ -217,7 +332,8 @@ main (int   argc,
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
-  g_unix_signal_add (SIGUSR1, stats_cb, device);
+  stats.device = device;
+  g_unix_signal_add (SIGUSR1, stats_cb, &stats);
 
   /* Scripts wait for this line; it must come first and not sit in a buffer. */
   printf ("PORT %s\n", sf_sim_device_get_port_path (device));
@@ -227,5 +343,11 @@ main (int   argc,
 
   /* Stopping flushes the flash file. */
   sf_sim_device_stop (device);
+
+  /* For scripts that must know a fault fired. */
+  sf_sim_device_get_fault_counts (device, &counts);
+  printf ("FAULTS dropped=%u corrupted=%u dropped_requests=%u garbage=%u seed=%" G_GUINT64_FORMAT "\n",
+          counts.dropped, counts.corrupted, counts.dropped_requests, counts.garbage_bursts, seed);
+  fflush (stdout);
   return EXIT_SUCCESS;
 }

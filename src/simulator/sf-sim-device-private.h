@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "sf-sim-device.h"
+#include "sf-sim-chip-private.h"
+#include "sf-sim-flash-private.h"
+#include "sf-sim-noise-private.h"
+#include "sf-sim-regs-private.h"
+#include "sf-sim-rom-private.h"
+#include "sf-sim-slip-private.h"
+#include "sf-sim-stub-private.h"
+#include "sf-sim-timing-private.h"
+
+G_BEGIN_DECLS
+
+/* The device's state, shared by sf-sim-device.c (the line and the serving
+ * thread) and sf-sim-device-faults.c (what a test asks to go wrong). */
+
+/* What a queued chunk is, for the wire statistics. */
+enum
+{
+  WIRE_OTHER,
+  WIRE_DATA_REPLY,   /* the reply to FLASH_DATA / FLASH_DEFL_DATA */
+  WIRE_READ_DATA,    /* a READ_FLASH data packet from the stub */
+};
+
+/* Wire statistics; first/last times are 0 until seen. */
+typedef struct
+{
+  guint64 rx, tx, data_bytes, read_bytes;
+  gint64  data_first_us, data_last_us, read_first_us, read_last_us;
+} WireCounts;
+
+struct _SfSimDevice
+{
+  GObject           parent_instance;
+
+  /* Configuration, set before start */
+  const SfSimChip  *chip;
+  gsize             flash_size;
+  char             *flash_path;
+  gboolean          boot_log;
+  gboolean          emulate_baud;
+  guint             max_baud;     /* atomic; 0 = any rate works */
+  gint              flash_timing; /* atomic gboolean */
+  gint              slow_flash;   /* atomic gboolean */
+
+  /* Owned; the flash and the noise lock themselves */
+  SfSimFlash       *flash;
+  SfSimNoise       *noise;
+  char             *port_path;
+  GThread          *thread;
+  int               wake_pipe[2];
+
+  /* Owned by the serving thread while it runs */
+  int               master_fd;
+  int               slave_fd;
+  SfSimRegs        *regs;
+  SfSimTiming       timing;
+  SfSimRom         *rom;
+  SfSimStub        *stub;
+  gboolean          stub_running;
+  SfSimSlipDecoder  decoder;
+  GQueue            out_queue;
+  gsize             queued;
+  gint64            rx_clock_us;
+  gint64            tx_clock_us;
+  guint             pace_baud;
+  gboolean          unplugged;
+  gboolean          in_data_request; /* the stub is handling FLASH_(DEFL_)DATA */
+  gboolean          awaiting_sync;   /* reset, and the ROM has answered nothing yet */
+  gint64            garbage_due_us;
+  GByteArray       *noisy;           /* scratch: frames after the cable */
+
+  /* Shared with the serving thread; protected by mutex */
+  GMutex            mutex;
+  SfSimFault        fault;
+  guint             fault_after;
+  guint             fault_base;
+  gboolean          fault_changed;
+  guint             command_count;
+  guint             request_count; /* commands, and READ_FLASH acks, acted on */
+  gboolean          reset_requested;
+  gboolean          stub_seen;    /* a copy of stub_running for other threads */
+  WireCounts        wire;
+};
+
+/* sf-sim-device.c: queues bytes for the host, not to leave before
+ * @ready_us (0 = at once). */
+void   _sf_sim_device_enqueue             (SfSimDevice  *self,
+                                           guint         kind,
+                                           const guint8 *data,
+                                           gsize         length,
+                                           gint64        ready_us);
+
+/* sf-sim-device-faults.c, all in the serving thread. */
+/* Hands the SfSimFault to the loaders; with the mutex held. */
+void   _sf_sim_device_arm_faults          (SfSimDevice  *self);
+/* …if it changed since. */
+void   _sf_sim_device_apply_fault_changes (SfSimDevice  *self);
+/* Queues whole SLIP frames from a loader, through the cable. */
+void   _sf_sim_device_send_frames         (SfSimDevice  *self,
+                                           guint         kind,
+                                           const guint8 *wire,
+                                           gsize         length,
+                                           gint64        ready_us);
+/* The line has just opened or the board been reset: garbage is due now,
+ * if it is on. */
+void   _sf_sim_device_line_reset          (SfSimDevice  *self);
+/* Queues garbage if some is due at @now_us; returns when to look again,
+ * 0 when none is due any more. */
+gint64 _sf_sim_device_garbage_tick        (SfSimDevice  *self,
+                                           gint64        now_us);
+
+G_END_DECLS
