@@ -25,6 +25,15 @@ typedef struct
  * when there is none to use, so that callers fall back to the ROM loader. */
 SfStubImage *_sf_stub_image_load (SfChip        chip,
                                   GError      **error);
+/* Parses @length bytes of a stub's JSON (esptool's keys: entry,
+ * text_start, data_start, bss_start, base64 text and data), which need not
+ * end in a NUL. _sf_stub_image_load() uses it on the built-in stubs; on
+ * its own it is there for the tests and fuzzers. Fails like
+ * _sf_stub_image_load() for a damaged stub (@chip names it). */
+SfStubImage *_sf_stub_image_parse (SfChip        chip,
+                                   const char   *json,
+                                   gsize         length,
+                                   GError      **error);
 void         _sf_stub_image_free (SfStubImage  *image);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SfStubImage, _sf_stub_image_free)

@@ -62,8 +62,10 @@ stub_resource (void)
   return sf_stubs_get_resource ();
 }
 
-/* The build checked every image, so this means a broken build; the
- * ROM loader still works, hence UNSUPPORTED like a missing stub. */
+#endif /* HAVE_FLASHER_STUBS */
+
+/* The build checked every built-in image, so this means a broken build;
+ * the ROM loader still works, hence UNSUPPORTED like a missing stub. */
 static gboolean
 set_damaged (const SfChipInfo  *info,
              const char        *key,
@@ -135,37 +137,25 @@ get_segment (JsonObject        *stub,
   return TRUE;
 }
 
-#endif /* HAVE_FLASHER_STUBS */
-
 SfStubImage *
-_sf_stub_image_load (SfChip    chip,
-                     GError  **error)
+_sf_stub_image_parse (SfChip         chip,
+                      const char    *json,
+                      gsize          length,
+                      GError       **error)
 {
-#if HAVE_FLASHER_STUBS
   const SfChipInfo *info = _sf_chip_get_info (chip);
-  g_autofree char *path = NULL;
-  g_autoptr(GBytes) json = NULL;
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(SfStubImage) image = NULL;
   JsonNode *root;
   JsonObject *stub;
 
   g_return_val_if_fail (info != NULL, NULL);
+  g_return_val_if_fail (json != NULL || length == 0, NULL);
+  g_return_val_if_fail (length <= G_MAXSSIZE, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  path = g_strconcat (STUB_RESOURCE_DIR, info->id_name, ".json", NULL);
-  json = g_resource_lookup_data (stub_resource (), path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-  if (json == NULL)
-    {
-      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_UNSUPPORTED,
-                   _("This build of Sparkflash has no flasher stub for %s; using the ROM loader."),
-                   info->name);
-      return NULL;
-    }
-
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (json, NULL),
-                                   (gssize) g_bytes_get_size (json), NULL)
+  if (!json_parser_load_from_data (parser, json != NULL ? json : "", (gssize) length, NULL)
       || (root = json_parser_get_root (parser)) == NULL
       || !JSON_NODE_HOLDS_OBJECT (root))
     {
@@ -183,6 +173,34 @@ _sf_stub_image_load (SfChip    chip,
       || !get_segment (stub, "data", FALSE, info, &image->data, error))
     return NULL;
   return g_steal_pointer (&image);
+}
+
+SfStubImage *
+_sf_stub_image_load (SfChip    chip,
+                     GError  **error)
+{
+#if HAVE_FLASHER_STUBS
+  const SfChipInfo *info = _sf_chip_get_info (chip);
+  g_autofree char *path = NULL;
+  g_autoptr(GBytes) json = NULL;
+  gsize length;
+  const char *text;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  path = g_strconcat (STUB_RESOURCE_DIR, info->id_name, ".json", NULL);
+  json = g_resource_lookup_data (stub_resource (), path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  if (json == NULL)
+    {
+      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_UNSUPPORTED,
+                   _("This build of Sparkflash has no flasher stub for %s; using the ROM loader."),
+                   info->name);
+      return NULL;
+    }
+
+  text = g_bytes_get_data (json, &length);
+  return _sf_stub_image_parse (chip, text, length, error);
 #else
   g_set_error_literal (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_UNSUPPORTED,
                        _("This build of Sparkflash has no flasher stubs (built without "
