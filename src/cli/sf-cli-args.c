@@ -39,6 +39,7 @@ typedef enum
   OPT_SKIP_FLASHED,
   OPT_DIFF_WITH,
   OPT_NO_SKIP,
+  OPT_FORCE,
   N_OPTIONS,
 } OptionId;
 
@@ -76,6 +77,7 @@ static const OptionInfo options[] = {
   { OPT_DIFF_WITH, "diff-with", NULL, "FILE",
     N_("Accepted for esptool compatibility; the chip's own checksums tell what changed") },
   { OPT_NO_SKIP, "no-skip", NULL, NULL, N_("Write every sector, even those already in flash") },
+  { OPT_FORCE, "force", NULL, NULL, N_("Replace FILE even when it is write-protected") },
 };
 
 #define GLOBAL_OPTIONS (OPT_BIT (OPT_PORT) | OPT_BIT (OPT_BAUD) | OPT_BIT (OPT_CHIP) | \
@@ -121,7 +123,7 @@ static const CommandInfo commands[] = {
     N_("Read SIZE bytes from ADDRESS into FILE. SIZE may be ALL: up to the end of the flash.\n"
        "FILE is replaced only once the read is complete.\n"
        "Example: sparkflash-cli -p /dev/ttyUSB0 read_flash 0 ALL backup.bin"),
-    OPT_BIT (OPT_FLASH_SIZE) | OPT_BIT (OPT_NO_PROGRESS),
+    OPT_BIT (OPT_FLASH_SIZE) | OPT_BIT (OPT_NO_PROGRESS) | OPT_BIT (OPT_FORCE),
     TRUE },
   { SF_CLI_COMMAND_VERIFY_FLASH, "verify_flash", "ADDRESS FILE [ADDRESS FILE ...]",
     N_("Compare flash contents with files"),
@@ -525,6 +527,7 @@ check_values (SfCliArgs   *args,
   args->no_verify = values[OPT_NO_VERIFY] != NULL;
   args->no_progress = values[OPT_NO_PROGRESS] != NULL;
   args->no_skip = values[OPT_NO_SKIP] != NULL;
+  args->force = values[OPT_FORCE] != NULL;
 
   if (values[OPT_PORT] != NULL)
     {

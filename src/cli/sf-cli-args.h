@@ -54,6 +54,7 @@ typedef struct
   gboolean     no_verify;
   gboolean     no_skip;       /* --no-skip: write sectors already in flash too */
   gboolean     no_progress;
+  gboolean     force;         /* --force: read_flash replaces a write-protected FILE */
   char        *flash_mode;    /* NULL = keep */
   char        *flash_freq;    /* NULL = keep */
   char        *flash_size;    /* NULL = keep; "detect" or a size name */

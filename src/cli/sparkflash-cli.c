@@ -6,15 +6,15 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <locale.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sf-chip.h"
 #include "sf-cli-args.h"
+#include "sf-cli-interrupt.h"
 #include "sf-cli-output.h"
+#include "sf-firmware-file.h"
 #include "sf-flasher.h"
 #include "sf-image.h"
 #include "sf-protocol-error.h"
@@ -26,7 +26,6 @@
 #define EXIT_OK          0
 #define EXIT_FAILED      1
 #define EXIT_USAGE       2
-#define EXIT_INTERRUPTED 130
 
 /* The ROM loader connects reliably at this rate; faster comes after. */
 /* The most flash any supported chip addresses in ROM mode (3-byte addressing). */
@@ -82,72 +81,24 @@ format_flash_size (guint32 bytes)
   return g_strdup_printf ("%u bytes", bytes);
 }
 
-/* ---- Ctrl+C ------------------------------------------------------------ */
-
-/* Signals are blocked in every thread and taken by this one with sigwait(),
- * so cancelling happens in a normal thread context rather than in a signal
- * handler, where g_cancellable_cancel() would not be safe. */
-static sigset_t interrupt_signals;
-
-static gpointer
-signal_thread_func (gpointer data)
-{
-  GCancellable *cancellable = data;
-  guint count = 0;
-
-  for (;;)
-    {
-      int signal_number;
-
-      if (sigwait (&interrupt_signals, &signal_number) != 0)
-        continue;
-      if (++count == 1)
-        {
-          g_cancellable_cancel (cancellable);
-        }
-      else
-        {
-          /* The operation is stuck somewhere it cannot be cancelled; a
-           * second Ctrl+C gets out regardless. */
-          static const char message[] = "\nInterrupted.\n";
-
-          if (write (STDERR_FILENO, message, sizeof message - 1) < 0)
-            {
-              /* Nothing left to report it to. */
-            }
-          _exit (EXIT_INTERRUPTED);
-        }
-    }
-  return NULL;
-}
-
-static void
-install_interrupt_handler (GCancellable *cancellable)
-{
-  GThread *thread;
-
-  sigemptyset (&interrupt_signals);
-  sigaddset (&interrupt_signals, SIGINT);
-  sigaddset (&interrupt_signals, SIGTERM);
-  sigaddset (&interrupt_signals, SIGHUP);
-  pthread_sigmask (SIG_BLOCK, &interrupt_signals, NULL);
-
-  thread = g_thread_new ("sf-cli-signals", signal_thread_func, g_object_ref (cancellable));
-  g_thread_unref (thread);
-}
-
 /* ---- Checking the command line against the files ----------------------- */
 
+/* Firmware and images are read whole into memory, checked to be regular
+ * files first: a FIFO or a device given by mistake is refused at once
+ * rather than read from forever. */
 static GBytes *
 load_file (const char  *command,
            const char  *path,
            const char  *purpose,
            GError     **error)
 {
-  g_autoptr(GMappedFile) mapped = NULL;
   g_autoptr(GError) local_error = NULL;
+  GBytes *bytes;
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+  if ((bytes = sf_firmware_file_load (path, NULL, &local_error)))
+    return bytes;
+
+  if (g_error_matches (local_error, SF_FIRMWARE_FILE_ERROR, SF_FIRMWARE_FILE_ERROR_NOT_FOUND))
     {
       g_autofree char *cwd = g_get_current_dir ();
       g_autofree char *hint = g_path_is_absolute (path)
@@ -155,42 +106,31 @@ load_file (const char  *command,
         : g_strdup_printf (_("Check the file name; it is taken relative to %s."), cwd);
 
       sf_cli_usage_error (error, hint, _("%s: file “%s”%s does not exist."), command, path, purpose);
-      return NULL;
     }
-
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+  else if (g_error_matches (local_error, SF_FIRMWARE_FILE_ERROR, SF_FIRMWARE_FILE_ERROR_IS_FOLDER))
     {
       sf_cli_usage_error (error, _("Give the path of a file."),
-                   _("%s: “%s”%s is a folder, not a file."), command, path, purpose);
-      return NULL;
+                          _("%s: “%s”%s is a folder, not a file."), command, path, purpose);
     }
-
-  if (access (path, R_OK) != 0)
+  else if (g_error_matches (local_error, SF_FIRMWARE_FILE_ERROR, SF_FIRMWARE_FILE_ERROR_PERMISSION))
     {
-      int saved_errno = errno;
-
       sf_cli_usage_error (error, _("Check the file's permissions."),
-                   _("%s: cannot read file “%s”%s: %s."), command, path, purpose,
-                   g_strerror (saved_errno));
-      return NULL;
+                          _("%s: cannot read file “%s”%s: %s."), command, path, purpose,
+                          g_strerror (EACCES));
     }
-
-  if (!(mapped = g_mapped_file_new (path, FALSE, &local_error)))
-    {
-      sf_cli_usage_error (error, NULL, _("%s: cannot read file “%s”%s: %s"), command, path, purpose,
-                   local_error->message);
-      return NULL;
-    }
-
-  if (g_mapped_file_get_length (mapped) == 0)
+  else if (g_error_matches (local_error, SF_FIRMWARE_FILE_ERROR, SF_FIRMWARE_FILE_ERROR_EMPTY))
     {
       sf_cli_usage_error (error, _("Check that the build finished and wrote this file."),
-                   _("%s: file “%s”%s is empty; there is nothing to write."), command, path,
-                   purpose);
-      return NULL;
+                          _("%s: file “%s”%s is empty; there is nothing to write."), command,
+                          path, purpose);
     }
-
-  return g_mapped_file_get_bytes (mapped);
+  else
+    {
+      /* A pipe, a device, a file that keeps changing: the message says
+       * what and what to do. */
+      sf_cli_usage_error (error, NULL, "%s: %s", command, local_error->message);
+    }
+  return NULL;
 }
 
 static gboolean
@@ -320,29 +260,21 @@ parse_size_or_all (SfCli       *cli,
   return TRUE;
 }
 
+/* The file, its folder and (when the size is known) the free space, before
+ * the port is opened; the flasher checks again before it reads. */
 static gboolean
-check_output_path (const char  *path,
-                   GError     **error)
+check_output_path (SfCli   *cli,
+                   GError **error)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) local_error = NULL;
+  SfOutputFileFlags flags = cli->args.force ? SF_OUTPUT_FILE_FORCE : SF_OUTPUT_FILE_DEFAULT;
 
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    return sf_cli_usage_error (error, _("Give a file name to save the flash contents in."),
-                        _("read_flash: “%s” is a folder."), path);
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    return sf_cli_usage_error (error, _("Create the folder first, or save somewhere else."),
-                        _("read_flash: folder “%s” for “%s” does not exist."), dir, path);
-  /* The file is written beside itself and renamed over, so the folder is
-   * what must be writable. */
-  if (access (dir, W_OK | X_OK) != 0)
-    {
-      int saved_errno = errno;
-
-      return sf_cli_usage_error (error, _("Save somewhere you can write to."),
-                          _("read_flash: cannot write into folder “%s”: %s."), dir,
-                          g_strerror (saved_errno));
-    }
-  return TRUE;
+  if (sf_flasher_check_output_file (cli->path, cli->size_all ? 0 : cli->size, flags, &local_error))
+    return TRUE;
+  if (g_error_matches (local_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_WRITE_PROTECTED))
+    return sf_cli_usage_error (error, _("Pass --force to replace it anyway."), "read_flash: %s",
+                               local_error->message);
+  return sf_cli_usage_error (error, NULL, "read_flash: %s", local_error->message);
 }
 
 /* Everything that can be wrong with the command line, checked before the
@@ -365,10 +297,9 @@ prepare (SfCli   *cli,
           !parse_size_or_all (cli, operands->pdata[1], error))
         return FALSE;
       cli->path = operands->pdata[2];
-      if (!check_output_path (cli->path, error))
-        return FALSE;
       return check_range ("read_flash", cli->address, cli->size_all ? 1 : cli->size,
-                          flash_limit (cli), flash_limit_hint (cli), error);
+                          flash_limit (cli), flash_limit_hint (cli), error) &&
+             check_output_path (cli, error);
 
     case SF_CLI_COMMAND_ERASE_REGION:
       if (!parse_number ("erase_region", operands->pdata[0], "address",
@@ -422,8 +353,7 @@ report_failure (const SfCli  *cli,
       g_cancellable_is_cancelled (cli->cancellable))
     {
       sf_cli_output_end_line ();
-      fprintf (stderr, "%s\n", _("Interrupted."));
-      return EXIT_INTERRUPTED;
+      return sf_cli_interrupt_report ();
     }
 
   if (error->domain == SF_CLI_ERROR)
@@ -609,6 +539,7 @@ run_command (SfCli                *cli,
         };
 
         sf_cli_output_set_regions (regions, n_regions);
+        sf_cli_interrupt_set_writing (regions, n_regions, options.erase_all);
         return sf_flasher_write_flash (flasher, regions, n_regions, &options,
                                        cli->cancellable, error);
       }
@@ -622,14 +553,23 @@ run_command (SfCli                *cli,
 
     case SF_CLI_COMMAND_READ_FLASH:
       sf_cli_output_set_address (cli->address);
-      return sf_flasher_read_flash_to_file (flasher, cli->address, cli->size, cli->path,
-                                            cli->cancellable, error);
+      sf_cli_interrupt_set_reading (cli->path);
+      if (sf_flasher_read_flash_to_file_full (flasher, cli->address, cli->size, cli->path,
+                                              cli->args.force ? SF_OUTPUT_FILE_FORCE
+                                                              : SF_OUTPUT_FILE_DEFAULT,
+                                              cli->cancellable, error))
+        return TRUE;
+      if (g_error_matches (*error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_WRITE_PROTECTED))
+        append_hint (*error, _("Pass --force to replace it anyway."));
+      return FALSE;
 
     case SF_CLI_COMMAND_ERASE_FLASH:
+      sf_cli_interrupt_set_erasing (0, 0);
       return sf_flasher_erase_flash (flasher, cli->cancellable, error);
 
     case SF_CLI_COMMAND_ERASE_REGION:
       sf_cli_output_set_address (cli->address);
+      sf_cli_interrupt_set_erasing (cli->address, cli->size);
       return sf_flasher_erase_region (flasher, cli->address, cli->size, cli->cancellable, error);
 
     case SF_CLI_COMMAND_NONE:
@@ -681,8 +621,19 @@ work_on_device (SfFlasher            *flasher,
   if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
       !run_command (cli, flasher, details, error))
     return FALSE;
+  sf_cli_interrupt_set_finished ();
   sf_cli_output_end_line ();
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+
+static void
+progress_cb (SfPhase  phase,
+             guint64  done,
+             guint64  total,
+             gpointer user_data)
+{
+  sf_cli_interrupt_progress (phase, done, total);
+  sf_cli_output_progress_cb (phase, done, total, user_data);
 }
 
 static gboolean
@@ -699,7 +650,7 @@ run_on_device (SfCli   *cli,
     .no_stub = cli->args.no_stub,
     .flash_size = cli->args.flash_size_bytes,
     .log_func = sf_cli_output_log_cb,
-    .progress_func = sf_cli_output_progress_cb,
+    .progress_func = progress_cb,
   };
 
   if (sf_session_run (&options, work_on_device, cli, &result, cli->cancellable, error))
@@ -752,7 +703,7 @@ main (int    argc,
     }
 
   cli.cancellable = g_cancellable_new ();
-  install_interrupt_handler (cli.cancellable);
+  sf_cli_interrupt_install (cli.cancellable);
   sf_cli_output_init (!cli.args.no_progress);
 
   if (!prepare (&cli, &error))

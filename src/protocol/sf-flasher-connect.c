@@ -204,20 +204,36 @@ detect_chip (SfFlasher  *self,
   guint32 magic;
 
   /* GET_SECURITY_INFO names the chip outright on the newer ROMs; older ones
-   * (and the ESP32-S2, whose reply is short) answer with an error, and then
-   * the ROM's magic word tells. */
-  if (_sf_loader_command (&self->loader, SF_OP_GET_SECURITY_INFO, NULL, 0, 0,
-                          SF_TIMEOUT_DEFAULT, 20, NULL, &info, &local_error))
-    chip = _sf_chip_find_by_image_id ((int) _sf_get_le32 ((const guint8 *) g_bytes_get_data (info, NULL) + 12));
-  else if (!_sf_loader_error_is_retryable (local_error))
+   * answer with an error, the ESP32-S2's reply is too short to, and then the
+   * ROM's magic word tells. A name is believed when two replies agree. */
+  for (guint attempt = 0; attempt < 2; attempt++)
     {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
+      const SfChipInfo *named = NULL;
+
+      g_clear_pointer (&info, g_bytes_unref);
+      if (!_sf_loader_command (&self->loader, SF_OP_GET_SECURITY_INFO, NULL, 0, 0,
+                               0, SF_REPLY_ANY_LENGTH, NULL, &info, &local_error))
+        {
+          if (!_sf_loader_error_is_retryable (local_error))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          break;
+        }
+      if (g_bytes_get_size (info) >= 16)
+        named = _sf_chip_find_by_image_id ((int) _sf_get_le32 ((const guint8 *) g_bytes_get_data (info, NULL) + 12));
+      if (named == NULL || (attempt == 1 && named != chip))
+        {
+          chip = NULL;
+          break;
+        }
+      chip = named;
     }
 
   if (chip == NULL)
     {
-      if (!_sf_loader_read_reg (&self->loader, SF_CHIP_MAGIC_REG, &magic, error))
+      if (!_sf_loader_read_reg_checked (&self->loader, SF_CHIP_MAGIC_REG, &magic, error))
         return FALSE;
       chip = _sf_chip_find_by_magic (magic);
       if (chip == NULL)
@@ -252,7 +268,7 @@ disable_watchdogs (SfFlasher  *self,
          _sf_loader_write_reg (&self->loader, chip->wdt_config0, 0, error) &&
          _sf_loader_write_reg (&self->loader, chip->wdt_wprotect, 0, error) &&
          _sf_loader_write_reg (&self->loader, chip->swd_wprotect, chip->swd_key, error) &&
-         _sf_loader_read_reg (&self->loader, chip->swd_conf, &value, error) &&
+         _sf_loader_read_reg_checked (&self->loader, chip->swd_conf, &value, error) &&
          _sf_loader_write_reg (&self->loader, chip->swd_conf,
                                value | (1u << chip->swd_autofeed_bit), error) &&
          _sf_loader_write_reg (&self->loader, chip->swd_wprotect, 0, error);
@@ -387,7 +403,6 @@ sf_flasher_check_link (SfFlasher     *self,
                        GCancellable  *cancellable,
                        GError       **error)
 {
-  g_autoptr(GError) local_error = NULL;
   guint32 value;
 
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);

@@ -17,19 +17,34 @@ sf_flasher_read_flash_id (SfFlasher  *self,
                           guint32    *out_flash_id,
                           GError    **error)
 {
-  guint8 id[4] = { 0 };
-
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
 
-  if (!self->have_flash_id)
+  /* The flash size follows from it and may be written into a header:
+   * two reads in a row must agree, as for registers. */
+  for (guint attempt = 0; !self->have_flash_id; attempt++)
     {
-      if (!_sf_loader_spi_command (&self->loader, 0x9F, 0, 0, 24, id, error))
+      guint8 id[2][4] = { { 0 } };
+
+      if (!_sf_loader_spi_command (&self->loader, 0x9F, 0, 0, 24, id[0], error) ||
+          !_sf_loader_spi_command (&self->loader, 0x9F, 0, 0, 24, id[1], error))
         return FALSE;
-      self->flash_id = id[0] | id[1] << 8 | id[2] << 16;
-      self->have_flash_id = TRUE;
+      if (memcmp (id[0], id[1], 3) == 0)
+        {
+          self->flash_id = id[0][0] | id[0][1] << 8 | id[0][2] << 16;
+          self->have_flash_id = TRUE;
+        }
+      else if (attempt == 3 || !_sf_loader_take_retry (&self->loader, "JEDEC ID", error))
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error_literal (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_UNRELIABLE_LINK,
+                                 _("The flash chip's ID came back different each time it was "
+                                   "read. Try another USB cable or a lower baud rate, then try "
+                                   "again."));
+          return FALSE;
+        }
     }
   *out_flash_id = self->flash_id;
   return TRUE;
@@ -119,9 +134,9 @@ sf_flasher_read_mac (SfFlasher  *self,
       guint32 m0, m1, m3;
       guint8 oui[3];
 
-      if (!_sf_loader_read_reg (&self->loader, chip->efuse_base, &m0, error) ||
-          !_sf_loader_read_reg (&self->loader, chip->efuse_base + 0x04, &m1, error) ||
-          !_sf_loader_read_reg (&self->loader, chip->efuse_base + 0x0C, &m3, error))
+      if (!_sf_loader_read_reg_checked (&self->loader, chip->efuse_base, &m0, error) ||
+          !_sf_loader_read_reg_checked (&self->loader, chip->efuse_base + 0x04, &m1, error) ||
+          !_sf_loader_read_reg_checked (&self->loader, chip->efuse_base + 0x0C, &m3, error))
         return FALSE;
 
       if (m3 != 0)
@@ -144,8 +159,8 @@ sf_flasher_read_mac (SfFlasher  *self,
       return TRUE;
     }
 
-  if (!_sf_loader_read_reg (&self->loader, chip->mac_lo_reg, &lo, error) ||
-      !_sf_loader_read_reg (&self->loader, chip->mac_hi_reg, &hi, error))
+  if (!_sf_loader_read_reg_checked (&self->loader, chip->mac_lo_reg, &lo, error) ||
+      !_sf_loader_read_reg_checked (&self->loader, chip->mac_hi_reg, &hi, error))
     return FALSE;
   out_mac[0] = (hi >> 8) & 0xFF;
   out_mac[1] = hi & 0xFF;
@@ -163,8 +178,8 @@ describe_esp8266 (SfFlasher      *self,
 {
   guint32 w0, w2;
 
-  if (!_sf_loader_read_reg (&self->loader, self->loader.chip->efuse_base, &w0, error) ||
-      !_sf_loader_read_reg (&self->loader, self->loader.chip->efuse_base + 0x08, &w2, error))
+  if (!_sf_loader_read_reg_checked (&self->loader, self->loader.chip->efuse_base, &w0, error) ||
+      !_sf_loader_read_reg_checked (&self->loader, self->loader.chip->efuse_base + 0x08, &w2, error))
     return FALSE;
 
   if ((w0 & (1u << 4)) != 0 || (w2 & (1u << 16)) != 0)
@@ -194,10 +209,10 @@ describe_esp32 (SfFlasher      *self,
   g_autofree char *name = NULL;
   GString *features;
 
-  if (!_sf_loader_read_reg (&self->loader, self->loader.chip->efuse_base + 0x0C, &word3, error) ||
-      !_sf_loader_read_reg (&self->loader, self->loader.chip->efuse_base + 0x14, &word5, error) ||
+  if (!_sf_loader_read_reg_checked (&self->loader, self->loader.chip->efuse_base + 0x0C, &word3, error) ||
+      !_sf_loader_read_reg_checked (&self->loader, self->loader.chip->efuse_base + 0x14, &word5, error) ||
       /* APB_CTL_DATE: its top bit is the third revision bit. */
-      !_sf_loader_read_reg (&self->loader, 0x3FF6607C, &apb_date, error))
+      !_sf_loader_read_reg_checked (&self->loader, 0x3FF6607C, &apb_date, error))
     return FALSE;
 
   bits = ((word3 >> 15) & 1) | ((word5 >> 20) & 1) << 1 | ((apb_date >> 31) & 1) << 2;
@@ -263,10 +278,10 @@ describe_efuse_revision (SfFlasher      *self,
   g_assert (fields != NULL);
 
 #define BLOCK_WORD(n) (chip->efuse_base + fields->block_offset + 4 * (n))
-  if (!_sf_loader_read_reg (&self->loader, BLOCK_WORD (fields->major_word), &major_word, error) ||
-      !_sf_loader_read_reg (&self->loader, BLOCK_WORD (fields->minor_word), &minor_word, error) ||
+  if (!_sf_loader_read_reg_checked (&self->loader, BLOCK_WORD (fields->major_word), &major_word, error) ||
+      !_sf_loader_read_reg_checked (&self->loader, BLOCK_WORD (fields->minor_word), &minor_word, error) ||
       (fields->minor_hi_word >= 0 &&
-       !_sf_loader_read_reg (&self->loader, BLOCK_WORD (fields->minor_hi_word), &hi_word, error)))
+       !_sf_loader_read_reg_checked (&self->loader, BLOCK_WORD (fields->minor_hi_word), &hi_word, error)))
     return FALSE;
 #undef BLOCK_WORD
 

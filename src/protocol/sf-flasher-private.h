@@ -31,6 +31,7 @@ struct _SfFlasher
   gboolean        flash_size_from_user;
   guint32         flash_id;
   gboolean        have_flash_id;
+  guint32         blank_read;       /* bytes known erased by MD5, not read */
 };
 
 #define SF_DEFAULT_FLASH_SIZE (4u * 1024 * 1024)

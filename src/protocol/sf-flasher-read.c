@@ -13,16 +13,35 @@
 #include <unistd.h>
 
 #include "sf-flasher-private.h"
+#include "sf-flasher-span-private.h"
 #include "sf-protocol-error.h"
 
 /* Reading flash. Every read goes through _sf_flasher_read_checked():
  * chunks small enough that a glitch costs little, each one checked where
  * the loader can check it and tried again when it fails. */
 
-/* The ROM reads 64 bytes a command; its chunks only pace the progress. */
+/* The ROM reads 64 bytes a command. Where it checks a chunk by MD5, the
+ * chunk is what a garbled reply costs, so it is small; elsewhere every
+ * piece is read twice and the chunk only paces the progress. */
+#define ROM_MD5_READ_CHUNK    1024
 #define ROM_READ_CHUNK        4096
-#define TRIES_PER_CHUNK       3
-#define RETRIES_PER_OPERATION 16
+/* Erased flash is known without reading it: where the chip's MD5 of a
+ * window is that of 0xFF bytes, the window is blank. The chip is asked at
+ * the start and after data that ends erased, so a flash full of data
+ * costs one question, and the empty part of a backup costs next to none. */
+#define BLANK_WINDOW          0x10000
+
+static gboolean
+ends_erased (const guint8 *data,
+             gsize         length)
+{
+  gsize tail = MIN (length, SF_FLASH_SECTOR);
+
+  for (gsize i = length - tail; i < length; i++)
+    if (data[i] != 0xFF)
+      return FALSE;
+  return TRUE;
+}
 
 typedef struct
 {
@@ -52,8 +71,8 @@ _sf_flasher_read_checked (SfFlasher     *self,
                           GCancellable  *cancellable,
                           GError       **error)
 {
-  guint32 chunk = ROM_READ_CHUNK;
-  guint retries = 0;
+  guint32 chunk = self->loader.caps.can_md5 ? ROM_MD5_READ_CHUNK : ROM_READ_CHUNK;
+  gboolean probe = self->loader.caps.can_md5;
 
   if (self->loader.caps.can_read_fast)
     {
@@ -65,26 +84,53 @@ _sf_flasher_read_checked (SfFlasher     *self,
   for (guint32 done = 0; done < size;)
     {
       guint32 n = MIN (chunk, size - done);
+      guint32 to_window = BLANK_WINDOW - (address + done) % BLANK_WINDOW;
       ReadProgress progress = { self, phase, progress_base + done, progress_total };
       g_autoptr(GError) local_error = NULL;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
+
+      if (probe && to_window == BLANK_WINDOW && size - done >= BLANK_WINDOW)
+        {
+          guint8 remote[16], blank[16];
+
+          if (!_sf_flasher_flash_md5 (self, address + done, BLANK_WINDOW, remote, error))
+            return FALSE;
+          _sf_blank_md5 (BLANK_WINDOW, blank);
+          if (memcmp (remote, blank, sizeof blank) == 0)
+            {
+              memset (out + done, 0xFF, BLANK_WINDOW);
+              self->blank_read += BLANK_WINDOW;
+              done += BLANK_WINDOW;
+              _sf_flasher_progress (self, phase, progress_base + done, progress_total);
+              continue;
+            }
+          probe = FALSE;
+        }
+      else if (probe && to_window < BLANK_WINDOW)
+        {
+          /* Up to the next window, to ask about it. */
+          n = MIN (n, to_window);
+        }
+
       if (self->loader.ops->read_flash (&self->loader, address + done, n, out + done,
                                         read_progress_cb, &progress, &local_error))
         {
+          probe = self->loader.caps.can_md5 && ends_erased (out + done, n);
           done += n;
           continue;
         }
 
       /* A garbled or lost packet is worth another try of this chunk, not
-       * of the whole read; a loader that refuses is not. */
-      if (!_sf_loader_error_is_retryable (local_error) ||
-          ++retries > RETRIES_PER_OPERATION)
+       * of the whole read, within the link's budget of retries. */
+      if (!_sf_loader_error_is_retryable (local_error))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
+      if (!_sf_loader_take_retry (&self->loader, "READ_FLASH", error))
+        return FALSE;
       _sf_flasher_log (self, _("Reading 0x%08x failed (%s); trying again."),
                        address + done, local_error->message);
       if (!_sf_flasher_resync (self, error))
@@ -115,6 +161,7 @@ sf_flasher_read_flash (SfFlasher      *self,
     return FALSE;
 
   start = g_get_monotonic_time ();
+  self->blank_read = 0;
   buffer = g_malloc (SF_LOADER_READ_CHUNK);
   for (guint32 done = 0; done < size;)
     {
@@ -128,8 +175,13 @@ sf_flasher_read_flash (SfFlasher      *self,
       _sf_flasher_progress (self, SF_PHASE_READ, done, size);
     }
   seconds = (g_get_monotonic_time () - start) / 1e6;
-  _sf_flasher_log (self, _("Read %u bytes at 0x%08x in %.1f seconds (%.1f kbit/s)."),
-                   size, address, seconds, _sf_kbit_per_second (size, seconds));
+  if (self->blank_read > 0)
+    _sf_flasher_log (self, _("Read %u bytes at 0x%08x in %.1f seconds; %u of them are erased "
+                             "flash, which the chip's checksum showed without sending them."),
+                     size, address, seconds, self->blank_read);
+  else
+    _sf_flasher_log (self, _("Read %u bytes at 0x%08x in %.1f seconds (%.1f kbit/s)."),
+                     size, address, seconds, _sf_kbit_per_second (size, seconds));
   return TRUE;
 }
 
@@ -141,69 +193,9 @@ sf_flasher_read_flash_to_file (SfFlasher      *self,
                                GCancellable   *cancellable,
                                GError        **error)
 {
-  g_autofree char *dir = NULL;
-  g_autofree char *base = NULL;
-  g_autofree char *temp_path = NULL;
-  g_autoptr(GOutputStream) output = NULL;
-  struct stat existing;
-  mode_t mode;
-  int fd;
-
-  g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  /* The new file is written beside the old one and renamed over it only
-   * when complete, so an interrupted read never costs the user a file. */
-  dir = g_path_get_dirname (path);
-  base = g_path_get_basename (path);
-  temp_path = g_strdup_printf ("%s/.%s.sparkflash-XXXXXX", dir, base);
-  fd = g_mkstemp_full (temp_path, O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IO,
-                   _("Cannot create a file in %s: %s. Choose a folder you can write to."),
-                   dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  if (g_stat (path, &existing) == 0)
-    mode = existing.st_mode & 0777;
-  else
-    {
-      mode_t mask = umask (0);
-
-      umask (mask);
-      mode = 0666 & ~mask;
-    }
-  fchmod (fd, mode);
-
-  output = g_unix_output_stream_new (fd, TRUE);
-  if (!sf_flasher_read_flash (self, address, size, output, cancellable, error))
-    goto fail;
-
-  if (fsync (fd) != 0 || !g_output_stream_close (output, NULL, error))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IO,
-                     _("Cannot write %s: %s."), temp_path, g_strerror (errno));
-      goto fail;
-    }
-
-  if (g_rename (temp_path, path) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IO,
-                   _("Cannot replace %s: %s."), path, g_strerror (saved_errno));
-      goto fail;
-    }
-  return TRUE;
-
-fail:
-  g_output_stream_close (output, NULL, NULL);
-  g_unlink (temp_path);
-  return FALSE;
+  /* The file's side (unnamed temporary file, checks, atomic replace) is
+   * in sf-output-file.c. */
+  return sf_flasher_read_flash_to_file_full (self, address, size, path, SF_OUTPUT_FILE_DEFAULT,
+                                             cancellable, error);
 }
 

@@ -55,6 +55,9 @@ gboolean _sf_flasher_span_matches (SfFlasher    *self,
                                   gsize          length,
                                   gboolean      *out_matches,
                                   GError       **error);
+/* The MD5 of @length erased (0xFF) bytes. */
+void     _sf_blank_md5           (gsize          length,
+                                  guint8         out_digest[16]);
 /* The chip's MD5 of [address, address + size), retried when garbled. */
 gboolean _sf_flasher_flash_md5   (SfFlasher     *self,
                                   guint32        address,

@@ -15,6 +15,20 @@
 
 #define MD5_TRIES 3
 
+void
+_sf_blank_md5 (gsize   length,
+               guint8  out_digest[16])
+{
+  g_autoptr(GChecksum) md5 = g_checksum_new (G_CHECKSUM_MD5);
+  guint8 ones[4096];
+  gsize digest_len = 16;
+
+  memset (ones, 0xFF, sizeof ones);
+  for (gsize done = 0; done < length; done += sizeof ones)
+    g_checksum_update (md5, ones, MIN (sizeof ones, length - done));
+  g_checksum_get_digest (md5, out_digest, &digest_len);
+}
+
 gboolean
 _sf_flasher_flash_md5 (SfFlasher  *self,
                        guint32     address,

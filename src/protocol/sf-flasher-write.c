@@ -20,6 +20,8 @@
 /* Where the chip's MD5 says a span differs, it is narrowed down to these
  * pieces before anything is written. */
 #define SKIP_CHUNK   0x10000
+/* Acknowledged data a loader may still hold unwritten (see below). */
+#define UNWRITTEN_LAG 0x8000
 
 /* --- building the span ------------------------------------------------------ */
 
@@ -176,7 +178,8 @@ packing_for (SfFlasher *self,
 }
 
 /* Writes [offset, offset + length) of the span in one FLASH_BEGIN session.
- * Returns the bytes sent in @out_packed. */
+ * Returns the bytes sent in @out_packed and, also on failure, the flash
+ * bytes whose blocks the loader acknowledged in @out_confirmed. */
 static gboolean
 write_piece (SfFlasher     *self,
              const SfSpan  *span,
@@ -186,6 +189,7 @@ write_piece (SfFlasher     *self,
              guint64        progress_base,
              guint64        progress_total,
              gsize         *out_packed,
+             gsize         *out_confirmed,
              GCancellable  *cancellable,
              GError       **error)
 {
@@ -210,6 +214,7 @@ write_piece (SfFlasher     *self,
     return FALSE;
 
   *out_packed = 0;
+  *out_confirmed = 0;
   ok = TRUE;
   while (ok && (block = _sf_block_source_next (source)) != NULL)
     {
@@ -219,6 +224,7 @@ write_piece (SfFlasher     *self,
       if (ok)
         {
           done += block->raw_length;
+          *out_confirmed = MIN (done, length);
           *out_packed += block->length;
           _sf_flasher_progress (self, SF_PHASE_WRITE, progress_base + MIN (done, length),
                                 progress_total);
@@ -227,6 +233,62 @@ write_piece (SfFlasher     *self,
     }
 
   return ok && self->loader.ops->write_end (&self->loader, &write, error);
+}
+
+/* A write whose block reply was lost or garbled starts again, in a new
+ * FLASH_BEGIN session, from the sector the last acknowledged block
+ * reached: the stub places blocks one after another whatever their
+ * sequence numbers, so sending the lost block again could land it twice.
+ * Restarting at a sector boundary before anything the loader may still
+ * hold rewrites only bytes that are erased again. The chip refusing to
+ * write its flash is no glitch of the link. */
+static gboolean
+write_piece_resuming (SfFlasher     *self,
+                      const SfSpan  *span,
+                      gsize          offset,
+                      gsize          length,
+                      gboolean       compress,
+                      guint64        progress_total,
+                      gsize         *out_packed,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  *out_packed = 0;
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gsize packed = 0, confirmed = 0, reached, restart;
+
+      if (write_piece (self, span, offset, length, compress, offset, progress_total, &packed,
+                       &confirmed, cancellable, &local_error))
+        {
+          *out_packed += packed;
+          return TRUE;
+        }
+      *out_packed += packed;
+      if (!_sf_loader_error_is_retryable (local_error) ||
+          (g_error_matches (local_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS) &&
+           self->loader.last_status == 0xC4))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      /* What the loader acknowledged is not all in flash yet: the stub
+       * writes a block after its reply, and inflated data once its 32 KiB
+       * window is full; what it held is lost with the new session. */
+      reached = confirmed;
+      if (self->loader.caps.is_stub || compress)
+        confirmed = confirmed > UNWRITTEN_LAG ? confirmed - UNWRITTEN_LAG : 0;
+      restart = confirmed & ~(gsize) (SF_FLASH_SECTOR - 1);
+      _sf_flasher_log (self, _("Writing at 0x%08zx was interrupted (%s); going on from 0x%08zx."),
+                       span->start + offset + reached, local_error->message,
+                       span->start + offset + restart);
+      if (!_sf_loader_take_retry (&self->loader, "FLASH_DATA", error) ||
+          !_sf_flasher_resync (self, error))
+        return FALSE;
+      offset += restart;
+      length -= restart;
+    }
 }
 
 /* Compressing pays off for most firmware, not for data that is random
@@ -290,20 +352,6 @@ find_dirty_sectors (SfFlasher     *self,
   return TRUE;
 }
 
-static void
-blank_md5 (gsize   length,
-           guint8  out_digest[16])
-{
-  g_autoptr(GChecksum) md5 = g_checksum_new (G_CHECKSUM_MD5);
-  guint8 ones[4096];
-  gsize digest_len = 16;
-
-  memset (ones, 0xFF, sizeof ones);
-  for (gsize done = 0; done < length; done += sizeof ones)
-    g_checksum_update (md5, ones, MIN (sizeof ones, length - done));
-  g_checksum_get_digest (md5, out_digest, &digest_len);
-}
-
 typedef struct
 {
   gsize written;     /* flash bytes written */
@@ -337,7 +385,7 @@ write_span (SfFlasher             *self,
       _sf_span_md5 (span, 0, total, local);
       if (!_sf_flasher_flash_md5 (self, span->start, total, remote, error))
         return FALSE;
-      blank_md5 (total, blank);
+      _sf_blank_md5 (total, blank);
       if (memcmp (local, remote, 16) == 0)
         {
           memset (dirty, 0, n_sectors * sizeof *dirty);
@@ -369,10 +417,10 @@ write_span (SfFlasher             *self,
         i++;
       offset = (gsize) first * SF_FLASH_SECTOR;
       length = MIN ((gsize) i * SF_FLASH_SECTOR, total) - offset;
-      if (!write_piece (self, span, offset, length, compress, offset, total, &packed,
-                        cancellable, error))
-        return FALSE;
       totals->written += length;
+      if (!write_piece_resuming (self, span, offset, length, compress, total, &packed,
+                                 cancellable, error))
+        return FALSE;
       totals->packed += packed;
     }
   _sf_flasher_progress (self, SF_PHASE_WRITE, total, total);
@@ -549,6 +597,6 @@ _sf_flasher_write_span_raw (SfFlasher     *self,
 {
   gsize packed;
 
-  return write_piece (self, span, 0, _sf_span_length (span), FALSE, 0, _sf_span_length (span),
-                      &packed, cancellable, error);
+  return write_piece_resuming (self, span, 0, _sf_span_length (span), FALSE,
+                               _sf_span_length (span), &packed, cancellable, error);
 }

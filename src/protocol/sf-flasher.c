@@ -35,6 +35,16 @@ sf_flasher_init (SfFlasher *self)
 {
 }
 
+/* The loader's own lines (a command sent again) join the flasher's log. */
+static void
+loader_log_cb (const char *message,
+               gpointer    user_data)
+{
+  SfFlasher *self = user_data;
+
+  _sf_flasher_log (self, "%s", message);
+}
+
 SfFlasher *
 sf_flasher_new (SfTransport *transport)
 {
@@ -44,6 +54,7 @@ sf_flasher_new (SfTransport *transport)
 
   self = g_object_new (SF_TYPE_FLASHER, NULL);
   _sf_loader_init (&self->loader, transport);
+  _sf_loader_set_log (&self->loader, loader_log_cb, self);
   return self;
 }
 
@@ -422,8 +433,24 @@ sf_flasher_leave (SfFlasher     *self,
        * session, which syncs at 115200: bring it back there first. */
       if (self->connected && self->loader.caps.is_stub && self->loader.baud != SF_SYNC_BAUD &&
           after == SF_AFTER_NO_RESET &&
-          !sf_flasher_change_baud (self, SF_SYNC_BAUD, cancellable, error))
-        return FALSE;
+          !sf_flasher_change_baud (self, SF_SYNC_BAUD, cancellable, &local_error))
+        {
+          /* The work is done; a reply lost now must not undo that. The
+           * stub may have changed its rate without the reply getting
+           * through: if it answers at 115200, all is as it should be. */
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+              !_sf_loader_error_is_retryable (local_error))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          if (!_sf_loader_set_host_baud (&self->loader, SF_SYNC_BAUD, NULL) ||
+              !_sf_flasher_resync (self, NULL))
+            _sf_flasher_log (self, _("Warning: the flasher stub could not be taken back to "
+                                     "115200 baud (%s). The next connection needs a reset of "
+                                     "the board."),
+                             local_error->message);
+        }
       _sf_flasher_log (self, self->loader.caps.is_stub ? _("Staying in the flasher stub.")
                                                        : _("Staying in bootloader."));
       break;

@@ -104,6 +104,13 @@ typedef struct
 
 void     sf_chip_details_clear (SfChipDetails *details);
 
+/* How a read into a file treats a file that is already there. */
+typedef enum
+{
+  SF_OUTPUT_FILE_DEFAULT = 0,
+  SF_OUTPUT_FILE_FORCE   = 1 << 0,  /* replace it even when it is write-protected */
+} SfOutputFileFlags;
+
 #define SF_TYPE_FLASHER (sf_flasher_get_type ())
 G_DECLARE_FINAL_TYPE (SfFlasher, sf_flasher, SF, FLASHER, GObject)
 
@@ -196,12 +203,32 @@ gboolean     sf_flasher_read_flash         (SfFlasher            *self,
                                             GCancellable         *cancellable,
                                             GError              **error);
 /* Reads into a temporary file beside @path and renames it over @path only
- * once the read is complete: an interrupted read leaves @path untouched. */
+ * once the read is complete: an interrupted read leaves @path untouched.
+ * A symbolic link is written through: its target is replaced. The file is
+ * checked as sf_flasher_check_output_file() does, with @size, before the
+ * chip is asked for anything. */
 gboolean     sf_flasher_read_flash_to_file (SfFlasher            *self,
                                             guint32               address,
                                             guint32               size,
                                             const char           *path,
                                             GCancellable         *cancellable,
+                                            GError              **error);
+gboolean     sf_flasher_read_flash_to_file_full (SfFlasher       *self,
+                                            guint32               address,
+                                            guint32               size,
+                                            const char           *path,
+                                            SfOutputFileFlags     flags,
+                                            GCancellable         *cancellable,
+                                            GError              **error);
+/* What can be checked before reading: @path is not a folder or a device,
+ * its folder exists and may be written to, the file is not write-protected
+ * (unless SF_OUTPUT_FILE_FORCE) and @size bytes fit beside it (@size 0:
+ * not known yet). SF_PROTOCOL_ERROR_WRITE_PROTECTED for a write-protected
+ * file, SF_PROTOCOL_ERROR_IO for the rest; the message names the file or
+ * folder and says what to do. */
+gboolean     sf_flasher_check_output_file  (const char           *path,
+                                            guint64               size,
+                                            SfOutputFileFlags     flags,
                                             GError              **error);
 gboolean     sf_flasher_erase_region       (SfFlasher            *self,
                                             guint32               address,

@@ -12,7 +12,8 @@
 #include "sf-protocol-error.h"
 #include "sf-units.h"
 
-/* protocol.md section 7. */
+/* The ESP firmware image format: a 0xE9 magic, segments, a checksum and,
+ * on the ESP32 family, an extended header and an optional SHA-256. */
 #define IMAGE_MAGIC            0xE9
 #define IMAGE_V2_MAGIC         0xEA
 #define IMAGE_V2_SEGMENT_COUNT 4
@@ -411,7 +412,7 @@ esp8266_crc32 (const guint8 *data,
   return (crc & 0x80000000) ? (guint32) (crc ^ 0xFFFFFFFF) : (guint32) (crc + 1);
 }
 
-/* protocol.md 7.5: 0xEA header, IROM segment, 0xE9 header, RAM segments,
+/* The ESP8266 V2 image: 0xEA header, IROM segment, 0xE9 header, RAM segments,
  * checksum, CRC-32. */
 static gboolean
 parse_v2_image (const guint8 *data,
@@ -737,7 +738,7 @@ flash_freq_from_name (SfChip      chip,
 
   g_assert (info != NULL);
 
-  /* The C6 writes 80 MHz as code 0, like 40 MHz (protocol.md 5.4); the
+  /* The C6 writes 80 MHz as code 0, like 40 MHz; the
    * chip table can only name one of them. */
   if (info->chip == SF_CHIP_ESP32C6 && g_ascii_strcasecmp (name, "80m") == 0)
     {

@@ -70,7 +70,8 @@ const char  *sf_image_flash_freq_name   (SfChip             chip,
 char        *sf_image_flash_size_name   (SfChip             chip,
                                          guint8             code);
 
-/* esptool's "keep"/"detect" header rewrite (protocol.md 7.4). Call it only
+/* esptool's "keep"/"detect" header rewrite of the flash mode, size and
+ * frequency bytes. Call it only
  * for a file written at the chip's bootloader offset
  * (sf_chip_get_bootloader_offset()), and not with secure boot or in Secure
  * Download Mode: it doesn't check those. @flash_mode, @flash_size and

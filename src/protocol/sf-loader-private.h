@@ -5,6 +5,7 @@
 
 #include "sf-bytes-private.h"
 #include "sf-chip-private.h"
+#include "sf-reply-private.h"
 #include "sf-slip-private.h"
 #include "sf-transport.h"
 
@@ -49,7 +50,9 @@ typedef enum
 #define SF_TIMEOUT_SYNC         100
 #define SF_TIMEOUT_MAX          240000
 #define SF_TIMEOUT_CHIP_ERASE   120000
-#define SF_TIMEOUT_ERASE_PER_MB 30000
+/* Erasing: esptool allows 30 s a megabyte, but a W25Q32JV at its
+ * datasheet's worst (2 s per 64 KiB block) needs 32 s a MiB. */
+#define SF_TIMEOUT_ERASE_PER_MB 40000
 #define SF_TIMEOUT_WRITE_PER_MB 40000
 #define SF_TIMEOUT_MD5_PER_MB   8000
 
@@ -58,6 +61,10 @@ guint _sf_timeout_per_mb (guint   per_mb_ms,
                           guint64 bytes);
 
 typedef struct _SfLoader SfLoader;
+
+/* Where the loader's own log lines (a retry, say) go: the flasher's log. */
+typedef void (*SfLoaderLogFunc) (const char *message,
+                                 gpointer    user_data);
 
 /* What the loader at the other end can do. The flasher chooses its paths
  * from these alone, so a new loader or chip needs no changes there. */
@@ -163,17 +170,34 @@ struct _SfLoader
   SfLoaderCaps       caps;
   const SfLoaderOps *ops;
   guint8             last_status;   /* first status byte of the last refusal */
+  guint8             last_code;     /* and the ROM's reason byte */
+  SfLoaderLogFunc    log_func;
+  gpointer           log_data;
+  guint              retries_left;  /* see _sf_loader_take_retry() */
+  guint              good_replies;  /* since the budget last grew */
+  gboolean           spi_saved;     /* the SPI user registers below were read */
+  guint32            spi_saved_usr;
+  guint32            spi_saved_usr2;
 };
 
 void     _sf_loader_init          (SfLoader      *self,
                                    SfTransport   *transport);
 void     _sf_loader_clear         (SfLoader      *self);
 
+void     _sf_loader_set_log       (SfLoader       *self,
+                                   SfLoaderLogFunc func,
+                                   gpointer        data);
+
 /* Sends one request and waits for the response with the same opcode.
  * @result_len is how many result bytes precede the status (0 for most
- * commands). @out_value receives the response's value word, @out_data the
- * result bytes (without status). A failure status becomes
- * SF_PROTOCOL_ERROR_DEVICE_STATUS with the loader's code in words. */
+ * commands; SF_REPLY_ANY_LENGTH for a result whose length varies).
+ * @timeout_ms 0 means a quick command's (_sf_loader_quick_timeout()).
+ * @out_value receives the response's value word, @out_data the result
+ * bytes (without status). A well-formed failure status becomes
+ * SF_PROTOCOL_ERROR_DEVICE_STATUS with the loader's reason in words; a
+ * lost or garbled reply to a command that may be repeated is retried
+ * (with a log line) within a per-command and a running budget, and then
+ * becomes SF_PROTOCOL_ERROR_TIMEOUT, _BAD_RESPONSE or _UNRELIABLE_LINK. */
 gboolean _sf_loader_command       (SfLoader      *self,
                                    SfOpcode       op,
                                    const guint8  *data,
@@ -210,13 +234,20 @@ gboolean _sf_loader_read_reg      (SfLoader      *self,
                                    guint32        address,
                                    guint32       *out_value,
                                    GError       **error);
+/* The same, read until two reads in a row agree: for what is printed,
+ * written back or decides something (identity, eFuses, saved settings). */
+gboolean _sf_loader_read_reg_checked (SfLoader   *self,
+                                      guint32     address,
+                                      guint32    *out_value,
+                                      GError    **error);
 gboolean _sf_loader_write_reg     (SfLoader      *self,
                                    guint32        address,
                                    guint32        value,
                                    GError       **error);
 /* Runs a SPI flash command through the chip's SPI user registers (works on
  * every loader; needs only register access). @address_bits = 0 for none;
- * @miso_bits <= 512 bits are read back into @out_data. */
+ * @miso_bits <= 512 bits are read back into @out_data, each word read until
+ * two reads agree. */
 gboolean _sf_loader_spi_command   (SfLoader      *self,
                                    guint8         command,
                                    guint32        address,
@@ -243,8 +274,9 @@ gboolean _sf_loader_set_host_baud (SfLoader      *self,
                                    GError       **error);
 
 /* A *_DATA command: the 16-byte header [length, seq, 0, 0], @block, and
- * the checksum of @block. Resent on a garbled reply: the loader keeps its
- * place until a block with the expected sequence number arrives. */
+ * the checksum of @block. Sent again when the loader refuses it as
+ * damaged, and to the ROM (which places blocks by sequence number) when
+ * its reply is lost; otherwise the error is the caller's to recover from. */
 gboolean _sf_loader_data_command  (SfLoader      *self,
                                    SfOpcode       op,
                                    const guint8  *block,
@@ -257,8 +289,18 @@ gboolean _sf_loader_spi_set_params (SfLoader     *self,
                                     guint32       flash_size,
                                     GError      **error);
 
-/* "malformed message" style text for a ROM status code. */
-const char *_sf_rom_error_to_string (guint8 code);
+/* A command whose reply is a few dozen bytes and needs no flash work:
+ * the wire time of both frames and a margin for adapter latency. */
+guint    _sf_loader_quick_timeout (SfLoader      *self,
+                                   gsize          request_len,
+                                   gsize          reply_len);
+
+/* Takes one retry from the running budget, or fails with
+ * SF_PROTOCOL_ERROR_UNRELIABLE_LINK naming @what when it is spent. For
+ * the retries the loader and the flasher make beyond one command. */
+gboolean _sf_loader_take_retry    (SfLoader      *self,
+                                   const char    *what,
+                                   GError       **error);
 
 /* 0xEF XOR every byte: the checksum of *_DATA payloads. */
 guint8   _sf_loader_checksum      (const guint8  *data,

@@ -4,15 +4,30 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "sf-loader-private.h"
+#include "sf-reply-private.h"
 #include "sf-protocol-error.h"
 
 /* Reads are sliced so that cancellation is noticed within this time. */
 #define READ_SLICE_MS 100
 /* esptool gives up on a command after this many unrelated frames. */
 #define MAX_FOREIGN_FRAMES 100
+/* Floor of a quick command's timeout: registers, 64-byte reads, attach. */
+#define QUICK_TIMEOUT_MS   500
+/* How long garbled frames may precede the real reply. */
+#define GARBLED_GRACE_MS   100
+/* Line silence waited out after a lost or garbled reply. */
+#define RESYNC_DRAIN_MS    30
+/* A long command still unanswered after this is asked after (see
+ * await_reply()). */
+#define PROBE_AFTER_MS     2000
+/* Sends of one repeatable command; retries over a stretch of commands. */
+#define TRIES_PER_COMMAND  5
+#define RETRY_BUDGET       16
+#define RETRY_REFILL       8
 
 #define SPI_USR_COMMAND (1u << 31)
 #define SPI_USR_ADDR    (1u << 30)
@@ -37,56 +52,6 @@ _sf_loader_checksum (const guint8 *data,
   for (gsize i = 0; i < length; i++)
     sum ^= data[i];
   return sum;
-}
-
-const char *
-_sf_rom_error_to_string (guint8 code)
-{
-  switch (code)
-    {
-    case 0x01: return N_("invalid input parameter");
-    case 0x02: return N_("out of memory in the ROM");
-    case 0x03: return N_("send failed");
-    case 0x04: return N_("receive failed");
-    case 0x05: return N_("malformed or unsupported command");
-    case 0x06: return N_("operation failed");
-    case 0x07: return N_("data checksum mismatch");
-    case 0x08: return N_("flash write failed (read-back differs)");
-    case 0x09: return N_("flash read failed");
-    case 0x0A: return N_("flash read length error");
-    case 0x0B: return N_("decompressing the data failed");
-    case 0x0C: return N_("compressed data checksum (Adler-32) mismatch");
-    case 0x0D: return N_("compression parameter error");
-    case 0x0E: return N_("invalid RAM binary size");
-    case 0x0F: return N_("invalid RAM binary address");
-    case 0x64: return N_("invalid parameter");
-    case 0x65: return N_("invalid format");
-    case 0x66: return N_("description too long");
-    case 0x67: return N_("bad encoding description");
-    case 0x69: return N_("insufficient storage");
-    default:   return N_("unknown error");
-    }
-}
-
-/* The flasher stub puts its own code in the first status byte. */
-static const char *
-stub_error_to_string (guint8 code)
-{
-  switch (code)
-    {
-    case 0xC0: return N_("wrong data length");
-    case 0xC1: return N_("data checksum mismatch");
-    case 0xC2: return N_("block too large");
-    case 0xC3: return N_("unknown command");
-    case 0xC4: return N_("the SPI flash operation failed");
-    case 0xC5: return N_("the SPI flash could not be unlocked");
-    case 0xC6: return N_("not in flash or RAM download mode");
-    case 0xC7: return N_("decompressing the data failed");
-    case 0xC8: return N_("not enough data");
-    case 0xC9: return N_("too much data");
-    case 0xFF: return N_("command not implemented");
-    default:   return N_("unknown error");
-    }
 }
 
 static const char *
@@ -126,6 +91,7 @@ _sf_loader_init (SfLoader    *self,
   memset (self, 0, sizeof *self);
   self->transport = g_object_ref (transport);
   self->baud = SF_SYNC_BAUD;
+  self->retries_left = RETRY_BUDGET;
   _sf_slip_decoder_init (&self->decoder);
   _sf_rom_loader_use (self);
 }
@@ -209,6 +175,280 @@ _sf_loader_send (SfLoader      *self,
   return sf_transport_write (self->transport, wire->data, wire->len, error);
 }
 
+/* Commands that may be sent again when their reply is lost or garbled:
+ * carrying one out twice leaves the chip as carrying it out once does.
+ * Not these:
+ * - SYNC: connecting sends it over and over anyway, with its own timing;
+ * - the *_DATA blocks: _sf_loader_data_command() resends them, since
+ *   the loader keeps its place by their sequence numbers;
+ * - MEM_END starts the code just loaded; a second one would reach it;
+ * - FLASH_END and FLASH_DEFL_END may leave flash mode or reboot, after
+ *   which a second one is refused;
+ * - CHANGE_BAUDRATE: the chip may already listen at the new rate;
+ * - READ_FLASH starts the stub streaming: the flasher reads the chunk
+ *   again after a resynchronisation instead;
+ * - RUN_USER_CODE has no reply to lose. */
+static gboolean
+op_is_repeatable (SfOpcode op)
+{
+  switch (op)
+    {
+    case SF_OP_READ_REG:
+    case SF_OP_WRITE_REG:
+    case SF_OP_SPI_SET_PARAMS:
+    case SF_OP_SPI_ATTACH:
+    case SF_OP_READ_FLASH_SLOW:
+    case SF_OP_SPI_FLASH_MD5:
+    case SF_OP_GET_SECURITY_INFO:
+    case SF_OP_FLASH_BEGIN:
+    case SF_OP_FLASH_DEFL_BEGIN:
+    case SF_OP_MEM_BEGIN:
+    case SF_OP_ERASE_FLASH:
+    case SF_OP_ERASE_REGION:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* How the reply's status ends, as far as known yet. */
+static guint
+status_length (SfLoader *self)
+{
+  if (self->caps.is_stub)
+    return 2;
+  return self->chip != NULL ? self->chip->rom_status_len : 0;
+}
+
+guint
+_sf_loader_quick_timeout (SfLoader *self,
+                          gsize     request_len,
+                          gsize     reply_len)
+{
+  /* Both frames on the wire (SLIP may double a byte), ten bits a byte,
+   * plus what a USB adapter and a busy host add to a turn-around. */
+  guint64 wire_ms = (guint64) (request_len + reply_len + 32) * 2 * 10 * 1000 / MAX (self->baud, 1);
+
+  return (guint) MIN (QUICK_TIMEOUT_MS + wire_ms, SF_TIMEOUT_DEFAULT);
+}
+
+void
+_sf_loader_set_log (SfLoader      *self,
+                    SfLoaderLogFunc func,
+                    gpointer       data)
+{
+  self->log_func = func;
+  self->log_data = data;
+}
+
+static void
+log_line (SfLoader   *self,
+          const char *format,
+          ...) G_GNUC_PRINTF (2, 3);
+
+static void
+log_line (SfLoader   *self,
+          const char *format,
+          ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (self->log_func != NULL)
+    self->log_func (message, self->log_data);
+  else
+    g_debug ("%s", message);
+}
+
+/* After a lost or garbled reply: whatever is still arriving belongs to it. */
+static void
+resync_stream (SfLoader *self)
+{
+  g_free (_sf_loader_collect_noise (self, RESYNC_DRAIN_MS, NULL));
+  _sf_loader_flush (self, NULL);
+}
+
+/* The budget of retries refills by one for every RETRY_REFILL commands
+ * that got their reply, up to RETRY_BUDGET: a link that loses or garbles
+ * the odd reply never spends it; one that loses more than one in
+ * RETRY_REFILL does within a few dozen commands and is reported as such. */
+static void
+count_good_reply (SfLoader *self)
+{
+  if (++self->good_replies >= RETRY_REFILL)
+    {
+      self->good_replies = 0;
+      if (self->retries_left < RETRY_BUDGET)
+        self->retries_left++;
+    }
+}
+
+gboolean
+_sf_loader_take_retry (SfLoader    *self,
+                       const char  *what,
+                       GError     **error)
+{
+  if (self->retries_left == 0)
+    {
+      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_UNRELIABLE_LINK,
+                   _("The link to the chip is unreliable: too many of its replies were lost or "
+                     "garbled (the last during %s). Try another USB cable, a lower baud rate, "
+                     "or a powered USB hub, then try again."),
+                   what);
+      return FALSE;
+    }
+  self->retries_left--;
+  return TRUE;
+}
+
+typedef enum
+{
+  AWAIT_ERROR,
+  AWAIT_REPLY,
+  AWAIT_REFUSED,
+  AWAIT_TIMEOUT,
+  AWAIT_LOST,      /* a probe sent after it was answered first */
+  AWAIT_GARBLED,
+} AwaitResult;
+
+/* Waits for the reply to @op. Garbled frames are skipped for a short
+ * grace (they may be the tail of something stale); if nothing good comes
+ * in it, the reply itself was the garbled one. */
+/* A harmless question: its answer, arriving first, shows that the reply
+ * to a long command before it was lost (a loader answers in order). */
+static gboolean
+send_probe (SfLoader *self)
+{
+  guint8 payload[4];
+
+  _sf_put_le32 (payload, SF_CHIP_MAGIC_REG);
+  return _sf_loader_send (self, SF_OP_READ_REG, payload, sizeof payload, 0, NULL);
+}
+
+/* After the reply to a long command, the probe's answer is still to come:
+ * it must not pass for the answer to a READ_REG sent next. */
+static void
+drop_probe_reply (SfLoader *self)
+{
+  gint64 deadline = g_get_monotonic_time () +
+                    (gint64) _sf_loader_quick_timeout (self, 12, 14) * 1000;
+
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autoptr(GBytes) frame = read_frame (self, deadline, NULL);
+      gsize length;
+      const guint8 *bytes;
+
+      if (frame == NULL)
+        return;
+      bytes = g_bytes_get_data (frame, &length);
+      if (length >= 2 && bytes[0] == 0x01 && bytes[1] == SF_OP_READ_REG)
+        return;
+    }
+}
+
+static AwaitResult
+await_reply (SfLoader      *self,
+             SfOpcode       op,
+             guint          timeout_ms,
+             gsize          result_len,
+             SfReply       *out_reply,
+             GBytes       **out_frame,
+             GError       **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gboolean garbled = FALSE;
+  /* A command that may take long (an erase) and may be repeated is asked
+   * after, so a lost reply costs seconds, not its whole timeout. */
+  gboolean probing = op_is_repeatable (op) && op != SF_OP_READ_REG && timeout_ms > PROBE_AFTER_MS;
+  gint64 probe_at = probing ? g_get_monotonic_time () + PROBE_AFTER_MS * 1000 : G_MAXINT64;
+  gboolean probe_sent = FALSE;
+
+  for (guint foreign = 0; foreign < MAX_FOREIGN_FRAMES;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(GBytes) frame = NULL;
+
+      if (!probe_sent && g_get_monotonic_time () >= probe_at)
+        {
+          probe_sent = send_probe (self);
+          probing = probe_sent;
+        }
+      frame = read_frame (self, probe_sent ? deadline : MIN (deadline, probe_at), &local_error);
+      const guint8 *bytes;
+      gsize frame_len;
+      SfReply reply;
+
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return AWAIT_ERROR;
+        }
+      if (frame == NULL)
+        {
+          if (!probe_sent && probing && g_get_monotonic_time () < deadline)
+            continue;
+          return garbled ? AWAIT_GARBLED : AWAIT_TIMEOUT;
+        }
+
+      bytes = g_bytes_get_data (frame, &frame_len);
+      switch (_sf_reply_parse (bytes, frame_len, op, result_len, status_length (self), &reply))
+        {
+        case SF_REPLY_OK:
+          *out_reply = reply;
+          *out_frame = g_steal_pointer (&frame);
+          if (probe_sent)
+            drop_probe_reply (self);
+          return AWAIT_REPLY;
+
+        case SF_REPLY_REFUSED:
+          *out_reply = reply;
+          *out_frame = g_steal_pointer (&frame);
+          if (probe_sent)
+            drop_probe_reply (self);
+          return AWAIT_REFUSED;
+
+        case SF_REPLY_FOREIGN:
+          /* ROMs answer an opcode they do not know with "malformed
+           * message", several times over and not necessarily echoing
+           * the opcode: that is a refusal of this one. */
+          if (reply.status == 0x01 && reply.code == 0x05)
+            {
+              g_free (_sf_loader_collect_noise (self, 200, NULL));
+              _sf_loader_flush (self, NULL);
+              reply.op = op;
+              *out_reply = reply;
+              *out_frame = g_steal_pointer (&frame);
+              return AWAIT_REFUSED;
+            }
+          /* The probe answered before the command did: its reply is lost. */
+          if (probe_sent && reply.op == SF_OP_READ_REG)
+            return AWAIT_LOST;
+          /* Surplus SYNC replies and late answers to earlier commands. */
+          foreign++;
+          break;
+
+        case SF_REPLY_MALFORMED:
+        default:
+          if (frame_len == 0)
+            break;
+          if (!garbled)
+            {
+              gint64 grace = g_get_monotonic_time () + GARBLED_GRACE_MS * 1000;
+
+              garbled = TRUE;
+              deadline = MIN (deadline, grace);
+            }
+          foreign++;
+          break;
+        }
+    }
+  return AWAIT_GARBLED;
+}
+
 gboolean
 _sf_loader_command (SfLoader      *self,
                     SfOpcode       op,
@@ -221,110 +461,75 @@ _sf_loader_command (SfLoader      *self,
                     GBytes       **out_data,
                     GError       **error)
 {
-  gint64 deadline;
+  guint tries = op_is_repeatable (op) ? TRIES_PER_COMMAND : 1;
+  guint timeouts = 0;
 
-  if (!_sf_loader_send (self, op, data, length, checksum, error))
-    return FALSE;
+  if (timeout_ms == 0)
+    timeout_ms = _sf_loader_quick_timeout (self, length + 8,
+                                           (result_len == SF_REPLY_ANY_LENGTH ? 32 : result_len) + 12);
 
-  deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  for (guint foreign = 0; foreign < MAX_FOREIGN_FRAMES; foreign++)
+  for (guint attempt = 1;; attempt++)
     {
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(GBytes) frame = read_frame (self, deadline, &local_error);
-      const guint8 *bytes;
-      gsize frame_len, data_len;
-      guint8 status, code;
+      g_autoptr(GBytes) frame = NULL;
+      AwaitResult result;
+      SfReply reply;
 
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      if (frame == NULL)
-        {
-          g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_TIMEOUT,
-                       _("The chip stopped answering (no reply to %s within %.1f s). "
-                         "Check the cable, then press RESET and try again."),
-                       opcode_name (op), timeout_ms / 1000.0);
-          return FALSE;
-        }
+      if (!_sf_loader_send (self, op, data, length, checksum, error))
+        return FALSE;
+      result = await_reply (self, op, timeout_ms, result_len, &reply, &frame, error);
+      if (result == AWAIT_ERROR)
+        return FALSE;
 
-      bytes = g_bytes_get_data (frame, &frame_len);
-      if (frame_len < 8 || bytes[0] != 0x01)
-        continue;
-      if (bytes[1] != op)
+      if (result == AWAIT_REPLY)
         {
-          /* ROMs answer an opcode they do not know with "malformed
-           * message", several times over and not necessarily echoing the
-           * opcode. Let the repeats arrive and drop them. */
-          if (frame_len >= 10 && bytes[8] != 0 && bytes[9] == 0x05)
-            {
-              g_free (_sf_loader_collect_noise (self, 200, NULL));
-              _sf_loader_flush (self, NULL);
-              g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS,
-                           _("The chip refused %s: %s (status 0x%02x, code 0x%02x)."),
-                           opcode_name (op), _(_sf_rom_error_to_string (0x05)), bytes[8], 0x05);
-              return FALSE;
-            }
-          /* Surplus SYNC replies and noise that looked like a frame:
-           * only our opcode's answer counts. */
-          continue;
+          count_good_reply (self);
+          if (out_value != NULL)
+            *out_value = reply.value;
+          if (out_data != NULL)
+            *out_data = g_bytes_new (reply.result, reply.result_len);
+          return TRUE;
         }
 
-      data_len = MIN ((gsize) (bytes[2] | bytes[3] << 8), frame_len - 8);
-      if (data_len >= result_len + 2)
+      if (result == AWAIT_REFUSED)
         {
-          status = bytes[8 + result_len];
-          code = bytes[8 + result_len + 1];
-        }
-      else if (data_len >= 2)
-        {
-          /* A failing ROM sends only the status, without the result. */
-          status = bytes[8];
-          code = bytes[9];
-        }
-      else
-        {
-          g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_BAD_RESPONSE,
-                       _("The chip's reply to %s was too short (%zu bytes)."),
-                       opcode_name (op), data_len);
-          return FALSE;
-        }
+          const char *reason = _sf_reply_reason (reply.status, reply.code);
 
-      if (status != 0)
-        {
-          /* The ROM says 0x01 and puts its reason second; the stub puts
-           * its own code first. */
-          const char *reason = status == 0x01 ? _sf_rom_error_to_string (code)
-                                              : stub_error_to_string (status);
-
-          self->last_status = status;
+          count_good_reply (self);
+          self->last_status = reply.status;
+          self->last_code = reply.code;
           g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS,
-                       _("The chip refused %s: %s (status 0x%02x, code 0x%02x)."),
-                       opcode_name (op), _(reason), status, code);
+                       _("The chip refused %s: %s (code 0x%02x)."),
+                       opcode_name (op), _(reason),
+                       reply.status == 0x01 ? reply.code : reply.status);
           return FALSE;
         }
 
-      if (out_value != NULL)
-        *out_value = (guint32) bytes[4] | (guint32) bytes[5] << 8 |
-                     (guint32) bytes[6] << 16 | (guint32) bytes[7] << 24;
-      if (out_data != NULL)
-        {
-          if (data_len < result_len + 2)
-            {
-              g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_BAD_RESPONSE,
-                           _("The chip's reply to %s lacked its %zu result bytes."),
-                           opcode_name (op), result_len);
-              return FALSE;
-            }
-          *out_data = g_bytes_new (bytes + 8, result_len);
-        }
-      return TRUE;
+      if (result == AWAIT_TIMEOUT || result == AWAIT_LOST)
+        timeouts++;
+      if (attempt >= tries)
+        break;
+      if (!_sf_loader_take_retry (self, opcode_name (op), error))
+        return FALSE;
+      if (result == AWAIT_TIMEOUT)
+        log_line (self, _("No reply to %s within %.1f s; sending it again."),
+                  opcode_name (op), timeout_ms / 1000.0);
+      else if (result == AWAIT_LOST)
+        log_line (self, _("The reply to %s was lost; sending it again."), opcode_name (op));
+      else
+        log_line (self, _("The reply to %s was garbled; sending it again."), opcode_name (op));
+      resync_stream (self);
     }
 
-  g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_BAD_RESPONSE,
-               _("The chip sent %d frames that were not a reply to %s."),
-               MAX_FOREIGN_FRAMES, opcode_name (op));
+  if (timeouts == tries)
+    g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_TIMEOUT,
+                 _("The chip stopped answering (no reply to %s within %.1f s). "
+                   "Check the cable, then press RESET and try again."),
+                 opcode_name (op), timeout_ms / 1000.0);
+  else
+    g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_BAD_RESPONSE,
+                 _("The chip's replies to %s arrived garbled. Try another USB cable or a "
+                   "lower baud rate, then try again."),
+                 opcode_name (op));
   return FALSE;
 }
 
@@ -442,7 +647,7 @@ _sf_loader_crystal_mhz (SfLoader  *self,
 
   /* The host and the chip agree on the baud rate or we could not talk, so
    * the chip's UART divider times the rate gives its clock. */
-  if (!_sf_loader_read_reg (self, chip->uart_clkdiv_reg, &clkdiv, error))
+  if (!_sf_loader_read_reg_checked (self, chip->uart_clkdiv_reg, &clkdiv, error))
     return FALSE;
   estimate = (double) self->baud * (clkdiv & 0xFFFFF) / 1e6 / chip->xtal_clkdiv_divisor;
   *out_mhz = estimate > 45 ? 48 : estimate > 33 ? 40 : 26;
@@ -459,7 +664,45 @@ _sf_loader_read_reg (SfLoader  *self,
 
   _sf_put_le32 (payload, address);
   return _sf_loader_command (self, SF_OP_READ_REG, payload, sizeof payload, 0,
-                             SF_TIMEOUT_DEFAULT, 0, out_value, NULL, error);
+                             0, 0, out_value, NULL, error);
+}
+
+gboolean
+_sf_loader_read_reg_checked (SfLoader  *self,
+                             guint32    address,
+                             guint32   *out_value,
+                             GError   **error)
+{
+  guint32 previous;
+
+  /* A bit flipped in the value leaves the reply well-formed; two reads
+   * in a row that agree are what a register holds. */
+  if (!_sf_loader_read_reg (self, address, &previous, error))
+    return FALSE;
+  for (guint attempt = 1;; attempt++)
+    {
+      guint32 value;
+
+      if (!_sf_loader_read_reg (self, address, &value, error))
+        return FALSE;
+      if (value == previous)
+        {
+          *out_value = value;
+          return TRUE;
+        }
+      if (attempt == TRIES_PER_COMMAND || !_sf_loader_take_retry (self, "READ_REG", error))
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_UNRELIABLE_LINK,
+                         _("The chip gave a different value each time register 0x%08x was "
+                           "read. Try another USB cable or a lower baud rate, then try again."),
+                         address);
+          return FALSE;
+        }
+      log_line (self, _("Register 0x%08x read differently twice (0x%08x, 0x%08x); reading it again."),
+                address, previous, value);
+      previous = value;
+    }
 }
 
 /* Several registers in one WRITE_REG: each entry is [address, value]. */
@@ -479,7 +722,7 @@ write_regs (SfLoader       *self,
       _sf_put_le32 (payload + 16 * i + 12, 0);
     }
   return _sf_loader_command (self, SF_OP_WRITE_REG, payload, 16 * n_pairs, 0,
-                             SF_TIMEOUT_DEFAULT, 0, NULL, NULL, error);
+                             0, 0, NULL, NULL, error);
 }
 
 gboolean
@@ -512,9 +755,18 @@ _sf_loader_spi_command (SfLoader  *self,
   g_return_val_if_fail (miso_bits <= 512, FALSE);
 
   base = chip->spi_base;
-  if (!_sf_loader_read_reg (self, base + chip->spi_usr, &saved_usr, error) ||
-      !_sf_loader_read_reg (self, base + chip->spi_usr2, &saved_usr2, error))
-    return FALSE;
+  /* Written back afterwards, so they must be what the chip holds: read
+   * checked, once per loader (only this function changes them, and it
+   * always puts them back). */
+  if (!self->spi_saved)
+    {
+      if (!_sf_loader_read_reg_checked (self, base + chip->spi_usr, &self->spi_saved_usr, error) ||
+          !_sf_loader_read_reg_checked (self, base + chip->spi_usr2, &self->spi_saved_usr2, error))
+        return FALSE;
+      self->spi_saved = TRUE;
+    }
+  saved_usr = self->spi_saved_usr;
+  saved_usr2 = self->spi_saved_usr2;
 
   usr = SPI_USR_COMMAND;
   if (miso_bits > 0)
@@ -573,7 +825,9 @@ _sf_loader_spi_command (SfLoader  *self,
     {
       guint32 word;
 
-      if (!_sf_loader_read_reg (self, base + chip->spi_w0 + 4 * i, &word, error))
+      /* The data registers keep the result: a word garbled on the way is
+       * read again, not the whole transfer. */
+      if (!_sf_loader_read_reg_checked (self, base + chip->spi_w0 + 4 * i, &word, error))
         goto restore;
       for (guint b = 0; b < 4 && 4 * i + b < (miso_bits + 7) / 8; b++)
         out_data[4 * i + b] = (word >> (8 * b)) & 0xFF;
@@ -615,19 +869,32 @@ _sf_loader_data_command (SfLoader      *self,
   for (guint attempt = 1;; attempt++)
     {
       g_autoptr(GError) local_error = NULL;
+      gboolean damaged, lost;
 
       if (_sf_loader_command (self, op, payload, 16 + length, checksum,
                               timeout_ms, 0, NULL, NULL, &local_error))
         return TRUE;
-      /* A flash write the stub reports as failed is no garbled block. */
-      if (attempt == 3 || !_sf_loader_error_is_retryable (local_error) ||
-          (g_error_matches (local_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS) &&
-           self->last_status == 0xC4))
+
+      /* The ROM places a block by its sequence number, so sending it again
+       * after a lost reply programs the same bytes again (which NOR flash
+       * takes). The stub places blocks one after the other, whatever their
+       * number: a block it got twice would land twice, so for the stub the
+       * flasher starts the write again from what it confirmed instead. A
+       * block refused as damaged (checksum) was not used: send it again. */
+      damaged = g_error_matches (local_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS) &&
+                (self->last_status == 0xC1 || (self->last_status == 0x01 && self->last_code == 0x07));
+      lost = !self->caps.is_stub &&
+             (g_error_matches (local_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_TIMEOUT) ||
+              g_error_matches (local_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_BAD_RESPONSE));
+      if (attempt == TRIES_PER_COMMAND || !(damaged || lost) ||
+          !_sf_loader_take_retry (self, opcode_name (op), NULL))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      g_debug ("Block %u failed (%s), resending", seq, local_error->message);
+      log_line (self, _("Block %u was not acknowledged (%s). Sending it again."),
+                seq, local_error->message);
+      resync_stream (self);
     }
 }
 
@@ -645,5 +912,5 @@ _sf_loader_spi_set_params (SfLoader  *self,
   _sf_put_le32 (params + 16, 0x100);
   _sf_put_le32 (params + 20, 0xFFFF);
   return _sf_loader_command (self, SF_OP_SPI_SET_PARAMS, params, sizeof params, 0,
-                             SF_TIMEOUT_DEFAULT, 0, NULL, NULL, error);
+                             0, 0, NULL, NULL, error);
 }

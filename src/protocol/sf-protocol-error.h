@@ -27,6 +27,8 @@ typedef enum
   SF_PROTOCOL_ERROR_VERIFY_FAILED,     /* flash contents differ from the file */
   SF_PROTOCOL_ERROR_INVALID_ARGUMENT,  /* bad address, size, file or option */
   SF_PROTOCOL_ERROR_IO,                /* reading or writing a local file failed */
+  SF_PROTOCOL_ERROR_UNRELIABLE_LINK,   /* replies kept getting lost or garbled: cable, rate, hub */
+  SF_PROTOCOL_ERROR_WRITE_PROTECTED, /* the file to save to is write-protected: force it, or save elsewhere */
 } SfProtocolError;
 
 GQuark sf_protocol_error_quark (void) G_GNUC_CONST;

@@ -85,8 +85,8 @@ esp32_spi_pad_config (SfLoader  *self,
 {
   guint32 word3, word5, clk, q, d, cs, hd;
 
-  if (!_sf_loader_read_reg (self, self->chip->efuse_base + 0x0C, &word3, error) ||
-      !_sf_loader_read_reg (self, self->chip->efuse_base + 0x14, &word5, error))
+  if (!_sf_loader_read_reg_checked (self, self->chip->efuse_base + 0x0C, &word3, error) ||
+      !_sf_loader_read_reg_checked (self, self->chip->efuse_base + 0x14, &word5, error))
     return FALSE;
 
   clk = word5 & 0x1F;
@@ -119,7 +119,7 @@ rom_attach_flash (SfLoader  *self,
     return FALSE;
   _sf_put_le32 (attach, config);
   return _sf_loader_command (self, SF_OP_SPI_ATTACH, attach, sizeof attach, 0,
-                             SF_TIMEOUT_DEFAULT, 0, NULL, NULL, error) &&
+                             0, 0, NULL, NULL, error) &&
          _sf_loader_spi_set_params (self, flash_size, error);
 }
 
@@ -139,8 +139,8 @@ rom_baud_value (SfLoader  *self,
 
         /* The ROM derives its clock from the RTC calibration and an eFuse
          * value rather than from the real crystal. */
-        if (!_sf_loader_read_reg (self, 0x3FF5F06C, &cali, error) ||
-            !_sf_loader_read_reg (self, self->chip->efuse_base + 0x10, &efuse4, error))
+        if (!_sf_loader_read_reg_checked (self, 0x3FF5F06C, &cali, error) ||
+            !_sf_loader_read_reg_checked (self, self->chip->efuse_base + 0x10, &efuse4, error))
           return FALSE;
         rom_xtal = ((cali >> 7) & 0x1FFFFFF) * 15625.0 * (efuse4 & 0xFF) / 40;
         real_xtal = rom_xtal > 33e6 ? 40e6 : 26e6;
@@ -240,7 +240,7 @@ read_slow (SfLoader  *self,
       _sf_put_le32 (payload, address);
       _sf_put_le32 (payload + 4, length);
       if (!_sf_loader_command (self, SF_OP_READ_FLASH_SLOW, payload, sizeof payload,
-                               0, SF_TIMEOUT_DEFAULT, SF_READ_SLOW_CHUNK, NULL, &result, error))
+                               0, 0, SF_READ_SLOW_CHUNK, NULL, &result, error))
         return FALSE;
       memcpy (out, g_bytes_get_data (result, NULL), length);
       return TRUE;
@@ -249,6 +249,10 @@ read_slow (SfLoader  *self,
   return _sf_loader_spi_command (self, 0x03, address, 24, length * 8, out, error);
 }
 
+/* Checked end to end: by the ROM's MD5 of the same region where it has
+ * one; the ESP8266 ROM, which has none, reads through the SPI registers,
+ * each word until two reads agree (_sf_loader_spi_command()). An MD5
+ * mismatch is a garbled read (BAD_RESPONSE), for the flasher to try again. */
 static gboolean
 rom_read_flash (SfLoader              *self,
                 guint32                address,
@@ -260,11 +264,33 @@ rom_read_flash (SfLoader              *self,
 {
   for (guint32 done = 0; done < size; done += SF_READ_SLOW_CHUNK)
     {
-      if (g_cancellable_set_error_if_cancelled (self->cancellable, error) ||
-          !read_slow (self, address + done, out + done, MIN (SF_READ_SLOW_CHUNK, size - done), error))
+      guint length = MIN (SF_READ_SLOW_CHUNK, size - done);
+
+      if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
+        return FALSE;
+      if (!read_slow (self, address + done, out + done, length, error))
         return FALSE;
       if (progress != NULL && (done % 1024) == 0)
         progress (done, progress_data);
+    }
+
+  if (self->caps.can_md5)
+    {
+      g_autoptr(GChecksum) md5 = g_checksum_new (G_CHECKSUM_MD5);
+      guint8 local[16], remote[16];
+      gsize local_len = sizeof local;
+
+      if (!rom_flash_md5 (self, address, size, remote, error))
+        return FALSE;
+      g_checksum_update (md5, out, size);
+      g_checksum_get_digest (md5, local, &local_len);
+      if (memcmp (local, remote, 16) != 0)
+        {
+          g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_BAD_RESPONSE,
+                       _("The flash data read at 0x%08x did not match its checksum; "
+                         "it was garbled on the way."), address);
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -308,6 +334,19 @@ rom_write_begin (SfLoader  *self,
                       _sf_timeout_per_mb (SF_TIMEOUT_ERASE_PER_MB, erase_size), error);
 }
 
+/* The ROM answers a block once it has programmed it: the block's wire
+ * time, its flash time at esptool's budget (which a worst-case chip
+ * stays under), and the quick commands' margin. No 3 s floor: a lost
+ * reply costs this much, and a write of 1 MiB has a thousand blocks. */
+static guint
+block_timeout (SfLoader *self,
+               gsize     length,
+               gsize     raw_length)
+{
+  return _sf_loader_quick_timeout (self, length + 16, 12) +
+         (guint) ((guint64) SF_TIMEOUT_WRITE_PER_MB * raw_length / 1000000);
+}
+
 static gboolean
 rom_write_block (SfLoader      *self,
                  SfWrite       *write,
@@ -330,7 +369,7 @@ rom_write_block (SfLoader      *self,
     }
   return _sf_loader_data_command (self, write->compressed ? SF_OP_FLASH_DEFL_DATA : SF_OP_FLASH_DATA,
                                   block, length, write->seq++,
-                                  _sf_timeout_per_mb (SF_TIMEOUT_WRITE_PER_MB, raw_length), error);
+                                  block_timeout (self, length, raw_length), error);
 }
 
 /* FLASH_END would make the ROM leave download mode: the next FLASH_BEGIN
@@ -376,6 +415,8 @@ _sf_rom_loader_use (SfLoader *self)
   const SfChipInfo *chip = self->chip;
 
   memset (&self->caps, 0, sizeof self->caps);
+  /* A new loader (or chip) may have left the SPI registers otherwise. */
+  self->spi_saved = FALSE;
   self->caps.name = _("ROM loader");
   self->caps.write_block = SF_ROM_WRITE_BLOCK;
   self->caps.erases_on_begin = TRUE;

@@ -337,7 +337,7 @@ sf_serial_port_open (const char  *path,
         default:
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                        "libserialport cannot open %s: %s", path,
-                       errsv != 0 ? g_strerror (errsv) : "unknown error");
+                       errsv != 0 ? g_strerror (errsv) : "it gave no reason");
           return NULL;
         }
     }

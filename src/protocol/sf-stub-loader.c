@@ -25,7 +25,8 @@
 #define MEM_END_TIMEOUT      200
 #define GREETING_TIMEOUT     3000
 #define READ_PACKET          0x1000
-#define READ_FRAME_TIMEOUT   3000
+/* A READ_FLASH packet's wait: its wire time twice over, plus a margin. */
+#define READ_FRAME_MARGIN_MS 500
 
 static gboolean
 mem_upload (SfLoader  *self,
@@ -100,7 +101,7 @@ stub_attach_flash (SfLoader  *self,
 
   /* Four bytes exactly: the ROM's second word would be refused. */
   return _sf_loader_command (self, SF_OP_SPI_ATTACH, attach, sizeof attach, 0,
-                             SF_TIMEOUT_DEFAULT, 0, NULL, NULL, error) &&
+                             0, 0, NULL, NULL, error) &&
          _sf_loader_spi_set_params (self, flash_size, error);
 }
 
@@ -161,18 +162,21 @@ stub_read_flash (SfLoader              *self,
   gsize expected_len = sizeof expected;
   guint32 received = 0;
   guint32 acked = 0;
+  guint frame_timeout;
 
   _sf_put_le32 (payload, address);
   _sf_put_le32 (payload + 4, size);
   _sf_put_le32 (payload + 8, READ_PACKET);
   _sf_put_le32 (payload + 12, 1);
   if (!_sf_loader_command (self, SF_OP_READ_FLASH, payload, sizeof payload, 0,
-                           SF_TIMEOUT_DEFAULT, 0, NULL, NULL, error))
+                           0, 0, NULL, NULL, error))
     return FALSE;
+  frame_timeout = READ_FRAME_MARGIN_MS +
+                  (guint) ((guint64) READ_PACKET * 2 * 2 * 10 * 1000 / MAX (self->baud, 1));
 
   while (received < size)
     {
-      g_autoptr(GBytes) frame = _sf_loader_read_raw (self, READ_FRAME_TIMEOUT, error);
+      g_autoptr(GBytes) frame = _sf_loader_read_raw (self, frame_timeout, error);
       guint n_acks;
       gsize n;
 
@@ -215,7 +219,7 @@ stub_read_flash (SfLoader              *self,
         progress (received, progress_data);
     }
 
-  digest_frame = _sf_loader_read_raw (self, READ_FRAME_TIMEOUT, error);
+  digest_frame = _sf_loader_read_raw (self, frame_timeout, error);
   if (digest_frame == NULL || g_bytes_get_size (digest_frame) != 16)
     {
       if (error != NULL && *error == NULL)
@@ -388,6 +392,8 @@ void
 _sf_stub_loader_use (SfLoader *self)
 {
   memset (&self->caps, 0, sizeof self->caps);
+  /* A new loader (or chip) may have left the SPI registers otherwise. */
+  self->spi_saved = FALSE;
   self->caps.name = _("flasher stub");
   self->caps.is_stub = TRUE;
   self->caps.write_block = SF_STUB_WRITE_BLOCK;

@@ -12,6 +12,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "sf-port-holders-private.h"
 #include "sf-protocol-error.h"
 #include "sf-serial-port.h"
 #include "sf-transport-private.h"
@@ -323,6 +324,21 @@ _sf_transport_fd_lock (int          fd,
       /* A file system without flock support is no reason to refuse the port. */
       g_debug ("Cannot flock %s: %s", path, g_strerror (errsv));
     }
+
+  /* A program that opened the port before us without a lock (a serial
+   * monitor, cat, a modem manager) would take our replies off the line,
+   * and the failure would look like a bad cable. Name it instead. */
+  {
+    g_autofree char *holder = _sf_port_find_other_holder (fd);
+
+    if (holder != NULL)
+      {
+        g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_BUSY,
+                     _("%s is in use by another program: %s. Close it and try again."),
+                     path, holder);
+        return FALSE;
+      }
+  }
 
   /* TIOCEXCL makes every later open() of the tty fail with EBUSY, also for
    * programs that never look at flocks (root is exempt). */

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "sf-compat.h"
+#include "sf-firmware-file.h"
 #include "sf-firmware-row.h"
 #include "sf-units.h"
 
@@ -26,9 +27,9 @@ struct _SfFirmwareRow
 
   /* Owned */
   GFile               *file;
-  GMappedFile         *mapped;
-  GBytes              *data;
+  GBytes              *data;          /* the file's contents when last read */
   char                *load_error;
+  gboolean             file_missing;
   char                *own_problem;
   char                *problem;
 
@@ -122,16 +123,13 @@ update_own_problem (SfFirmwareRow *self)
     self->own_problem = g_strdup (_("Choose a file to write"));
   else if (self->load_error != NULL)
     self->own_problem = g_strdup (self->load_error);
-  else if (g_bytes_get_size (self->data) == 0)
-    self->own_problem = g_strdup (_("The file is empty"));
   else if (*text == '\0')
     self->own_problem = g_strdup (_("Enter the flash address"));
   else if (!sf_parse_number (text, _("address"), &address, &error))
     self->own_problem = g_strdup (error->message);
 
   if (self->own_problem != NULL)
-    self->own_problem_is_address = self->file != NULL && self->load_error == NULL &&
-                                   g_bytes_get_size (self->data) > 0;
+    self->own_problem_is_address = self->file != NULL && self->load_error == NULL;
   else
     {
       g_autofree char *value = address == 0 ? g_strdup (_("start")) : sf_format_size (address);
@@ -188,6 +186,9 @@ update_description (SfFirmwareRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->description_label), TRUE);
 }
 
+/* Reads the whole file: what is flashed is this snapshot, never a file
+ * that a build is rewriting at the time. A FIFO or a device is refused at
+ * once (sf_firmware_file_load() never waits on one). */
 static void
 load_file (SfFirmwareRow *self)
 {
@@ -195,8 +196,8 @@ load_file (SfFirmwareRow *self)
   g_autofree char *path = NULL;
 
   g_clear_pointer (&self->data, g_bytes_unref);
-  g_clear_pointer (&self->mapped, g_mapped_file_unref);
   g_clear_pointer (&self->load_error, g_free);
+  self->file_missing = FALSE;
   self->have_info = FALSE;
 
   if (self->file == NULL)
@@ -209,18 +210,19 @@ load_file (SfFirmwareRow *self)
       return;
     }
 
-  /* Mapped, not read: a 16 MiB image costs no copy, and pages that are
-   * already written can go again. */
-  self->mapped = g_mapped_file_new (path, FALSE, &error);
-  if (self->mapped == NULL)
+  self->data = sf_firmware_file_load (path, NULL, &error);
+  if (self->data == NULL)
     {
-      if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      self->file_missing = g_error_matches (error, SF_FIRMWARE_FILE_ERROR,
+                                            SF_FIRMWARE_FILE_ERROR_NOT_FOUND);
+      if (self->file_missing)
         self->load_error = g_strdup (_("File not found"));
+      else if (g_error_matches (error, SF_FIRMWARE_FILE_ERROR, SF_FIRMWARE_FILE_ERROR_EMPTY))
+        self->load_error = g_strdup (_("The file is empty"));
       else
         self->load_error = g_strdup (error->message);
       return;
     }
-  self->data = g_mapped_file_get_bytes (self->mapped);
 
   if (sf_image_parse (self->data, &self->info, &error))
     self->have_info = TRUE;
@@ -308,7 +310,6 @@ sf_firmware_row_dispose (GObject *object)
 
   g_clear_object (&self->file);
   g_clear_pointer (&self->data, g_bytes_unref);
-  g_clear_pointer (&self->mapped, g_mapped_file_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), SF_TYPE_FIRMWARE_ROW);
 
   G_OBJECT_CLASS (sf_firmware_row_parent_class)->dispose (object);
@@ -392,15 +393,39 @@ sf_firmware_row_get_file (SfFirmwareRow *self)
   return self->file;
 }
 
-gboolean
+SfFirmwareRowReload
 sf_firmware_row_reload (SfFirmwareRow *self)
 {
-  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), FALSE);
+  g_autoptr(GBytes) before = NULL;
+  SfFirmwareRowReload result = SF_FIRMWARE_ROW_UNCHANGED;
 
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), SF_FIRMWARE_ROW_UNCHANGED);
+
+  before = self->data != NULL ? g_bytes_ref (self->data) : NULL;
   load_file (self);
+
+  if (before != NULL && self->data == NULL)
+    {
+      result = SF_FIRMWARE_ROW_GONE;
+      /* It was there when it was added: say so, rather than a bare
+       * "not found" that reads like a typing mistake. */
+      if (self->file_missing)
+        {
+          g_free (self->load_error);
+          self->load_error = g_strdup (_("Moved or deleted since it was added. Choose it again, "
+                                         "or remove this row."));
+        }
+    }
+  else if (before != NULL && !g_bytes_equal (before, self->data))
+    {
+      /* Only the bytes count: a rebuild that wrote the same image again
+       * is no news. */
+      result = SF_FIRMWARE_ROW_CHANGED;
+    }
+
   update_description (self);
   update_own_problem (self);
-  return self->data != NULL;
+  return result;
 }
 
 GBytes *

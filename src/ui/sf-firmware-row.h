@@ -23,14 +23,24 @@ G_DECLARE_FINAL_TYPE (SfFirmwareRow, sf_firmware_row, SF, FIRMWARE_ROW, GtkListB
 
 GtkWidget          *sf_firmware_row_new              (void);
 
-/* Maps the file (it is not copied) and reads its image header. A file
- * that cannot be read is kept, with an error shown. When the address was
- * not typed by hand, the usual address for such a file is filled in. */
+/* Reads the whole file into memory (a snapshot: a file a build rewrites
+ * later does not change it) and its image header. A file that cannot be
+ * read, or is no regular file (a FIFO, a device), is kept, with an error
+ * shown. When the address was not typed by hand, the usual address for
+ * such a file is filled in. */
 void                sf_firmware_row_set_file         (SfFirmwareRow       *self,
                                                       GFile               *file);
 GFile              *sf_firmware_row_get_file         (SfFirmwareRow       *self);
-/* Maps the file again, to pick up a rebuilt firmware; FALSE when it can't. */
-gboolean            sf_firmware_row_reload           (SfFirmwareRow       *self);
+typedef enum
+{
+  SF_FIRMWARE_ROW_UNCHANGED,  /* the same bytes as before (or none before) */
+  SF_FIRMWARE_ROW_CHANGED,    /* other bytes now: the row shows the new file */
+  SF_FIRMWARE_ROW_GONE,       /* readable before, not now: the row says why */
+} SfFirmwareRowReload;
+
+/* Reads the file again, to pick up a rebuilt firmware, and says whether
+ * its contents changed since the last read. */
+SfFirmwareRowReload sf_firmware_row_reload           (SfFirmwareRow       *self);
 /* The file's bytes, or NULL when none could be read. */
 GBytes             *sf_firmware_row_get_data         (SfFirmwareRow       *self);
 /* The parsed header, or NULL (no file, or a header cut short). */

@@ -286,6 +286,7 @@ static const ErrorText error_texts[] = {
     N_("The board may not start until the firmware is written without errors.") },
   { SF_PROTOCOL_ERROR_INVALID_ARGUMENT, N_("Check the Settings"), NULL },
   { SF_PROTOCOL_ERROR_IO, N_("A File Could Not Be Used"), NULL },
+  { SF_PROTOCOL_ERROR_WRITE_PROTECTED, N_("The File Is Write-Protected"), NULL },
 };
 
 static void
@@ -310,6 +311,7 @@ show_error (SfWindow     *self,
     action = BANNER_ACTION_COPY_DIALOUT;
   else if (g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_NO_ANSWER) ||
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_TIMEOUT) ||
+           g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_UNRELIABLE_LINK) ||
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_BUSY) ||
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_VERIFY_FAILED))
     action = BANNER_ACTION_RETRY;
@@ -1495,6 +1497,7 @@ flash_action (GtkWidget  *widget,
 {
   SfWindow *self = SF_WINDOW (widget);
   g_autoptr(GPtrArray) rows = collect_rows (self);
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(SfFlashJob) job = NULL;
   g_autofree char *problem = NULL;
   g_autofree char *mode = NULL, *size = NULL, *freq = NULL;
@@ -1505,10 +1508,17 @@ flash_action (GtkWidget  *widget,
   if (self->job != NULL)
     return;
 
-  /* Pick up firmware rebuilt since it was chosen. */
+  /* Pick up firmware rebuilt since it was chosen: each file is read again,
+   * whole, and that snapshot is what goes to the board. A file that is
+   * gone now stops the flash below, its row saying so. */
   for (guint i = 0; i < rows->len; i++)
-    if (sf_firmware_row_get_enabled (g_ptr_array_index (rows, i)))
-      sf_firmware_row_reload (g_ptr_array_index (rows, i));
+    {
+      SfFirmwareRow *row = g_ptr_array_index (rows, i);
+
+      if (sf_firmware_row_get_enabled (row) &&
+          sf_firmware_row_reload (row) == SF_FIRMWARE_ROW_CHANGED)
+        g_ptr_array_add (changed, sf_firmware_row_dup_display_name (row));
+    }
   validate_rows (self);
 
   bad = first_bad_row (self, &problem);
@@ -1552,6 +1562,16 @@ flash_action (GtkWidget  *widget,
 
   self->job_regions = n;
   start_job (self, job);
+  /* Flashing what is on disk now is what a rebuild is for; the person
+   * still learns that it is not what they saw when they added it. */
+  for (guint i = 0; i < changed->len; i++)
+    {
+      g_autofree char *line = g_strdup_printf (_("%s changed on disk since it was added or "
+                                                 "last flashed; flashing the new contents."),
+                                               (const char *) g_ptr_array_index (changed, i));
+
+      append_log (self, line);
+    }
 }
 
 static gboolean

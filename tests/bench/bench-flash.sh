@@ -11,11 +11,13 @@
 # usage: bench-flash.sh [-c CHIPS] [-b BAUDS] [-s SCENARIOS] [-l LOGDIR] [CHIPS [BAUDS]]
 #   CHIPS      comma-separated, default esp8266,esp32
 #   BAUDS      comma-separated, default 115200,921600
-#   SCENARIOS  comma-separated from write, default, reflash, read (default all)
+#   SCENARIOS  comma-separated from write, default, reflash, read, backup (default all)
 #              write    1 MiB firmware-like image at 0x10000 onto blank flash, -b BAUD
 #              default  the same without -b (each tool's own default); once per chip
 #              reflash  4 MiB image at 0x0 that the flash already holds, -b BAUD
 #              read     read_flash 0 0x400000, -b BAUD
+#              backup   the same, of a flash holding the 1 MiB image at 0x10000 and
+#                       nothing else (a board as it comes back from a first write)
 #   LOGDIR     keep every run's output there (default: thrown away)
 # Environment: SPARKFLASH_CLI, SPARKFLASH_SIM (default: _build's), ESPTOOL_DIR
 # (unset: no esptool columns), PYTHON (default /usr/bin/python3, for
@@ -32,7 +34,7 @@ limit=${BENCH_TIMEOUT:-1200}
 
 chips=esp8266,esp32
 bauds=115200,921600
-scenarios=write,default,reflash,read
+scenarios=write,default,reflash,read,backup
 logdir=""
 positional=()
 
@@ -58,7 +60,7 @@ IFS=, read -r -a chip_list <<< "$chips"
 IFS=, read -r -a baud_list <<< "$bauds"
 IFS=, read -r -a scenario_list <<< "$scenarios"
 for s in "${scenario_list[@]}"; do
-  case $s in write|default|reflash|read) ;; *) echo "bench-flash: unknown scenario $s" >&2; exit 2 ;; esac
+  case $s in write|default|reflash|read|backup) ;; *) echo "bench-flash: unknown scenario $s" >&2; exit 2 ;; esac
 done
 for b in "${baud_list[@]}"; do
   [[ $b =~ ^[0-9]+$ ]] || { echo "bench-flash: bad baud rate $b" >&2; exit 2; }
@@ -146,6 +148,7 @@ run () {
   case $scen in
     write|default) start_sim "$chip" "" ;;
     reflash|read) start_sim "$chip" "$work/fw4m.bin" ;;
+    backup) start_sim "$chip" "$work/expect-write.bin" ;;
   esac
   rm -f "$work/read.bin"
 
@@ -154,7 +157,7 @@ run () {
     case $scen in
       write|default) args=(write_flash 0x10000 "$work/fw1m.bin") ;;
       reflash) args=(write_flash 0x0 "$work/fw4m.bin") ;;
-      read) args=(read_flash 0 0x400000 "$work/read.bin") ;;
+      read|backup) args=(read_flash 0 0x400000 "$work/read.bin") ;;
     esac
   else
     cmd=(env PYTHONPATH="$esptool_dir" "$python" -m esptool --chip "$chip" -p "$port"
@@ -162,7 +165,7 @@ run () {
     case $scen in
       write|default) args=(write-flash 0x10000 "$work/fw1m.bin") ;;
       reflash) args=(write-flash 0x0 "$work/fw4m.bin") ;;
-      read) args=(read-flash 0 0x400000 "$work/read.bin") ;;
+      read|backup) args=(read-flash 0 0x400000 "$work/read.bin") ;;
     esac
   fi
 
@@ -193,6 +196,11 @@ run () {
         fail "$tool $scen on $chip at $label baud: what was read differs from the flash"
       cmp -s "$work/flash.bin" "$work/fw4m.bin" ||
         fail "$tool $scen on $chip at $label baud: reading changed the flash" ;;
+    backup)
+      cmp "$work/read.bin" "$work/expect-write.bin" >&2 ||
+        fail "$tool $scen on $chip at $label baud: what was read differs from the flash"
+      cmp -s "$work/flash.bin" "$work/expect-write.bin" ||
+        fail "$tool $scen on $chip at $label baud: reading changed the flash" ;;
   esac
 
   # The rate the transfer ran at: the first change of rate, else the 115200
@@ -204,7 +212,7 @@ run () {
 
   R_wall[$key]=$(awk -v ns=$((end - start)) 'BEGIN { printf "%.2f", ns / 1e9 }')
   R_wire[$key]=$((st_rx + st_tx))
-  if [ "$scen" = read ]; then
+  if [ "$scen" = read ] || [ "$scen" = backup ]; then
     R_pbytes[$key]=$st_read_bytes; R_pus[$key]=$st_read_us
   else
     R_pbytes[$key]=$st_data_bytes; R_pus[$key]=$st_data_us
@@ -236,7 +244,7 @@ echo "# sparkflash-cli $("$cli" --version | head -n 1 | awk '{print $2}')${espto
 echo "# chips: ${chip_list[*]}; bauds: ${baud_list[*]}; scenarios: ${scenario_list[*]}"
 for chip in "${chip_list[@]}"; do
   for baud in "${baud_list[@]}"; do
-    for scen in write reflash read; do
+    for scen in write reflash read backup; do
       wanted "$scen" || continue
       for tool in "${tools[@]}"; do
         run "$tool" "$chip" "$baud" "$scen"
@@ -266,7 +274,7 @@ cells () {
     "$(awk -v us="${R_pus[$1]}" 'BEGIN { if (us > 0) printf "%.2f", us / 1e6; else printf "–" }')" \
     "$(link_eff "$1")" "$(command_eff "$1")"
 }
-for scen in write default reflash read; do
+for scen in write default reflash read backup; do
   for row in "${rows[@]}"; do
     IFS='|' read -r s chip label <<< "$row"
     [ "$s" = "$scen" ] || continue

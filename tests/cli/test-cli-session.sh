@@ -212,7 +212,9 @@ fi
 # ---- Ctrl+C -------------------------------------------------------------------
 
 begin "Ctrl+C during read_flash leaves the old file and no temporary files"
-start_sim esp8266 "$tmp/flash8266.bin" --emulate-baud || problem "the esp8266 simulator did not start"
+# A flash full of data: erased flash is known by its checksum and read at once.
+head -c 4194304 /dev/urandom >"$tmp/full8266.bin"
+start_sim esp8266 "$tmp/full8266.bin" --emulate-baud || problem "the esp8266 simulator did not start"
 mkdir -p keep
 printf 'the backup from yesterday\n' >keep/backup.bin
 cp keep/backup.bin before.bin

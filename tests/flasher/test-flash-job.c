@@ -4,6 +4,7 @@
  * ready for the next one. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "sf-flash-job.h"
@@ -277,6 +278,70 @@ test_baud_fallback (Fixture       *fixture,
   g_assert_true (g_bytes_equal (flash, image));
 }
 
+/* The window's job on a line that loses and garbles replies: a write and
+ * a read into a file each end in success with the right bytes, or in the
+ * failed signal with a specific error, never in a false finished. */
+static void
+test_noisy_line (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sf-job-noise-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "backup.bin", NULL);
+  guint fired_runs = 0;
+
+  for (guint32 seed = 1; seed <= 3; seed++)
+    {
+      g_autoptr(SfFlashJob) write = sf_flash_job_new (SF_JOB_WRITE, sf_sim_device_get_port_path (fixture->sim));
+      g_autoptr(SfFlashJob) read = sf_flash_job_new (SF_JOB_READ, sf_sim_device_get_port_path (fixture->sim));
+      g_autoptr(GBytes) image = random_bytes (20000 + seed);
+      g_autoptr(GBytes) flash = NULL;
+      guint faults_before = sf_sim_device_get_faults_injected (fixture->sim);
+
+      sf_sim_device_set_line_noise (fixture->sim, 40, 30, seed);
+      fixture->n_finished = fixture->n_failed = 0;
+      sf_flash_job_add_region (write, 0x10000, image, "app.bin");
+      sf_flash_job_set_baud (write, 115200);
+      if (run_job (fixture, write, NULL, NULL))
+        {
+          flash = sf_sim_device_dup_flash (fixture->sim, 0x10000, g_bytes_get_size (image));
+          g_assert_true (g_bytes_equal (flash, image));
+        }
+      else
+        {
+          g_assert_cmpuint (fixture->n_failed, ==, 1);
+          g_assert_error (fixture->failed_error, SF_PROTOCOL_ERROR, fixture->failed_error->code);
+          g_assert_null (strstr (fixture->failed_error->message, "unknown error"));
+        }
+
+      fixture->n_finished = fixture->n_failed = 0;
+      sf_flash_job_set_span (read, 0x10000, 0x8000);
+      sf_flash_job_set_output_path (read, path);
+      sf_flash_job_set_baud (read, 115200);
+      g_unlink (path);
+      if (run_job (fixture, read, NULL, NULL))
+        {
+          g_autofree char *contents = NULL;
+          gsize length;
+          g_autoptr(GBytes) truth = sf_sim_device_dup_flash (fixture->sim, 0x10000, 0x8000);
+
+          g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+          g_assert_cmpmem (contents, length, g_bytes_get_data (truth, NULL), 0x8000);
+        }
+      else
+        {
+          g_assert_cmpuint (fixture->n_failed, ==, 1);
+          g_assert_null (strstr (fixture->failed_error->message, "unknown error"));
+          g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+        }
+      if (sf_sim_device_get_faults_injected (fixture->sim) > faults_before)
+        fired_runs++;
+      sf_sim_device_set_line_noise (fixture->sim, 0, 0, 0);
+    }
+  g_assert_cmpuint (fired_runs, >=, 2);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -292,12 +357,14 @@ main (int   argc,
       g_autofree char *missing = g_strdup_printf ("/sim/flash-job/%s/missing-port", chips[i]);
       g_autofree char *cancel = g_strdup_printf ("/sim/flash-job/%s/cancel-then-run-again", chips[i]);
       g_autofree char *rom = g_strdup_printf ("/sim/flash-job/%s/rom-rate", chips[i]);
+      g_autofree char *noisy = g_strdup_printf ("/sim/flash-job/%s/noisy-line", chips[i]);
 
       g_test_add (write, Fixture, chips[i], fixture_setup, test_write_job, fixture_teardown);
       g_test_add (failed, Fixture, chips[i], fixture_setup, test_failed_job, fixture_teardown);
       g_test_add (missing, Fixture, chips[i], fixture_setup, test_missing_port, fixture_teardown);
       g_test_add (cancel, Fixture, chips[i], fixture_setup, test_cancel_then_run_again, fixture_teardown);
       g_test_add (rom, Fixture, chips[i], fixture_setup, test_rom_job_rate, fixture_teardown);
+      g_test_add (noisy, Fixture, chips[i], fixture_setup, test_noisy_line, fixture_teardown);
     }
 
   g_test_add ("/sim/flash-job/esp32/baud-fallback", Fixture, "esp32", fixture_setup,

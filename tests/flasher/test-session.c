@@ -213,6 +213,48 @@ test_esp8266_rom_rate_is_no_failure (Fixture       *fixture,
   assert_flash (fixture, 0x8000, image);
 }
 
+static gboolean
+read_cb (SfFlasher            *flasher,
+         const SfChipDetails  *details,
+         gpointer              user_data,
+         GCancellable         *cancellable,
+         GError              **error)
+{
+  return sf_flasher_read_flash (flasher, 0, 0x100000, user_data, cancellable, error);
+}
+
+/* Erased flash is not sent: the chip's MD5 of each erased 64 KiB says it
+ * is, and a backup of a mostly empty flash moves little more than the data. */
+static void
+test_read_skips_erased (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GBytes) image = pattern_bytes (100000);
+  g_autoptr(GOutputStream) output = g_memory_output_stream_new_resizable ();
+  g_autoptr(GBytes) read = NULL;
+  g_autoptr(GBytes) truth = NULL;
+  SfSessionOptions options = options_for (fixture, 0);
+  g_auto(SfSessionResult) result = { { 0 } };
+  g_autoptr(GError) error = NULL;
+  SfSimWireStats stats;
+
+  sf_sim_device_write_flash (fixture->sim, 0x20000, g_bytes_get_data (image, NULL),
+                             g_bytes_get_size (image));
+  sf_sim_device_take_wire_stats (fixture->sim, &stats);
+  g_assert_true (sf_session_run (&options, read_cb, output, &result, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (output, NULL, NULL));
+  read = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (output));
+  truth = sf_sim_device_dup_flash (fixture->sim, 0, 0x100000);
+  g_assert_true (g_bytes_equal (read, truth));
+
+  /* The windows that hold data (two of them) and the one after them,
+   * which is asked about only once data ended erased, no more. */
+  sf_sim_device_take_wire_stats (fixture->sim, &stats);
+  g_assert_cmpuint (stats.read_bytes, <, 3 * 0x10000 + 0x8000);
+  g_assert_true (log_contains (fixture, "erased flash"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -228,6 +270,7 @@ main (int   argc,
       g_autofree char *p2 = g_strconcat (prefix, "/stub-never-greets", NULL);
       g_autofree char *p3 = g_strconcat (prefix, "/baud-change-fails", NULL);
       g_autofree char *p4 = g_strconcat (prefix, "/late-write-error", NULL);
+      g_autofree char *p5 = g_strconcat (prefix, "/read-skips-erased", NULL);
 
       /* A build without stubs has only the ROM path to test. */
       if (!sf_stub_images_available ())
@@ -236,6 +279,7 @@ main (int   argc,
       g_test_add (p2, Fixture, chips[i], fixture_setup, test_stub_never_greets, fixture_teardown);
       g_test_add (p3, Fixture, chips[i], fixture_setup, test_baud_change_fails, fixture_teardown);
       g_test_add (p4, Fixture, chips[i], fixture_setup, test_late_write_error, fixture_teardown);
+      g_test_add (p5, Fixture, chips[i], fixture_setup, test_read_skips_erased, fixture_teardown);
     }
   g_test_add ("/session/esp8266/rom-rate-is-no-failure", Fixture, "esp8266", fixture_setup,
               test_esp8266_rom_rate_is_no_failure, fixture_teardown);

@@ -6,7 +6,7 @@
 #include "sf-image.h"
 #include "sf-protocol-error.h"
 
-/* Images are built here byte by byte from protocol.md section 7, not with
+/* Images are built here byte by byte from the image format, not with
  * any code from src/protocol, so a misreading there can't hide here. */
 
 typedef struct

@@ -40,7 +40,7 @@ test_encode_empty (void)
   g_assert_cmpmem (out->data, out->len, wire, sizeof wire);
 }
 
-/* The ESP32 SYNC reply from protocol.md 3.1, fed one byte per read. */
+/* The ESP32 ROM's SYNC reply, fed one byte per read. */
 static void
 test_decode_split_byte_by_byte (void)
 {

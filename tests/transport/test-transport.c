@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* termios2, to check the baud rate the pty really got. */
@@ -701,6 +703,71 @@ test_errno_mapping (void)
   assert_errno_maps_to (EINVAL, SF_TRANSPORT_STAGE_IO, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 }
 
+static void
+test_held_by_another_program (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SfTransport) transport = NULL;
+  g_autofree char *expected = NULL;
+  char slave_path[64];
+  int master_fd, ready[2], hold[2];
+  pid_t child;
+  char byte;
+
+  /* A program that opened the port without a lock, before us: the
+   * transport names it instead of fighting it for the replies. Holding
+   * the master side (as this process does) is being the other end. */
+  master_fd = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+  g_assert_cmpint (master_fd, >=, 0);
+  g_assert_no_errno (grantpt (master_fd));
+  g_assert_no_errno (unlockpt (master_fd));
+  g_assert_no_errno (ptsname_r (master_fd, slave_path, sizeof slave_path));
+  g_assert_no_errno (pipe (ready));
+  g_assert_no_errno (pipe (hold));
+
+  /* The child holds the slave until this process closes (or loses) its
+   * end of @hold; it must not keep the master, or it would be the board. */
+  child = fork ();
+  g_assert_cmpint (child, >=, 0);
+  if (child == 0)
+    {
+      int fd;
+
+      close (master_fd);
+      close (hold[1]);
+      fd = open (slave_path, O_RDWR | O_NOCTTY);
+      if (write (ready[1], fd >= 0 ? "y" : "n", 1) != 1)
+        _exit (1);
+      while (read (hold[0], &byte, 1) > 0)
+        ;
+      _exit (0);
+    }
+  close (hold[0]);
+  g_assert_cmpint (read (ready[0], &byte, 1), ==, 1);
+  g_assert_cmpint (byte, ==, 'y');
+
+  transport = sf_transport_open (slave_path, 115200, &error);
+  g_assert_null (transport);
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_BUSY);
+  expected = g_strdup_printf ("(process %d)", (int) child);
+  g_assert_nonnull (strstr (error->message, expected));
+  g_assert_nonnull (strstr (error->message, slave_path));
+  g_clear_error (&error);
+
+  close (hold[1]);
+  g_assert_cmpint (waitpid (child, NULL, 0), ==, child);
+
+  /* Once it is gone, the port is ours. */
+  transport = sf_transport_open (slave_path, 115200, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (transport);
+
+  close (ready[0]);
+  close (ready[1]);
+  g_clear_object (&transport);
+  close (master_fd);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -730,6 +797,7 @@ main (int   argc,
   g_test_add_func ("/protocol/transport/dangling-link", test_dangling_link);
   ADD_PTY ("symlink", test_symlink);
   ADD ("busy", test_busy);
+  g_test_add_func ("/protocol/transport/held-by-another-program", test_held_by_another_program);
   g_test_add_func ("/protocol/transport/not-a-tty", test_not_a_tty);
   ADD_PTY ("permission-denied", test_permission_denied);
   g_test_add_func ("/protocol/transport/errno-mapping", test_errno_mapping);

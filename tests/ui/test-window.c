@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "sf-port-monitor-private.h"
 #include "sf-ui-test-util.h"
@@ -385,6 +386,85 @@ test_missing_file (Fixture       *fixture,
   assert_banner_contains (fixture->window, "gone.bin: File not found");
 }
 
+/* The log pane's text: the window's one text view. */
+static char *
+dup_log_text (GtkWidget *widget)
+{
+  if (GTK_IS_TEXT_VIEW (widget))
+    {
+      GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (widget));
+      GtkTextIter start, end;
+
+      gtk_text_buffer_get_bounds (buffer, &start, &end);
+      return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      char *text = dup_log_text (child);
+
+      if (text != NULL)
+        return text;
+    }
+  return NULL;
+}
+
+/* Rebuilt between Add and Flash: the new contents are flashed, whole, and
+ * the log says so. Deleted: the flash does not start, naming the file. */
+static void
+test_changed_on_disk (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GBytes) first = sf_test_build_app (64 * 1024, 21);
+  g_autoptr(GBytes) rebuilt = sf_test_build_app (80 * 1024, 22);
+  SfFirmwareRow *row = add_file (fixture, "app.bin", first);
+  g_autofree char *path = g_file_get_path (sf_firmware_row_get_file (row));
+  g_autofree char *log = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (rebuilt, NULL),
+                                      g_bytes_get_size (rebuilt), &error));
+  g_assert_no_error (error);
+  run_job (fixture, "win.flash", TRUE);
+  assert_flash_holds (fixture->device, 0x10000, rebuilt);
+  g_assert_true (g_bytes_equal (sf_firmware_row_get_data (row), rebuilt));
+  log = dup_log_text (GTK_WIDGET (fixture->window));
+  g_assert_nonnull (strstr (log, "app.bin changed on disk since it was added or last flashed; "
+                                 "flashing the new contents."));
+
+  /* Unchanged since: nothing to say. */
+  g_clear_pointer (&log, g_free);
+  run_job (fixture, "win.flash", TRUE);
+  log = dup_log_text (GTK_WIDGET (fixture->window));
+  {
+    g_auto(GStrv) parts = g_strsplit (log, "changed on disk", -1);
+
+    g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  }
+
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.flash", NULL);
+  sf_test_spin (50);
+  g_assert_false (_sf_window_get_busy (fixture->window));
+  assert_banner_contains (fixture->window, "app.bin: Moved or deleted since it was added");
+}
+
+/* A FIFO chosen as firmware: refused at once, nothing waits on it. */
+static void
+test_fifo_file (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "app.bin", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  SfFirmwareRow *row;
+
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  row = _sf_window_add_firmware (fixture->window, file);
+  g_assert_cmpint (sf_firmware_row_get_status (row), ==, SF_FIRMWARE_ROW_ERROR);
+  g_assert_nonnull (strstr (sf_firmware_row_get_message (row), "named pipe"));
+  g_assert_null (sf_firmware_row_get_data (row));
+}
+
 static void
 test_no_answer (Fixture       *fixture,
                 gconstpointer  data)
@@ -575,6 +655,8 @@ main (int   argc,
   ADD ("/ui/window/bad-address", test_bad_address);
   ADD ("/ui/window/address-checks", test_address_checks);
   ADD ("/ui/window/missing-file", test_missing_file);
+  ADD ("/ui/window/changed-on-disk", test_changed_on_disk);
+  ADD ("/ui/window/fifo-file", test_fifo_file);
   ADD ("/ui/window/no-answer", test_no_answer);
   ADD ("/ui/window/unplugged", test_unplugged);
   ADD ("/ui/window/remembered", test_remembered);
