@@ -32,7 +32,7 @@ erase_exactly (SfFlasher     *self,
   if (over > 0)
     {
       kept = g_malloc (over);
-      if (!_sf_flasher_read_checked (self, SF_PHASE_READ, 0, over, end, over, kept,
+      if (!_sf_flasher_read_checked (self, SF_PHASE_READ, 0, over, end, over, kept, NULL,
                                      cancellable, error))
         return FALSE;
     }

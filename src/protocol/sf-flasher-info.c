@@ -22,29 +22,16 @@ sf_flasher_read_flash_id (SfFlasher  *self,
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
 
-  /* The flash size follows from it and may be written into a header:
-   * two reads in a row must agree, as for registers. */
-  for (guint attempt = 0; !self->have_flash_id; attempt++)
+  /* The flash size follows from it and may be written into a header;
+   * the SPI command reads its answer word by word until two reads agree. */
+  if (!self->have_flash_id)
     {
-      guint8 id[2][4] = { { 0 } };
+      guint8 id[4] = { 0 };
 
-      if (!_sf_loader_spi_command (&self->loader, 0x9F, 0, 0, 24, id[0], error) ||
-          !_sf_loader_spi_command (&self->loader, 0x9F, 0, 0, 24, id[1], error))
+      if (!_sf_loader_spi_command (&self->loader, 0x9F, 0, 0, 24, id, error))
         return FALSE;
-      if (memcmp (id[0], id[1], 3) == 0)
-        {
-          self->flash_id = id[0][0] | id[0][1] << 8 | id[0][2] << 16;
-          self->have_flash_id = TRUE;
-        }
-      else if (attempt == 3 || !_sf_loader_take_retry (&self->loader, "JEDEC ID", error))
-        {
-          if (error != NULL && *error == NULL)
-            g_set_error_literal (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_UNRELIABLE_LINK,
-                                 _("The flash chip's ID came back different each time it was "
-                                   "read. Try another USB cable or a lower baud rate, then try "
-                                   "again."));
-          return FALSE;
-        }
+      self->flash_id = id[0] | id[1] << 8 | id[2] << 16;
+      self->have_flash_id = TRUE;
     }
   *out_flash_id = self->flash_id;
   return TRUE;

@@ -31,7 +31,6 @@ struct _SfFlasher
   gboolean        flash_size_from_user;
   guint32         flash_id;
   gboolean        have_flash_id;
-  guint32         blank_read;       /* bytes known erased by MD5, not read */
 };
 
 #define SF_DEFAULT_FLASH_SIZE (4u * 1024 * 1024)
@@ -59,7 +58,8 @@ const char *_sf_flasher_region_name (const SfFlashRegion *region);
 
 /* Reads [address, address + size) into @out in checked chunks, each one
  * retried on a timeout or a failed check. Progress goes out as @phase,
- * @progress_base + bytes read of @progress_total. */
+ * @progress_base + bytes read of @progress_total. Adds to @out_blank
+ * (if not NULL) the bytes the chip's MD5 showed erased, unsent. */
 gboolean _sf_flasher_read_checked   (SfFlasher     *self,
                                      SfPhase        phase,
                                      guint64        progress_base,
@@ -67,6 +67,7 @@ gboolean _sf_flasher_read_checked   (SfFlasher     *self,
                                      guint32        address,
                                      guint32        size,
                                      guint8        *out,
+                                     guint32       *out_blank,
                                      GCancellable  *cancellable,
                                      GError       **error);
 

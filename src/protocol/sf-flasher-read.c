@@ -3,14 +3,8 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <gio/gunixoutputstream.h>
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "sf-flasher-private.h"
 #include "sf-flasher-span-private.h"
@@ -43,6 +37,21 @@ ends_erased (const guint8 *data,
   return TRUE;
 }
 
+/* The MD5 of a blank window, worked out once. */
+static const guint8 *
+blank_window_md5 (void)
+{
+  static guint8 digest[16];
+  static gsize ready;
+
+  if (g_once_init_enter (&ready))
+    {
+      _sf_blank_md5 (BLANK_WINDOW, digest);
+      g_once_init_leave (&ready, 1);
+    }
+  return digest;
+}
+
 typedef struct
 {
   SfFlasher *self;
@@ -68,6 +77,7 @@ _sf_flasher_read_checked (SfFlasher     *self,
                           guint32        address,
                           guint32        size,
                           guint8        *out,
+                          guint32       *out_blank,
                           GCancellable  *cancellable,
                           GError       **error)
 {
@@ -93,15 +103,15 @@ _sf_flasher_read_checked (SfFlasher     *self,
 
       if (probe && to_window == BLANK_WINDOW && size - done >= BLANK_WINDOW)
         {
-          guint8 remote[16], blank[16];
+          guint8 remote[16];
 
           if (!_sf_flasher_flash_md5 (self, address + done, BLANK_WINDOW, remote, error))
             return FALSE;
-          _sf_blank_md5 (BLANK_WINDOW, blank);
-          if (memcmp (remote, blank, sizeof blank) == 0)
+          if (memcmp (remote, blank_window_md5 (), sizeof remote) == 0)
             {
               memset (out + done, 0xFF, BLANK_WINDOW);
-              self->blank_read += BLANK_WINDOW;
+              if (out_blank != NULL)
+                *out_blank += BLANK_WINDOW;
               done += BLANK_WINDOW;
               _sf_flasher_progress (self, phase, progress_base + done, progress_total);
               continue;
@@ -148,6 +158,7 @@ sf_flasher_read_flash (SfFlasher      *self,
                        GError        **error)
 {
   g_autofree guint8 *buffer = NULL;
+  guint32 blank = 0;
   gint64 start;
   double seconds;
 
@@ -161,24 +172,23 @@ sf_flasher_read_flash (SfFlasher      *self,
     return FALSE;
 
   start = g_get_monotonic_time ();
-  self->blank_read = 0;
   buffer = g_malloc (SF_LOADER_READ_CHUNK);
   for (guint32 done = 0; done < size;)
     {
       guint32 n = MIN (SF_LOADER_READ_CHUNK, size - done);
 
       if (!_sf_flasher_read_checked (self, SF_PHASE_READ, done, size, address + done, n, buffer,
-                                     cancellable, error) ||
+                                     &blank, cancellable, error) ||
           !g_output_stream_write_all (output, buffer, n, NULL, cancellable, error))
         return FALSE;
       done += n;
       _sf_flasher_progress (self, SF_PHASE_READ, done, size);
     }
   seconds = (g_get_monotonic_time () - start) / 1e6;
-  if (self->blank_read > 0)
+  if (blank > 0)
     _sf_flasher_log (self, _("Read %u bytes at 0x%08x in %.1f seconds; %u of them are erased "
                              "flash, which the chip's checksum showed without sending them."),
-                     size, address, seconds, self->blank_read);
+                     size, address, seconds, blank);
   else
     _sf_flasher_log (self, _("Read %u bytes at 0x%08x in %.1f seconds (%.1f kbit/s)."),
                      size, address, seconds, _sf_kbit_per_second (size, seconds));

@@ -89,7 +89,7 @@ compare_by_reading (SfFlasher     *self,
       gsize n = MIN (SF_LOADER_READ_CHUNK, total - done);
 
       if (!_sf_flasher_read_checked (self, SF_PHASE_VERIFY, done, total, span->start + done, n,
-                                     flash, cancellable, error))
+                                     flash, NULL, cancellable, error))
         return FALSE;
       _sf_span_copy (span, done, expected, n);
       for (gsize i = 0; i < n; i++)

@@ -47,7 +47,7 @@ keep_flash (SfFlasher     *self,
   fill_erased (array, length);
   return flash_erased ||
          _sf_flasher_read_checked (self, SF_PHASE_READ, 0, length, address, length,
-                                   array->data, cancellable, error);
+                                   array->data, NULL, cancellable, error);
 }
 
 /* The file rounded out to 4 bytes and to whole sectors, keeping what

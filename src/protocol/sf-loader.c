@@ -211,13 +211,15 @@ op_is_repeatable (SfOpcode op)
     }
 }
 
-/* How the reply's status ends, as far as known yet. */
-static guint
-status_length (SfLoader *self)
+/* Who answers, as far as known yet: it decides how a status looks. */
+static SfReplyFrom
+reply_from (SfLoader *self)
 {
   if (self->caps.is_stub)
-    return 2;
-  return self->chip != NULL ? self->chip->rom_status_len : 0;
+    return SF_REPLY_FROM_STUB;
+  if (self->chip == NULL)
+    return SF_REPLY_FROM_ANY_LOADER;
+  return self->chip->rom_status_len == 2 ? SF_REPLY_FROM_SHORT_ROM : SF_REPLY_FROM_LONG_ROM;
 }
 
 guint
@@ -309,14 +311,12 @@ typedef enum
   AWAIT_ERROR,
   AWAIT_REPLY,
   AWAIT_REFUSED,
+  AWAIT_UNSUPPORTED, /* "malformed or unsupported", a ROM's answer to an opcode it lacks */
   AWAIT_TIMEOUT,
   AWAIT_LOST,      /* a probe sent after it was answered first */
   AWAIT_GARBLED,
 } AwaitResult;
 
-/* Waits for the reply to @op. Garbled frames are skipped for a short
- * grace (they may be the tail of something stale); if nothing good comes
- * in it, the reply itself was the garbled one. */
 /* A harmless question: its answer, arriving first, shows that the reply
  * to a long command before it was lost (a loader answers in order). */
 static gboolean
@@ -350,6 +350,9 @@ drop_probe_reply (SfLoader *self)
     }
 }
 
+/* Waits for the reply to @op. Garbled frames are skipped for a short
+ * grace (they may be the tail of something stale); if nothing good comes
+ * in it, the reply itself was the garbled one. */
 static AwaitResult
 await_reply (SfLoader      *self,
              SfOpcode       op,
@@ -395,7 +398,7 @@ await_reply (SfLoader      *self,
         }
 
       bytes = g_bytes_get_data (frame, &frame_len);
-      switch (_sf_reply_parse (bytes, frame_len, op, result_len, status_length (self), &reply))
+      switch (_sf_reply_parse (bytes, frame_len, op, result_len, reply_from (self), &reply))
         {
         case SF_REPLY_OK:
           *out_reply = reply;
@@ -422,7 +425,7 @@ await_reply (SfLoader      *self,
               reply.op = op;
               *out_reply = reply;
               *out_frame = g_steal_pointer (&frame);
-              return AWAIT_REFUSED;
+              return AWAIT_UNSUPPORTED;
             }
           /* The probe answered before the command did: its reply is lost. */
           if (probe_sent && reply.op == SF_OP_READ_REG)
@@ -449,6 +452,22 @@ await_reply (SfLoader      *self,
   return AWAIT_GARBLED;
 }
 
+/* The chip said no: why, in words. */
+static void
+set_refused (SfLoader  *self,
+             SfOpcode   op,
+             guint8     status,
+             guint8     code,
+             GError   **error)
+{
+  self->last_status = status;
+  self->last_code = code;
+  g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS,
+               _("The chip refused %s: %s (code 0x%02x)."),
+               opcode_name (op), _(_sf_reply_reason (status, code)),
+               status == 0x01 ? code : status);
+}
+
 gboolean
 _sf_loader_command (SfLoader      *self,
                     SfOpcode       op,
@@ -463,6 +482,7 @@ _sf_loader_command (SfLoader      *self,
 {
   guint tries = op_is_repeatable (op) ? TRIES_PER_COMMAND : 1;
   guint timeouts = 0;
+  guint8 refused_status = 0, refused_code = 0;
 
   if (timeout_ms == 0)
     timeout_ms = _sf_loader_quick_timeout (self, length + 8,
@@ -483,6 +503,9 @@ _sf_loader_command (SfLoader      *self,
       if (result == AWAIT_REPLY)
         {
           count_good_reply (self);
+          if (refused_status != 0)
+            log_line (self, _("The chip refused %s once (%s) but not when asked again; carrying on."),
+                      opcode_name (op), _(_sf_reply_reason (refused_status, refused_code)));
           if (out_value != NULL)
             *out_value = reply.value;
           if (out_data != NULL)
@@ -490,17 +513,28 @@ _sf_loader_command (SfLoader      *self,
           return TRUE;
         }
 
-      if (result == AWAIT_REFUSED)
+      /* A status garbled into another loader's refusal is not a refusal;
+       * a garbled one that still looks like this loader's may be: a
+       * command that may be repeated is asked again, and its refusal
+       * believed when it comes back the same (or no retry is left). */
+      if (result == AWAIT_REFUSED && op_is_repeatable (op) && attempt < tries &&
+          (reply.status != refused_status || reply.code != refused_code) &&
+          self->retries_left > 0)
         {
-          const char *reason = _sf_reply_reason (reply.status, reply.code);
-
           count_good_reply (self);
-          self->last_status = reply.status;
-          self->last_code = reply.code;
-          g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS,
-                       _("The chip refused %s: %s (code 0x%02x)."),
-                       opcode_name (op), _(reason),
-                       reply.status == 0x01 ? reply.code : reply.status);
+          refused_status = reply.status;
+          refused_code = reply.code;
+          self->retries_left--;
+          log_line (self, _("The chip refused %s (%s); asking again to rule out a garbled reply."),
+                    opcode_name (op), _(_sf_reply_reason (reply.status, reply.code)));
+          resync_stream (self);
+          continue;
+        }
+
+      if (result == AWAIT_REFUSED || result == AWAIT_UNSUPPORTED)
+        {
+          count_good_reply (self);
+          set_refused (self, op, reply.status, reply.code, error);
           return FALSE;
         }
 
@@ -520,7 +554,10 @@ _sf_loader_command (SfLoader      *self,
       resync_stream (self);
     }
 
-  if (timeouts == tries)
+  /* A refusal, then nothing clear: the refusal is all the chip said. */
+  if (refused_status != 0)
+    set_refused (self, op, refused_status, refused_code, error);
+  else if (timeouts == tries)
     g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_TIMEOUT,
                  _("The chip stopped answering (no reply to %s within %.1f s). "
                    "Check the cable, then press RESET and try again."),

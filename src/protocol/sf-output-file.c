@@ -472,7 +472,7 @@ open_unnamed (SfOutputFile *self)
       errno = EOPNOTSUPP;
       return -1;
     }
-  return openat (self->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+  return openat (self->dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
 }
 
 static int
@@ -482,7 +482,7 @@ open_visible (SfOutputFile *self)
   int fd;
 
   self->temp_path = g_build_filename (self->target.dir, template, NULL);
-  fd = g_mkstemp_full (self->temp_path, O_WRONLY | O_CLOEXEC, 0666);
+  fd = g_mkstemp_full (self->temp_path, O_RDWR | O_CLOEXEC, 0666);
   if (fd < 0)
     {
       g_clear_pointer (&self->temp_path, g_free);
@@ -658,6 +658,67 @@ sync_folder (SfOutputFile *self)
   close (fd);
 }
 
+/* A file with other hard links is one file under several names: a rename
+ * would give this name the new contents and leave the others the old. So
+ * it is rewritten in place, as cp does, from the complete temporary file. */
+static gboolean
+rewrite_in_place (SfOutputFile  *self,
+                  GError       **error)
+{
+  int out = openat (self->dir_fd, self->target.base, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  guint8 buffer[64 * 1024];
+  off_t offset = 0;
+  int errsv = 0;
+
+  if (out < 0)
+    {
+      set_replace_error (self, errno, error);
+      return FALSE;
+    }
+  for (;;)
+    {
+      gssize n = pread (self->fd, buffer, sizeof buffer, offset);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          errsv = n < 0 ? errno : 0;
+          break;
+        }
+      for (gssize written = 0; written < n;)
+        {
+          gssize m = pwrite (out, buffer + written, n - written, offset + written);
+
+          if (m < 0 && errno == EINTR)
+            continue;
+          if (m < 0)
+            {
+              errsv = errno;
+              break;
+            }
+          written += m;
+        }
+      if (errsv != 0)
+        break;
+      offset += n;
+    }
+  if (errsv == 0 && (ftruncate (out, offset) != 0 || fsync (out) != 0))
+    errsv = errno;
+  close (out);
+  if (errsv != 0)
+    {
+      g_autofree char *name = g_filename_display_name (self->target.target);
+
+      set_io_error (error, _("Cannot write the flash contents into “%s” (a file with other hard "
+                             "links, so written in place): %s. It is now partly written: read "
+                             "the flash again, to another file name if the disk is full."),
+                    name, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 _sf_output_file_commit (SfOutputFile  *self,
                         GCancellable  *cancellable,
@@ -683,6 +744,14 @@ _sf_output_file_commit (SfOutputFile  *self,
         set_io_error (error, _("Cannot write the flash contents to “%s”: %s. Check the disk, or "
                                "save somewhere else."), name, g_strerror (errsv));
       return FALSE;
+    }
+
+  if (self->target.exists && S_ISREG (self->target.st.st_mode) && self->target.st.st_nlink > 1)
+    {
+      if (!rewrite_in_place (self, error))
+        return FALSE;
+      self->committed = TRUE;
+      return TRUE;
     }
 
   if (self->temp_name == NULL && !link_unnamed (self, error))

@@ -26,19 +26,28 @@ typedef struct
   guint8        code;        /* the ROM's reason when status is 0x01 */
 } SfReply;
 
+/* Who is answering, as far as the host knows: it fixes the status's
+ * length and which failure statuses can be real. */
+typedef enum
+{
+  SF_REPLY_FROM_ANY_LOADER,  /* before the chip is known: 2 or 4 status bytes */
+  SF_REPLY_FROM_SHORT_ROM,   /* the ESP8266 ROM: 2 status bytes, failure 0x01 */
+  SF_REPLY_FROM_LONG_ROM,    /* the other ROMs: 4 status bytes, failure 0x01 */
+  SF_REPLY_FROM_STUB,        /* the flasher stub: 2 bytes, its own code then 0x00 */
+} SfReplyFrom;
+
 /* A result of whatever length the reply has (GET_SECURITY_INFO's differs
  * between ROMs). */
 #define SF_REPLY_ANY_LENGTH G_MAXSIZE
 
 /* Parses @frame (one SLIP-decoded frame) as the reply to @op, which
- * carries @result_len bytes before its status. @status_len is 2 (the
- * ESP8266 ROM, every stub), 4 (the other ROMs) or 0 when not yet known
- * (either). Fills @out for OK, REFUSED and FOREIGN. */
+ * carries @result_len bytes before its status, from the loader @from.
+ * Fills @out for OK, REFUSED and FOREIGN. */
 SfReplyKind _sf_reply_parse (const guint8 *frame,
                              gsize         length,
                              guint8        op,
                              gsize         result_len,
-                             guint         status_len,
+                             SfReplyFrom   from,
                              SfReply      *out);
 
 /* The reason behind a refusal, in words, still to be passed through

@@ -115,18 +115,55 @@ status_offset (gsize  data_len,
   return FALSE;
 }
 
+static guint
+status_length_from (SfReplyFrom from)
+{
+  switch (from)
+    {
+    case SF_REPLY_FROM_SHORT_ROM:
+    case SF_REPLY_FROM_STUB:
+      return 2;
+    case SF_REPLY_FROM_LONG_ROM:
+      return 4;
+    case SF_REPLY_FROM_ANY_LOADER:
+    default:
+      return 0;
+    }
+}
+
+/* Whether @from sends this status at all. A ROM fails with 0x01 and its
+ * reason; the stub with its own code in the first byte and a zero after
+ * it, and succeeds with two zeros. One flipped bit in a status must not
+ * pass for a refusal the loader never sends. */
+static gboolean
+status_is_possible (SfReplyFrom from,
+                    guint8      status,
+                    guint8      code)
+{
+  gboolean rom = from == SF_REPLY_FROM_SHORT_ROM || from == SF_REPLY_FROM_LONG_ROM;
+
+  if (from == SF_REPLY_FROM_STUB && code != 0)
+    return FALSE;
+  if (status == 0)
+    return TRUE;
+  if (rom && status != 0x01)
+    return FALSE;
+  if (from == SF_REPLY_FROM_STUB && status == 0x01)
+    return FALSE;
+  return _sf_reply_reason (status, code) != NULL;
+}
+
 SfReplyKind
 _sf_reply_parse (const guint8 *frame,
                  gsize         length,
                  guint8        op,
                  gsize         result_len,
-                 guint         status_len,
+                 SfReplyFrom   from,
                  SfReply      *out)
 {
+  guint status_len = status_length_from (from);
   gsize data_len, offset, found_result_len;
   SfReply reply = { 0 };
-
-  g_return_val_if_fail (status_len == 0 || status_len == 2 || status_len == 4, SF_REPLY_MALFORMED);
 
   /* Direction 1, an opcode, a length that is the frame's, a status. */
   if (length < 10 || frame[0] != 0x01 || !is_opcode (frame[1]))
@@ -147,7 +184,7 @@ _sf_reply_parse (const guint8 *frame,
         return SF_REPLY_MALFORMED;
       reply.status = frame[8];
       reply.code = frame[9];
-      if (reply.status != 0 && _sf_reply_reason (reply.status, reply.code) == NULL)
+      if (!status_is_possible (from, reply.status, reply.code))
         return SF_REPLY_MALFORMED;
       if (out != NULL)
         *out = reply;
@@ -160,6 +197,8 @@ _sf_reply_parse (const guint8 *frame,
   reply.code = frame[8 + offset + 1];
   reply.result = frame + 8;
   reply.result_len = found_result_len;
+  if (!status_is_possible (from, reply.status, reply.code))
+    return SF_REPLY_MALFORMED;
 
   if (reply.status == 0)
     {
@@ -170,8 +209,6 @@ _sf_reply_parse (const guint8 *frame,
         *out = reply;
       return SF_REPLY_OK;
     }
-  if (_sf_reply_reason (reply.status, reply.code) == NULL)
-    return SF_REPLY_MALFORMED;
   if (out != NULL)
     *out = reply;
   return SF_REPLY_REFUSED;

@@ -2,10 +2,10 @@
 /* The reply parser against any frame the SLIP decoder can hand it.
  *
  * Input: the opcode the host sent; the result length it expects (0..254,
- * or 255 for SF_REPLY_ANY_LENGTH); the status length (mod 3: 0 unknown, 2
- * or 4); then the frame. The lengths stay within what the loaders pass:
- * results of a few dozen bytes at most and the three documented status
- * lengths, since the parser's contract covers nothing else. */
+ * or 255 for SF_REPLY_ANY_LENGTH); who answers (mod 4: any loader, the
+ * ESP8266 ROM, another ROM, the stub); then the frame. The lengths stay
+ * within what the loaders pass: results of a few dozen bytes at most,
+ * since the parser's contract covers nothing else. */
 #include "config.h"
 
 #include <string.h>
@@ -32,21 +32,26 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
-  static const guint status_lengths[] = { 0, 2, 4 };
+  static const SfReplyFrom sources[] = {
+    SF_REPLY_FROM_ANY_LOADER, SF_REPLY_FROM_SHORT_ROM, SF_REPLY_FROM_LONG_ROM, SF_REPLY_FROM_STUB,
+  };
+  static const guint status_lengths[] = { 0, 2, 4, 2 };
   FuzzInput in = { data, size };
   guint8 op = fuzz_input_byte (&in);
   guint8 result_byte = fuzz_input_byte (&in);
   gsize result_len = result_byte == 0xFF ? SF_REPLY_ANY_LENGTH : result_byte;
-  guint status_len = status_lengths[fuzz_input_byte (&in) % G_N_ELEMENTS (status_lengths)];
+  guint source = fuzz_input_byte (&in) % G_N_ELEMENTS (sources);
+  SfReplyFrom from = sources[source];
+  guint status_len = status_lengths[source];
   g_autofree guint8 *frame = fuzz_input_copy_rest (&in);
   gsize length = in.size;
   SfReply reply;
   SfReplyKind kind;
   gsize data_len, status_at, status_bytes;
 
-  kind = _sf_reply_parse (frame, length, op, result_len, status_len, &reply);
+  kind = _sf_reply_parse (frame, length, op, result_len, from, &reply);
   /* Whether @out is wanted must not change the verdict. */
-  g_assert_cmpint (_sf_reply_parse (frame, length, op, result_len, status_len, NULL), ==, kind);
+  g_assert_cmpint (_sf_reply_parse (frame, length, op, result_len, from, NULL), ==, kind);
 
   /* Any two bytes name a reason or none, without going wrong. */
   if (length >= 2)
@@ -92,6 +97,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   if (reply.status != 0)
     assert_reason_text (_sf_reply_reason (reply.status, reply.code));
+  /* Each loader's statuses only: a ROM fails with 0x01, the stub with
+   * its own code and a zero. */
+  if (reply.status != 0 && (from == SF_REPLY_FROM_SHORT_ROM || from == SF_REPLY_FROM_LONG_ROM))
+    g_assert_cmpuint (reply.status, ==, 0x01);
+  if (from == SF_REPLY_FROM_STUB)
+    {
+      g_assert_cmpuint (reply.status, !=, 0x01);
+      g_assert_cmpuint (reply.code, ==, 0);
+    }
 
   if (kind == SF_REPLY_FOREIGN)
     {

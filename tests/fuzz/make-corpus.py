@@ -95,13 +95,15 @@ def write_slip():
 
 # --- Replies --------------------------------------------------------------
 
-STATUS_SELECT = {0: 0, 2: 1, 4: 2}
+# Who answers: any loader (not known yet), the ESP8266 ROM, another ROM,
+# the stub; the fuzz target takes this byte modulo 4.
+SOURCE_SELECT = {"any": 0, "rom2": 1, "rom4": 2, "stub": 3}
 ANY_LENGTH = 0xFF
 
 
-def reply_input(op, result_len, status_len, frame):
+def reply_input(op, result_len, source, frame):
     """The fuzz-reply input: what the host expects, then the frame."""
-    return bytes([op, result_len, STATUS_SELECT[status_len]]) + frame
+    return bytes([op, result_len, SOURCE_SELECT[source]]) + frame
 
 
 def write_reply():
@@ -114,43 +116,45 @@ def write_reply():
     security_long = struct.pack("<IB7BII", 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0)
     security_short = struct.pack("<IB7B", 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
-    write("reply", "sync-esp32-rom", reply_input(SYNC, 0, 4, SYNC_REPLY_ESP32))
-    write("reply", "sync-status-unknown", reply_input(SYNC, 0, 0, SYNC_REPLY_ESP32))
-    write("reply", "sync-esp8266-rom", reply_input(SYNC, 0, 2, SYNC_REPLY_ESP8266))
-    write("reply", "sync-esp8266-status-unknown", reply_input(SYNC, 0, 0, SYNC_REPLY_ESP8266))
-    write("reply", "sync-stub-value-0", reply_input(SYNC, 0, 2, reply(SYNC, 0, ok2)))
+    write("reply", "sync-esp32-rom", reply_input(SYNC, 0, "rom4", SYNC_REPLY_ESP32))
+    write("reply", "sync-status-unknown", reply_input(SYNC, 0, "any", SYNC_REPLY_ESP32))
+    write("reply", "sync-esp8266-rom", reply_input(SYNC, 0, "rom2", SYNC_REPLY_ESP8266))
+    write("reply", "sync-esp8266-status-unknown", reply_input(SYNC, 0, "any", SYNC_REPLY_ESP8266))
+    write("reply", "sync-stub-value-0", reply_input(SYNC, 0, "stub", reply(SYNC, 0, ok2)))
     write("reply", "surplus-sync-while-reading-reg",
-          reply_input(READ_REG, 0, 4, SYNC_REPLY_ESP32))
-    write("reply", "read-reg-esp32", reply_input(READ_REG, 0, 4, reply(READ_REG, 0x00F01D83, ok4)))
-    write("reply", "read-reg-stub", reply_input(READ_REG, 0, 2, reply(READ_REG, 0xFFF0C101, ok2)))
-    write("reply", "md5-rom-hex", reply_input(SPI_FLASH_MD5, 32, 4, reply(SPI_FLASH_MD5, 0, md5_hex + ok4)))
-    write("reply", "md5-stub-raw", reply_input(SPI_FLASH_MD5, 16, 2, reply(SPI_FLASH_MD5, 0, md5_raw + ok2)))
+          reply_input(READ_REG, 0, "rom4", SYNC_REPLY_ESP32))
+    write("reply", "read-reg-esp32", reply_input(READ_REG, 0, "rom4", reply(READ_REG, 0x00F01D83, ok4)))
+    write("reply", "read-reg-stub", reply_input(READ_REG, 0, "stub", reply(READ_REG, 0xFFF0C101, ok2)))
+    write("reply", "md5-rom-hex", reply_input(SPI_FLASH_MD5, 32, "rom4", reply(SPI_FLASH_MD5, 0, md5_hex + ok4)))
+    write("reply", "md5-stub-raw", reply_input(SPI_FLASH_MD5, 16, "stub", reply(SPI_FLASH_MD5, 0, md5_raw + ok2)))
     write("reply", "md5-refused-without-result",
-          reply_input(SPI_FLASH_MD5, 32, 0, reply(SPI_FLASH_MD5, 0, b"\x01\x05")))
+          reply_input(SPI_FLASH_MD5, 32, "any", reply(SPI_FLASH_MD5, 0, b"\x01\x05")))
     write("reply", "md5-refused-with-result",
-          reply_input(SPI_FLASH_MD5, 32, 4, reply(SPI_FLASH_MD5, 0, md5_hex + b"\x01\x06\x00\x00")))
+          reply_input(SPI_FLASH_MD5, 32, "rom4", reply(SPI_FLASH_MD5, 0, md5_hex + b"\x01\x06\x00\x00")))
     write("reply", "flash-begin-refused-rom",
-          reply_input(0x02, 0, 4, reply(0x02, 0, b"\x01\x05\x00\x00")))
+          reply_input(0x02, 0, "rom4", reply(0x02, 0, b"\x01\x05\x00\x00")))
     write("reply", "flash-data-checksum-rom",
-          reply_input(0x03, 0, 4, reply(0x03, 0, b"\x01\x07\x00\x00")))
+          reply_input(0x03, 0, "rom4", reply(0x03, 0, b"\x01\x07\x00\x00")))
     write("reply", "flash-data-checksum-stub",
-          reply_input(0x03, 0, 2, reply(0x03, 0, b"\xc1\x00")))
+          reply_input(0x03, 0, "stub", reply(0x03, 0, b"\xc1\x00")))
     write("reply", "erase-flash-not-implemented-stub",
-          reply_input(0xD0, 0, 2, reply(0xD0, 0, b"\xff\x00")))
-    write("reply", "erase-region-ok-stub", reply_input(0xD1, 0, 2, reply(0xD1, 0, ok2)))
-    write("reply", "security-info-long", reply_input(0x14, ANY_LENGTH, 4, reply(0x14, 0, security_long + ok4)))
-    write("reply", "security-info-short", reply_input(0x14, ANY_LENGTH, 0, reply(0x14, 0, security_short + ok4)))
+          reply_input(0xD0, 0, "stub", reply(0xD0, 0, b"\xff\x00")))
+    write("reply", "erase-region-ok-stub", reply_input(0xD1, 0, "stub", reply(0xD1, 0, ok2)))
+    write("reply", "security-info-long", reply_input(0x14, ANY_LENGTH, "rom4", reply(0x14, 0, security_long + ok4)))
+    write("reply", "security-info-short", reply_input(0x14, ANY_LENGTH, "any", reply(0x14, 0, security_short + ok4)))
     write("reply", "security-info-refused-esp8266",
-          reply_input(0x14, ANY_LENGTH, 0, reply(0x14, 0, b"\x01\x05")))
-    write("reply", "spi-attach-ok", reply_input(0x0D, 0, 4, reply(0x0D, 0, ok4)))
-    write("reply", "change-baudrate-ok", reply_input(0x0F, 0, 2, reply(0x0F, 0, ok2)))
-    write("reply", "mem-end-ok", reply_input(0x06, 0, 4, reply(0x06, 0, ok4)))
-    write("reply", "defl-data-ok-stub", reply_input(0x11, 0, 2, reply(0x11, 0, ok2)))
-    write("reply", "garbled-direction", reply_input(SYNC, 0, 4, b"\x00" + SYNC_REPLY_ESP32[1:]))
-    write("reply", "garbled-length", reply_input(SYNC, 0, 4, SYNC_REPLY_ESP32[:-1]))
-    write("reply", "garbled-opcode", reply_input(0x0C, 0, 4, reply(0x0C, 0, ok4)))
-    write("reply", "garbled-reason", reply_input(0x02, 0, 4, reply(0x02, 0, b"\x01\x99\x00\x00")))
-    write("reply", "too-short", reply_input(SYNC, 0, 0, b"\x01\x08\x00\x00"))
+          reply_input(0x14, ANY_LENGTH, "any", reply(0x14, 0, b"\x01\x05")))
+    write("reply", "spi-attach-ok", reply_input(0x0D, 0, "rom4", reply(0x0D, 0, ok4)))
+    write("reply", "change-baudrate-ok", reply_input(0x0F, 0, "rom2", reply(0x0F, 0, ok2)))
+    write("reply", "mem-end-ok", reply_input(0x06, 0, "rom4", reply(0x06, 0, ok4)))
+    write("reply", "defl-data-ok-stub", reply_input(0x11, 0, "stub", reply(0x11, 0, ok2)))
+    write("reply", "garbled-direction", reply_input(SYNC, 0, "rom4", b"\x00" + SYNC_REPLY_ESP32[1:]))
+    write("reply", "garbled-length", reply_input(SYNC, 0, "rom4", SYNC_REPLY_ESP32[:-1]))
+    write("reply", "garbled-opcode", reply_input(0x0C, 0, "rom4", reply(0x0C, 0, ok4)))
+    write("reply", "garbled-reason", reply_input(0x02, 0, "rom4", reply(0x02, 0, b"\x01\x99\x00\x00")))
+    write("reply", "too-short", reply_input(SYNC, 0, "any", b"\x01\x08\x00\x00"))
+    write("reply", "stub-status-garbled-into-rom-refusal",
+          reply_input(READ_REG, 0, "stub", reply(READ_REG, 0, b"\x01\x08")))
     write("reply", "empty", b"")
 
 

@@ -12,39 +12,9 @@
 #include <unistd.h>
 
 #include "sf-firmware-file.h"
+#include "test-tmp-dir.h"
 
-typedef struct
-{
-  char *dir;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("sf-firmware-file-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
-
-      if (g_rmdir (path) != 0)
-        g_unlink (path);
-    }
-  g_rmdir (fixture->dir);
-  g_free (fixture->dir);
-}
+typedef TmpDirFixture Fixture;
 
 static char *
 write_file (Fixture    *fixture,
@@ -270,7 +240,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add (path, Fixture, NULL, tmp_dir_fixture_set_up, func, tmp_dir_fixture_tear_down)
   ADD ("/firmware-file/regular", test_regular_file);
   ADD ("/firmware-file/snapshot", test_snapshot);
   ADD ("/firmware-file/fifo", test_fifo);

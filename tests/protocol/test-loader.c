@@ -17,6 +17,7 @@ struct _TestScripted
   GObject     parent_instance;
   GByteArray *written;   /* everything the loader sent */
   GByteArray *to_read;   /* what the "chip" has sent */
+  GPtrArray  *answers;   /* SLIP frames sent one per request that comes in */
 };
 
 static void test_scripted_transport_init (SfTransportInterface *iface);
@@ -30,7 +31,17 @@ scripted_write (SfTransport   *transport,
                 gsize          length,
                 GError       **error)
 {
-  g_byte_array_append (TEST_SCRIPTED (transport)->written, data, length);
+  TestScripted *self = TEST_SCRIPTED (transport);
+
+  g_byte_array_append (self->written, data, length);
+  /* A whole request (it ends with SLIP's END byte) gets the next answer. */
+  if (length > 0 && data[length - 1] == 0xC0 && self->answers->len > 0)
+    {
+      GByteArray *answer = g_ptr_array_steal_index (self->answers, 0);
+
+      g_byte_array_append (self->to_read, answer->data, answer->len);
+      g_byte_array_unref (answer);
+    }
   return TRUE;
 }
 
@@ -106,6 +117,7 @@ test_scripted_finalize (GObject *object)
 
   g_byte_array_unref (self->written);
   g_byte_array_unref (self->to_read);
+  g_ptr_array_unref (self->answers);
   G_OBJECT_CLASS (test_scripted_parent_class)->finalize (object);
 }
 
@@ -120,6 +132,23 @@ test_scripted_init (TestScripted *self)
 {
   self->written = g_byte_array_new ();
   self->to_read = g_byte_array_new ();
+  self->answers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
+}
+
+static void
+encode_reply (GByteArray   *out,
+              guint8        op,
+              guint32       value,
+              const guint8 *data,
+              gsize         length)
+{
+  g_autoptr(GByteArray) body = g_byte_array_new ();
+  guint8 header[8] = { 0x01, op, length & 0xFF, length >> 8,
+                       value & 0xFF, (value >> 8) & 0xFF, (value >> 16) & 0xFF, value >> 24 };
+
+  g_byte_array_append (body, header, sizeof header);
+  g_byte_array_append (body, data, length);
+  _sf_slip_encode (out, body->data, body->len);
 }
 
 /* Queues a reply frame: direction 1, @op, value, then @data. */
@@ -130,13 +159,32 @@ queue_reply (TestScripted *self,
              const guint8 *data,
              gsize         length)
 {
-  g_autoptr(GByteArray) body = g_byte_array_new ();
-  guint8 header[8] = { 0x01, op, length & 0xFF, length >> 8,
-                       value & 0xFF, (value >> 8) & 0xFF, (value >> 16) & 0xFF, value >> 24 };
+  encode_reply (self->to_read, op, value, data, length);
+}
 
-  g_byte_array_append (body, header, sizeof header);
-  g_byte_array_append (body, data, length);
-  _sf_slip_encode (self->to_read, body->data, body->len);
+/* The same, sent only once the next request has come in. */
+static void
+queue_answer (TestScripted *self,
+              guint8        op,
+              guint32       value,
+              const guint8 *data,
+              gsize         length)
+{
+  GByteArray *answer = g_byte_array_new ();
+
+  encode_reply (answer, op, value, data, length);
+  g_ptr_array_add (self->answers, answer);
+}
+
+/* How many requests the loader has sent: two END bytes each. */
+static guint
+count_requests (TestScripted *self)
+{
+  guint ends = 0;
+
+  for (guint i = 0; i < self->written->len; i++)
+    ends += self->written->data[i] == 0xC0;
+  return ends / 2;
 }
 
 typedef struct
@@ -237,13 +285,15 @@ static void
 test_failure_without_result (Fixture       *fixture,
                              gconstpointer  data)
 {
-  /* A failing ROM answers MD5 with the status alone, no 32 result bytes. */
+  /* A failing ROM answers MD5 with the status alone, no 32 result bytes
+   * (twice: a refusal of a command that may be repeated is checked). */
   const guint8 status[] = { 0x01, 0x05, 0x00, 0x00 };
   const guint8 args[16] = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) result = NULL;
 
-  queue_reply (fixture->chip, 0x13, 0, status, sizeof status);
+  queue_answer (fixture->chip, 0x13, 0, status, sizeof status);
+  queue_answer (fixture->chip, 0x13, 0, status, sizeof status);
   g_assert_false (_sf_loader_command (&fixture->loader, SF_OP_SPI_FLASH_MD5, args, sizeof args,
                                       0, 500, 32, NULL, &result, &error));
   g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS);
@@ -306,6 +356,77 @@ test_silence_times_out (Fixture       *fixture,
 }
 
 static void
+use_stub (Fixture *fixture)
+{
+  fixture->loader.chip = _sf_chip_get_info (SF_CHIP_ESP32);
+  fixture->loader.caps.is_stub = TRUE;
+}
+
+static void
+test_refusal_believed_when_repeated (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  const guint8 refused[] = { 0xC4, 0x00 };
+  const guint8 args[8] = { 0 };
+  g_autoptr(GError) error = NULL;
+  guint n_lines = 0;
+
+  use_stub (fixture);
+  _sf_loader_set_log (&fixture->loader, count_line_cb, &n_lines);
+  queue_answer (fixture->chip, 0xD1, 0, refused, sizeof refused);
+  queue_answer (fixture->chip, 0xD1, 0, refused, sizeof refused);
+  g_assert_false (_sf_loader_command (&fixture->loader, SF_OP_ERASE_REGION, args, sizeof args,
+                                      0, 500, 0, NULL, NULL, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS);
+  g_assert_nonnull (strstr (error->message, "ERASE_REGION"));
+  g_assert_nonnull (strstr (error->message, "SPI flash operation failed"));
+  g_assert_cmpuint (count_requests (fixture->chip), ==, 2);
+  g_assert_cmpuint (n_lines, ==, 1);
+}
+
+static void
+test_refusal_not_repeated (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  const guint8 refused[] = { 0x01, 0x08, 0x00, 0x00 };
+  const guint8 ok[] = { 0x00, 0x00, 0x00, 0x00 };
+  g_autoptr(GError) error = NULL;
+  guint32 value = 0;
+  guint n_lines = 0;
+
+  /* A refusal the ROM does not give again was a garbled success. */
+  fixture->loader.chip = _sf_chip_get_info (SF_CHIP_ESP32);
+  _sf_loader_set_log (&fixture->loader, count_line_cb, &n_lines);
+  queue_answer (fixture->chip, 0x0A, 0, refused, sizeof refused);
+  queue_answer (fixture->chip, 0x0A, 0x00F01D83, ok, sizeof ok);
+  g_assert_true (_sf_loader_read_reg (&fixture->loader, 0x3FF5A004, &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmphex (value, ==, 0x00F01D83);
+  g_assert_cmpuint (count_requests (fixture->chip), ==, 2);
+  g_assert_cmpuint (n_lines, ==, 2);
+}
+
+static void
+test_stub_refusal_shaped_like_rom (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  /* The stub never answers 0x01 0x08 (a ROM's "flash write failed"): a
+   * flipped status byte, so noise to resend on, not the chip saying no. */
+  const guint8 garbled[] = { 0x01, 0x08 };
+  const guint8 ok[] = { 0x00, 0x00 };
+  g_autoptr(GError) error = NULL;
+  guint32 value = 0;
+
+  use_stub (fixture);
+  queue_answer (fixture->chip, 0x0A, 0, garbled, sizeof garbled);
+  queue_answer (fixture->chip, 0x0A, 0x1234, ok, sizeof ok);
+  g_assert_true (_sf_loader_read_reg (&fixture->loader, 0x3FF5A004, &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmphex (value, ==, 0x1234);
+  g_assert_cmpuint (count_requests (fixture->chip), ==, 2);
+}
+
+static void
 test_cancelled (Fixture       *fixture,
                 gconstpointer  data)
 {
@@ -354,6 +475,9 @@ main (int   argc,
   ADD ("/protocol/loader/failure-without-result", test_failure_without_result);
   ADD ("/protocol/loader/unknown-opcode-other-echo", test_unknown_opcode_other_echo);
   ADD ("/protocol/loader/silence-times-out", test_silence_times_out);
+  ADD ("/protocol/loader/refusal-believed-when-repeated", test_refusal_believed_when_repeated);
+  ADD ("/protocol/loader/refusal-not-repeated", test_refusal_not_repeated);
+  ADD ("/protocol/loader/stub-refusal-shaped-like-rom", test_stub_refusal_shaped_like_rom);
   ADD ("/protocol/loader/cancelled", test_cancelled);
   g_test_add_func ("/protocol/loader/checksum", test_checksum);
   g_test_add_func ("/protocol/loader/timeouts", test_timeouts);

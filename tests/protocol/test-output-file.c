@@ -14,50 +14,9 @@
 
 #include "sf-output-file-private.h"
 #include "sf-protocol-error.h"
+#include "test-tmp-dir.h"
 
-typedef struct
-{
-  char *dir;
-} Fixture;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        {
-          g_chmod (child, 0700);
-          remove_tree (child);
-        }
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("sf-output-file-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  remove_tree (fixture->dir);
-  g_free (fixture->dir);
-}
+typedef TmpDirFixture Fixture;
 
 static char *
 path_in (Fixture    *fixture,
@@ -327,6 +286,35 @@ assert_check_fails (const char *path,
 }
 
 static void
+test_hard_links (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *path = path_in (fixture, "dump.bin");
+  g_autofree char *other = path_in (fixture, "other-name.bin");
+  g_autofree char *listing = NULL;
+  struct stat before, after;
+  g_autoptr(GError) error = NULL;
+
+  /* Both names are one file: both see the new contents, shorter or longer
+   * than the old, and it stays one file. */
+  g_assert_true (g_file_set_contents (path, "the old contents", -1, &error));
+  g_assert_cmpint (link (path, other), ==, 0);
+  g_assert_cmpint (stat (path, &before), ==, 0);
+
+  save (path, SF_OUTPUT_FILE_DEFAULT, "new");
+  assert_contents (path, "new");
+  assert_contents (other, "new");
+  save (other, SF_OUTPUT_FILE_DEFAULT, "newer and longer than before");
+  assert_contents (path, "newer and longer than before");
+
+  g_assert_cmpint (stat (path, &after), ==, 0);
+  g_assert_cmpuint (after.st_ino, ==, before.st_ino);
+  g_assert_cmpuint (after.st_nlink, ==, 2);
+  listing = list_dir (fixture->dir);
+  g_assert_cmpstr (listing, ==, "dump.bin other-name.bin");
+}
+
+static void
 test_refused_targets (Fixture       *fixture,
                       gconstpointer  data)
 {
@@ -479,13 +467,14 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add (path, Fixture, NULL, tmp_dir_fixture_set_up, func, tmp_dir_fixture_tear_down)
   ADD ("/output-file/new-file", test_new_file);
   ADD ("/output-file/abandoned-keeps-old", test_abandoned_keeps_old);
   ADD ("/output-file/cancelled-commit", test_cancelled_commit);
   ADD ("/output-file/keeps-mode", test_keeps_mode);
   ADD ("/output-file/write-protected", test_write_protected);
   ADD ("/output-file/symlinks", test_symlinks);
+  ADD ("/output-file/hard-links", test_hard_links);
   ADD ("/output-file/refused-targets", test_refused_targets);
   ADD ("/output-file/not-enough-space", test_not_enough_space);
   ADD ("/output-file/read-only-folder", test_read_only_folder);
