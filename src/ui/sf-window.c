@@ -358,8 +358,8 @@ status_action_clicked_cb (SfWindow *self)
 static const char *
 port_item_path (gpointer item)
 {
-  if (SF_IS_PORT (item))
-    return sf_port_get_path (item);
+  if (SF_IS_PORT_ENTRY (item))
+    return sf_port_entry_get_path (item);
   if (GTK_IS_STRING_OBJECT (item))
     return gtk_string_object_get_string (item);
   return NULL;
@@ -385,8 +385,8 @@ find_port (SfWindow   *self,
     {
       g_autoptr(GObject) item = g_list_model_get_item (self->ports, i);
 
-      if (serial != NULL && *serial != '\0' && SF_IS_PORT (item) &&
-          g_strcmp0 (sf_port_get_serial_number (SF_PORT (item)), serial) == 0)
+      if (serial != NULL && *serial != '\0' && SF_IS_PORT_ENTRY (item) &&
+          g_strcmp0 (sf_port_entry_get_serial_number (SF_PORT_ENTRY (item)), serial) == 0)
         return i;
       if (by_path == GTK_INVALID_LIST_POSITION && path != NULL &&
           g_strcmp0 (port_item_path (item), path) == 0)
@@ -411,7 +411,7 @@ remember_port (SfWindow *self,
   g_free (self->port_path);
   self->port_path = g_strdup (port_item_path (item));
   g_free (self->port_serial);
-  self->port_serial = SF_IS_PORT (item) ? g_strdup (sf_port_get_serial_number (item)) : NULL;
+  self->port_serial = SF_IS_PORT_ENTRY (item) ? g_strdup (sf_port_entry_get_serial_number (item)) : NULL;
 }
 
 static void
@@ -436,12 +436,12 @@ update_port_subtitle (SfWindow *self)
       else
         subtitle = _("Choose the board’s port");
     }
-  else if (SF_IS_PORT (item))
+  else if (SF_IS_PORT_ENTRY (item))
     {
-      if (*sf_port_get_subtitle (item) != '\0')
-        text = g_strdup_printf ("%s · %s", sf_port_get_path (item), sf_port_get_subtitle (item));
+      if (*sf_port_entry_get_subtitle (item) != '\0')
+        text = g_strdup_printf ("%s · %s", sf_port_entry_get_path (item), sf_port_entry_get_subtitle (item));
       else
-        text = g_strdup (sf_port_get_path (item));
+        text = g_strdup (sf_port_entry_get_path (item));
     }
   else
     text = g_strdup_printf (_("%s · typed by hand"), port_item_path (item));
@@ -468,8 +468,8 @@ capped_baud (SfWindow *self,
   guint baud = g_settings_get_uint (self->settings, "baud");
   guint cap = 0;
 
-  if (SF_IS_PORT (port) && sf_port_get_is_usb (port))
-    cap = adapter_max_baud (sf_port_get_usb_vid (port), sf_port_get_usb_pid (port));
+  if (SF_IS_PORT_ENTRY (port) && sf_port_entry_get_is_usb (port))
+    cap = adapter_max_baud (sf_port_entry_get_usb_vid (port), sf_port_entry_get_usb_pid (port));
   return cap != 0 ? MIN (baud, cap) : baud;
 }
 
@@ -482,9 +482,9 @@ apply_adapter_baud (SfWindow *self,
   g_autoptr(GVariant) bauds = NULL;
   guint baud;
 
-  if (!SF_IS_PORT (item) || !sf_port_get_is_usb (item))
+  if (!SF_IS_PORT_ENTRY (item) || !sf_port_entry_get_is_usb (item))
     return;
-  key = g_strdup_printf ("%04x:%04x", sf_port_get_usb_vid (item), sf_port_get_usb_pid (item));
+  key = g_strdup_printf ("%04x:%04x", sf_port_entry_get_usb_vid (item), sf_port_entry_get_usb_pid (item));
   bauds = g_settings_get_value (self->settings, "adapter-bauds");
   if (g_variant_lookup (bauds, key, "u", &baud))
     g_settings_set_uint (self->settings, "baud", baud);
@@ -634,13 +634,13 @@ port_item_bind_cb (GtkSignalListItemFactory *factory,
   GtkWidget *subtitle = gtk_widget_get_next_sibling (title);
   g_autofree char *sub = NULL;
 
-  if (SF_IS_PORT (item))
+  if (SF_IS_PORT_ENTRY (item))
     {
-      gtk_label_set_text (GTK_LABEL (title), sf_port_get_title (item));
-      if (*sf_port_get_subtitle (item) != '\0')
-        sub = g_strdup_printf ("%s · %s", sf_port_get_path (item), sf_port_get_subtitle (item));
+      gtk_label_set_text (GTK_LABEL (title), sf_port_entry_get_title (item));
+      if (*sf_port_entry_get_subtitle (item) != '\0')
+        sub = g_strdup_printf ("%s · %s", sf_port_entry_get_path (item), sf_port_entry_get_subtitle (item));
       else
-        sub = g_strdup (sf_port_get_path (item));
+        sub = g_strdup (sf_port_entry_get_path (item));
     }
   else
     {
@@ -1460,8 +1460,8 @@ start_job (SfWindow   *self,
   self->job_kind = sf_flash_job_get_kind (job);
   self->last_kind = self->job_kind;
   self->job_baud = capped_baud (self, port);
-  self->job_vid = SF_IS_PORT (port) && sf_port_get_is_usb (port) ? sf_port_get_usb_vid (port) : 0;
-  self->job_pid = SF_IS_PORT (port) && sf_port_get_is_usb (port) ? sf_port_get_usb_pid (port) : 0;
+  self->job_vid = SF_IS_PORT_ENTRY (port) && sf_port_entry_get_is_usb (port) ? sf_port_entry_get_usb_vid (port) : 0;
+  self->job_pid = SF_IS_PORT_ENTRY (port) && sf_port_entry_get_is_usb (port) ? sf_port_entry_get_usb_pid (port) : 0;
   self->phase = SF_PHASE_CONNECT;
   self->phase_total = 0;
   self->speed = 0;
