@@ -1,14 +1,136 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Hooks for the GUI tests and the screenshot/benchmark programs: they drive
- * the real window in-process without file dialogs. */
+/* What the window's source files share: the instance struct, and the
+ * functions one part calls in another (sf-window-*.c). Also the hooks the
+ * GUI tests and the screenshot/benchmark programs use to drive the real
+ * window in-process without file dialogs. */
 
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
+#include "sf-port-monitor.h"
 #include "sf-window.h"
 
 G_BEGIN_DECLS
+
+typedef enum
+{
+  SF_BANNER_INFO,
+  SF_BANNER_SUCCESS,
+  SF_BANNER_WARNING,
+  SF_BANNER_ERROR,
+} SfBannerKind;
+
+typedef enum
+{
+  SF_BANNER_ACTION_NONE,
+  SF_BANNER_ACTION_COPY_DIALOUT,
+  SF_BANNER_ACTION_RETRY,
+  SF_BANNER_ACTION_SHOW_LOG,
+} SfBannerAction;
+
+struct _SfWindow
+{
+  GtkApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  GtkRevealer          *status_revealer;
+  GtkWidget            *status_box;
+  GtkImage             *status_icon;
+  GtkLabel             *status_title;
+  GtkLabel             *status_body;
+  GtkButton            *status_action;
+  GtkRevealer          *port_revealer;
+  GtkLabel             *port_title;
+  GtkLabel             *port_body;
+  GtkLabel             *port_label;
+  GtkLabel             *port_subtitle;
+  GtkDropDown          *port_drop_down;
+  GtkMenuButton        *other_port_button;
+  GtkPopover           *other_port_popover;
+  GtkEntry             *other_port_entry;
+  GtkWidget            *chip_row;
+  GtkLabel             *chip_value;
+  GtkLabel             *features_value;
+  GtkLabel             *crystal_value;
+  GtkLabel             *mac_value;
+  GtkLabel             *flash_value;
+  GtkListBox           *firmware_list;
+  GtkStack             *action_stack;
+  GtkMenuButton        *read_button;
+  GtkPopover           *read_popover;
+  GtkEntry             *read_address_entry;
+  GtkEntry             *read_size_entry;
+  GtkLabel             *read_message;
+  GtkMenuButton        *erase_button;
+  GtkPopover           *erase_popover;
+  GtkEntry             *erase_address_entry;
+  GtkEntry             *erase_size_entry;
+  GtkLabel             *erase_message;
+  GtkButton            *flash_button;
+  GtkLabel             *phase_label;
+  GtkLabel             *percent_label;
+  GtkProgressBar       *progress_bar;
+  GtkLabel             *progress_detail;
+  GtkButton            *cancel_button;
+  GtkMenuButton        *options_button;
+  GtkDropDown          *baud_drop_down;
+  GtkDropDown          *chip_drop_down;
+  GtkDropDown          *before_drop_down;
+  GtkDropDown          *after_drop_down;
+  GtkDropDown          *mode_drop_down;
+  GtkDropDown          *size_drop_down;
+  GtkDropDown          *freq_drop_down;
+  GtkCheckButton       *erase_all_check;
+  GtkCheckButton       *compress_check;
+  GtkCheckButton       *use_stub_check;
+  GtkLabel             *header_label;
+  GtkLabel             *header_warning_label;
+  GtkRevealer          *log_revealer;
+  GtkTextView          *log_view;
+
+  /* Owned */
+  GSettings            *settings;
+  SfPortMonitor        *monitor;
+  GListStore           *custom_ports;      /* GtkStringObject: typed paths */
+  GListModel           *ports;             /* monitor's ports, then custom_ports */
+  char                 *port_path;         /* the port the person chose */
+  char                 *port_serial;
+  char                 *read_target;
+  SfFlashJob           *job;
+  GCancellable         *cancellable;
+  SfChipDetails         details;
+  GtkTextMark          *log_end;
+
+  /* The job's progress, for speed and time left */
+  SfPhase               phase;
+  guint64               phase_total;
+  guint64               speed_done;
+  gint64                speed_time;
+  double                speed;
+  guint                 pulse_source;
+
+  SfJobKind             job_kind;
+  SfJobKind             last_kind;
+  guint                 job_baud;
+  guint                 job_vid;
+  guint                 job_pid;
+  guint                 job_regions;
+  SfBannerAction        banner_action;
+  guint                 save_source;
+  guint                 ports_changing;
+  gboolean              setting_port;
+  gboolean              port_missing;
+  gboolean              have_details;
+  gboolean              restoring;
+  gboolean              confirmed;
+  gboolean              read_target_fixed;
+  gboolean              close_when_idle;
+  gboolean              disposed;
+};
+
+/* --- test hooks --- */
+
 
 SfSimDevice   *_sf_window_get_sim_device    (SfWindow   *self,
                                              const char *chip);

@@ -15,25 +15,8 @@
 #include "sf-window.h"
 #include "sf-window-private.h"
 
-#define FALLBACK_BAUD   115200
-#define SECTOR_SIZE     0x1000
+#define SECTOR_SIZE      0x1000
 #define MAX_CUSTOM_PORTS 5
-
-typedef enum
-{
-  BANNER_INFO,
-  BANNER_SUCCESS,
-  BANNER_WARNING,
-  BANNER_ERROR,
-} BannerKind;
-
-typedef enum
-{
-  BANNER_ACTION_NONE,
-  BANNER_ACTION_COPY_DIALOUT,
-  BANNER_ACTION_RETRY,
-  BANNER_ACTION_SHOW_LOG,
-} BannerAction;
 
 /* Settings ids in the order of the drop-downs' models in sf-window.ui. */
 static const char * const chip_ids[] = {
@@ -51,106 +34,6 @@ static const char * const size_ids[] = {
 };
 static const char * const freq_ids[] = { "keep", "80m", "40m", "26m", "20m", NULL };
 static const guint baud_rates[] = { 115200, 230400, 460800, 921600, 1500000, 2000000 };
-
-struct _SfWindow
-{
-  GtkApplicationWindow  parent_instance;
-
-  /* Template widgets */
-  GtkRevealer          *status_revealer;
-  GtkWidget            *status_box;
-  GtkImage             *status_icon;
-  GtkLabel             *status_title;
-  GtkLabel             *status_body;
-  GtkButton            *status_action;
-  GtkRevealer          *port_revealer;
-  GtkLabel             *port_title;
-  GtkLabel             *port_body;
-  GtkLabel             *port_label;
-  GtkLabel             *port_subtitle;
-  GtkDropDown          *port_drop_down;
-  GtkMenuButton        *other_port_button;
-  GtkPopover           *other_port_popover;
-  GtkEntry             *other_port_entry;
-  GtkWidget            *chip_row;
-  GtkLabel             *chip_value;
-  GtkLabel             *features_value;
-  GtkLabel             *crystal_value;
-  GtkLabel             *mac_value;
-  GtkLabel             *flash_value;
-  GtkListBox           *firmware_list;
-  GtkStack             *action_stack;
-  GtkMenuButton        *read_button;
-  GtkPopover           *read_popover;
-  GtkEntry             *read_address_entry;
-  GtkEntry             *read_size_entry;
-  GtkLabel             *read_message;
-  GtkMenuButton        *erase_button;
-  GtkPopover           *erase_popover;
-  GtkEntry             *erase_address_entry;
-  GtkEntry             *erase_size_entry;
-  GtkLabel             *erase_message;
-  GtkButton            *flash_button;
-  GtkLabel             *phase_label;
-  GtkLabel             *percent_label;
-  GtkProgressBar       *progress_bar;
-  GtkLabel             *progress_detail;
-  GtkButton            *cancel_button;
-  GtkMenuButton        *options_button;
-  GtkDropDown          *baud_drop_down;
-  GtkDropDown          *chip_drop_down;
-  GtkDropDown          *before_drop_down;
-  GtkDropDown          *after_drop_down;
-  GtkDropDown          *mode_drop_down;
-  GtkDropDown          *size_drop_down;
-  GtkDropDown          *freq_drop_down;
-  GtkCheckButton       *erase_all_check;
-  GtkCheckButton       *compress_check;
-  GtkCheckButton       *use_stub_check;
-  GtkLabel             *header_label;
-  GtkLabel             *header_warning_label;
-  GtkRevealer          *log_revealer;
-  GtkTextView          *log_view;
-
-  /* Owned */
-  GSettings            *settings;
-  SfPortMonitor        *monitor;
-  GListStore           *custom_ports;      /* GtkStringObject: typed paths */
-  GListModel           *ports;             /* monitor's ports, then custom_ports */
-  char                 *port_path;         /* the port the person chose */
-  char                 *port_serial;
-  char                 *read_target;
-  SfFlashJob           *job;
-  GCancellable         *cancellable;
-  SfChipDetails         details;
-  GtkTextMark          *log_end;
-
-  /* The job's progress, for speed and time left */
-  SfPhase               phase;
-  guint64               phase_total;
-  guint64               speed_done;
-  gint64                speed_time;
-  double                speed;
-  guint                 pulse_source;
-
-  SfJobKind             job_kind;
-  SfJobKind             last_kind;
-  guint                 job_baud;
-  guint                 job_vid;
-  guint                 job_pid;
-  guint                 job_regions;
-  BannerAction          banner_action;
-  guint                 save_source;
-  guint                 ports_changing;
-  gboolean              setting_port;
-  gboolean              port_missing;
-  gboolean              have_details;
-  gboolean              restoring;
-  gboolean              confirmed;
-  gboolean              read_target_fixed;
-  gboolean              close_when_idle;
-  gboolean              disposed;
-};
 
 G_DEFINE_FINAL_TYPE (SfWindow, sf_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -171,11 +54,11 @@ static void start_job      (SfWindow   *self,
 /* --- banners --------------------------------------------------------------- */
 
 static void
-show_banner (SfWindow     *self,
-             BannerKind    kind,
-             const char   *title,
-             const char   *body,
-             BannerAction  action)
+show_banner (SfWindow       *self,
+             SfBannerKind    kind,
+             const char     *title,
+             const char     *body,
+             SfBannerAction  action)
 {
   static const char *classes[] = { "banner-info", "banner-success", "banner-warning", "banner-error" };
   static const char *icons[] = {
@@ -195,20 +78,20 @@ show_banner (SfWindow     *self,
   self->banner_action = action;
   switch (action)
     {
-    case BANNER_ACTION_COPY_DIALOUT:
+    case SF_BANNER_ACTION_COPY_DIALOUT:
       gtk_button_set_label (self->status_action, _("_Copy Command"));
       break;
-    case BANNER_ACTION_RETRY:
+    case SF_BANNER_ACTION_RETRY:
       gtk_button_set_label (self->status_action, _("_Try Again"));
       break;
-    case BANNER_ACTION_SHOW_LOG:
+    case SF_BANNER_ACTION_SHOW_LOG:
       gtk_button_set_label (self->status_action, _("Show _Log"));
       break;
-    case BANNER_ACTION_NONE:
+    case SF_BANNER_ACTION_NONE:
     default:
       break;
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->status_action), action != BANNER_ACTION_NONE);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_action), action != SF_BANNER_ACTION_NONE);
   gtk_revealer_set_reveal_child (self->status_revealer, TRUE);
 
   /* Screen readers hear what happened without hunting for it. */
@@ -222,7 +105,7 @@ static void
 hide_banner (SfWindow *self)
 {
   gtk_revealer_set_reveal_child (self->status_revealer, FALSE);
-  self->banner_action = BANNER_ACTION_NONE;
+  self->banner_action = SF_BANNER_ACTION_NONE;
 }
 
 static void
@@ -295,7 +178,7 @@ show_error (SfWindow     *self,
 {
   const char *title = _("The Operation Failed");
   const char *hint = NULL;
-  BannerAction action = BANNER_ACTION_SHOW_LOG;
+  SfBannerAction action = SF_BANNER_ACTION_SHOW_LOG;
   g_autofree char *body = NULL;
 
   if (error->domain == SF_PROTOCOL_ERROR)
@@ -308,16 +191,16 @@ show_error (SfWindow     *self,
         }
 
   if (g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PERMISSION_DENIED))
-    action = BANNER_ACTION_COPY_DIALOUT;
+    action = SF_BANNER_ACTION_COPY_DIALOUT;
   else if (g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_NO_ANSWER) ||
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_TIMEOUT) ||
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_UNRELIABLE_LINK) ||
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_BUSY) ||
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_VERIFY_FAILED))
-    action = BANNER_ACTION_RETRY;
+    action = SF_BANNER_ACTION_RETRY;
 
   body = hint != NULL ? g_strdup_printf ("%s\n%s", error->message, hint) : g_strdup (error->message);
-  show_banner (self, BANNER_ERROR, title, body, action);
+  show_banner (self, SF_BANNER_ERROR, title, body, action);
 }
 
 static void
@@ -325,11 +208,11 @@ status_action_clicked_cb (SfWindow *self)
 {
   switch (self->banner_action)
     {
-    case BANNER_ACTION_COPY_DIALOUT:
+    case SF_BANNER_ACTION_COPY_DIALOUT:
       gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)),
                               "sudo usermod -aG dialout $USER");
       break;
-    case BANNER_ACTION_RETRY:
+    case SF_BANNER_ACTION_RETRY:
       {
         static const char *actions[] = {
           [SF_JOB_CHIP_INFO] = "win.chip-info",
@@ -344,10 +227,10 @@ status_action_clicked_cb (SfWindow *self)
         gtk_widget_activate_action (GTK_WIDGET (self), actions[self->last_kind], NULL);
       }
       break;
-    case BANNER_ACTION_SHOW_LOG:
+    case SF_BANNER_ACTION_SHOW_LOG:
       g_object_set (self, "show-log", TRUE, NULL);
       break;
-    case BANNER_ACTION_NONE:
+    case SF_BANNER_ACTION_NONE:
     default:
       break;
     }
@@ -1337,9 +1220,9 @@ job_finished_cb (SfWindow   *self,
     }
 
   if (title != NULL)
-    show_banner (self, BANNER_SUCCESS, title, body->str, BANNER_ACTION_NONE);
+    show_banner (self, SF_BANNER_SUCCESS, title, body->str, SF_BANNER_ACTION_NONE);
   else if (body->len > 0)
-    show_banner (self, BANNER_INFO, _("Slower Connection"), body->str, BANNER_ACTION_NONE);
+    show_banner (self, SF_BANNER_INFO, _("Slower Connection"), body->str, SF_BANNER_ACTION_NONE);
 }
 
 static void
@@ -1409,7 +1292,7 @@ job_done_cb (GObject      *object,
       else if (self->job_kind == SF_JOB_ERASE_REGION || self->job_kind == SF_JOB_ERASE_FLASH)
         body = _("The flash may be partly erased.");
       append_log (self, _("Cancelled."));
-      show_banner (self, BANNER_INFO, _("Cancelled"), body, BANNER_ACTION_NONE);
+      show_banner (self, SF_BANNER_INFO, _("Cancelled"), body, SF_BANNER_ACTION_NONE);
     }
 
   g_clear_object (&self->job);
@@ -1524,7 +1407,7 @@ flash_action (GtkWidget  *widget,
   bad = first_bad_row (self, &problem);
   if (bad != NULL)
     {
-      show_banner (self, BANNER_ERROR, _("Check the Firmware List"), problem, BANNER_ACTION_NONE);
+      show_banner (self, SF_BANNER_ERROR, _("Check the Firmware List"), problem, SF_BANNER_ACTION_NONE);
       sf_firmware_row_focus_address (bad);
       return;
     }
@@ -1544,8 +1427,8 @@ flash_action (GtkWidget  *widget,
     }
   if (n == 0)
     {
-      show_banner (self, BANNER_ERROR, _("Nothing to Flash"),
-                   _("Add a firmware file, or switch one on."), BANNER_ACTION_NONE);
+      show_banner (self, SF_BANNER_ERROR, _("Nothing to Flash"),
+                   _("Add a firmware file, or switch one on."), SF_BANNER_ACTION_NONE);
       return;
     }
 
@@ -1636,9 +1519,9 @@ read_file_chosen_cb (GFile    *file,
   path = g_file_get_path (file);
   if (path == NULL)
     {
-      show_banner (self, BANNER_ERROR, _("Choose a Local File"),
+      show_banner (self, SF_BANNER_ERROR, _("Choose a Local File"),
                    _("The flash contents can only be saved to a file on this computer."),
-                   BANNER_ACTION_NONE);
+                   SF_BANNER_ACTION_NONE);
       return;
     }
   start_read (self, path);
