@@ -129,6 +129,49 @@ struct _SfWindow
   gboolean              disposed;
 };
 
+/* Flash is erased in sectors of this size; addresses off it are unusual. */
+#define SF_WINDOW_SECTOR_SIZE 0x1000
+
+/* sf-window.c */
+void           _sf_window_show_banner       (SfWindow       *self,
+                                             SfBannerKind    kind,
+                                             const char     *title,
+                                             const char     *body,
+                                             SfBannerAction  action);
+void           _sf_window_hide_banner       (SfWindow       *self);
+/* The port item chosen in the drop-down (SfPortEntry or, for a path typed
+ * by hand, GtkStringObject), or NULL. */
+gpointer       _sf_window_get_selected_port (SfWindow       *self);
+void           _sf_window_use_other_port    (SfWindow       *self,
+                                             const char     *text);
+void           _sf_window_update_actions    (SfWindow       *self);
+void           _sf_window_set_pulsing       (SfWindow       *self,
+                                             gboolean        pulsing);
+void           _sf_window_append_log        (SfWindow       *self,
+                                             const char     *line);
+/* A job for the chosen port, with the connection options set. */
+SfFlashJob    *_sf_window_create_job        (SfWindow       *self,
+                                             SfJobKind       kind) G_GNUC_WARN_UNUSED_RESULT;
+void           _sf_window_start_job         (SfWindow       *self,
+                                             SfFlashJob     *job);
+
+/* The firmware rows */
+/* The rows in list order; the array does not own them. */
+GPtrArray     *_sf_window_collect_rows      (SfWindow       *self);
+/* Checks the rows against each other and the flash size. */
+void           _sf_window_validate_rows     (SfWindow       *self);
+/* The first row that stops the enabled files from being written, with
+ * what is wrong in @out_message; NULL when all can be written. */
+SfFirmwareRow *_sf_window_first_bad_row     (SfWindow       *self,
+                                             char          **out_message);
+SfFirmwareRow *_sf_window_add_row           (SfWindow       *self,
+                                             GFile          *file,
+                                             const char     *address,
+                                             gboolean        enabled);
+
+/* sf-window-actions.c: the win.* actions and their keyboard shortcuts. */
+void           _sf_window_class_actions_init (SfWindowClass *klass);
+
 /* --- test hooks --- */
 
 

@@ -15,7 +15,6 @@
 #include "sf-window.h"
 #include "sf-window-private.h"
 
-#define SECTOR_SIZE      0x1000
 #define MAX_CUSTOM_PORTS 5
 
 /* Settings ids in the order of the drop-downs' models in sf-window.ui. */
@@ -46,19 +45,14 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-static void update_actions (SfWindow *self);
-static void validate_rows  (SfWindow *self);
-static void start_job      (SfWindow   *self,
-                            SfFlashJob *job);
-
 /* --- banners --------------------------------------------------------------- */
 
-static void
-show_banner (SfWindow       *self,
-             SfBannerKind    kind,
-             const char     *title,
-             const char     *body,
-             SfBannerAction  action)
+void
+_sf_window_show_banner (SfWindow       *self,
+                        SfBannerKind    kind,
+                        const char     *title,
+                        const char     *body,
+                        SfBannerAction  action)
 {
   static const char *classes[] = { "banner-info", "banner-success", "banner-warning", "banner-error" };
   static const char *icons[] = {
@@ -101,8 +95,8 @@ show_banner (SfWindow       *self,
                                   -1);
 }
 
-static void
-hide_banner (SfWindow *self)
+void
+_sf_window_hide_banner (SfWindow *self)
 {
   gtk_revealer_set_reveal_child (self->status_revealer, FALSE);
   self->banner_action = SF_BANNER_ACTION_NONE;
@@ -200,7 +194,7 @@ show_error (SfWindow     *self,
     action = SF_BANNER_ACTION_RETRY;
 
   body = hint != NULL ? g_strdup_printf ("%s\n%s", error->message, hint) : g_strdup (error->message);
-  show_banner (self, SF_BANNER_ERROR, title, body, action);
+  _sf_window_show_banner (self, SF_BANNER_ERROR, title, body, action);
 }
 
 static void
@@ -223,7 +217,7 @@ status_action_clicked_cb (SfWindow *self)
           [SF_JOB_ERASE_FLASH] = "win.erase-flash",
         };
 
-        hide_banner (self);
+        _sf_window_hide_banner (self);
         gtk_widget_activate_action (GTK_WIDGET (self), actions[self->last_kind], NULL);
       }
       break;
@@ -248,8 +242,8 @@ port_item_path (gpointer item)
   return NULL;
 }
 
-static gpointer
-selected_port (SfWindow *self)
+gpointer
+_sf_window_get_selected_port (SfWindow *self)
 {
   return gtk_drop_down_get_selected_item (self->port_drop_down);
 }
@@ -308,7 +302,7 @@ clear_details (SfWindow *self)
 static void
 update_port_subtitle (SfWindow *self)
 {
-  gpointer item = selected_port (self);
+  gpointer item = _sf_window_get_selected_port (self);
   const char *subtitle = NULL;
   g_autofree char *text = NULL;
 
@@ -382,7 +376,7 @@ port_selected_cb (SfWindow *self)
   if (self->setting_port || self->ports_changing > 0)
     return;
 
-  item = selected_port (self);
+  item = _sf_window_get_selected_port (self);
   if (item != NULL)
     {
       gboolean same = g_strcmp0 (self->port_path, port_item_path (item)) == 0;
@@ -395,13 +389,13 @@ port_selected_cb (SfWindow *self)
         {
           clear_details (self);
           apply_adapter_baud (self, item);
-          validate_rows (self);
+          _sf_window_validate_rows (self);
         }
       self->port_missing = FALSE;
       update_port_warning (self);
     }
   update_port_subtitle (self);
-  update_actions (self);
+  _sf_window_update_actions (self);
 }
 
 static void
@@ -433,7 +427,7 @@ ports_changed_cb (SfWindow *self)
         set_selected_port (self, position);
       /* Otherwise keep what the drop-down picked (the first USB adapter):
        * the best guess, not remembered until used. */
-      item = selected_port (self);
+      item = _sf_window_get_selected_port (self);
       if (item != NULL)
         {
           remember_port (self, item);
@@ -470,7 +464,7 @@ ports_changed_cb (SfWindow *self)
     }
 
   update_port_subtitle (self);
-  update_actions (self);
+  _sf_window_update_actions (self);
 }
 
 static void
@@ -562,9 +556,9 @@ save_custom_ports (SfWindow *self)
   g_settings_set_strv (self->settings, "custom-ports", (const char * const *) paths);
 }
 
-static void
-use_other_port (SfWindow   *self,
-                const char *text)
+void
+_sf_window_use_other_port (SfWindow   *self,
+                           const char *text)
 {
   g_autofree char *path = g_strstrip (g_strdup (text));
   guint position;
@@ -597,8 +591,8 @@ other_port_activate_cb (SfWindow *self)
 
 /* --- firmware rows --------------------------------------------------------- */
 
-static GPtrArray *
-collect_rows (SfWindow *self)
+GPtrArray *
+_sf_window_collect_rows (SfWindow *self)
 {
   GPtrArray *rows = g_ptr_array_new ();
 
@@ -627,7 +621,7 @@ static gboolean
 save_rows_idle (gpointer data)
 {
   SfWindow *self = data;
-  g_autoptr(GPtrArray) rows = collect_rows (self);
+  g_autoptr(GPtrArray) rows = _sf_window_collect_rows (self);
   GVariantBuilder builder;
 
   self->save_source = 0;
@@ -756,10 +750,10 @@ update_header_options (SfWindow  *self,
 }
 
 /* Checks the rows against each other and the flash size. */
-static void
-validate_rows (SfWindow *self)
+void
+_sf_window_validate_rows (SfWindow *self)
 {
-  g_autoptr(GPtrArray) rows = collect_rows (self);
+  g_autoptr(GPtrArray) rows = _sf_window_collect_rows (self);
   guint32 flash_size = self->have_details ? self->details.flash_size : 0;
   SfChip chip = chosen_chip (self);
 
@@ -809,7 +803,7 @@ validate_rows (SfWindow *self)
             }
         }
 
-      if (status == SF_FIRMWARE_ROW_OK && address % SECTOR_SIZE != 0)
+      if (status == SF_FIRMWARE_ROW_OK && address % SF_WINDOW_SECTOR_SIZE != 0)
         {
           status = SF_FIRMWARE_ROW_WARNING;
           message = g_strdup (_("Not on a 4 KiB boundary: the bytes before it in that sector "
@@ -819,15 +813,15 @@ validate_rows (SfWindow *self)
     }
 
   update_header_options (self, rows);
-  update_actions (self);
+  _sf_window_update_actions (self);
 }
 
 /* The first row that stops the enabled files from being written. */
-static SfFirmwareRow *
-first_bad_row (SfWindow  *self,
-               char     **out_message)
+SfFirmwareRow *
+_sf_window_first_bad_row (SfWindow  *self,
+                          char     **out_message)
 {
-  g_autoptr(GPtrArray) rows = collect_rows (self);
+  g_autoptr(GPtrArray) rows = _sf_window_collect_rows (self);
 
   for (guint i = 0; i < rows->len; i++)
     {
@@ -856,7 +850,7 @@ static void
 row_changed_cb (SfWindow      *self,
                 SfFirmwareRow *row)
 {
-  validate_rows (self);
+  _sf_window_validate_rows (self);
   schedule_save_rows (self);
 }
 
@@ -867,15 +861,15 @@ row_remove_cb (SfWindow      *self,
   if (self->job != NULL)
     return;
   gtk_list_box_remove (self->firmware_list, GTK_WIDGET (row));
-  validate_rows (self);
+  _sf_window_validate_rows (self);
   schedule_save_rows (self);
 }
 
-static SfFirmwareRow *
-add_row (SfWindow   *self,
-         GFile      *file,
-         const char *address,
-         gboolean    enabled)
+SfFirmwareRow *
+_sf_window_add_row (SfWindow   *self,
+                    GFile      *file,
+                    const char *address,
+                    gboolean    enabled)
 {
   SfFirmwareRow *row = SF_FIRMWARE_ROW (sf_firmware_row_new ());
 
@@ -887,7 +881,7 @@ add_row (SfWindow   *self,
   g_signal_connect_object (row, "changed", G_CALLBACK (row_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (row, "remove", G_CALLBACK (row_remove_cb), self, G_CONNECT_SWAPPED);
   gtk_list_box_append (self->firmware_list, GTK_WIDGET (row));
-  validate_rows (self);
+  _sf_window_validate_rows (self);
   schedule_save_rows (self);
   return row;
 }
@@ -906,25 +900,9 @@ restore_rows (SfWindow *self)
     {
       g_autoptr(GFile) file = g_file_new_for_path (path);
 
-      add_row (self, file, address, enabled);
+      _sf_window_add_row (self, file, address, enabled);
     }
   self->restoring = FALSE;
-}
-
-static void
-files_chosen_cb (GListModel *files,
-                 gpointer    user_data)
-{
-  g_autoptr(SfWindow) self = user_data;
-
-  if (files == NULL || self->disposed)
-    return;
-  for (guint i = 0; i < g_list_model_get_n_items (files); i++)
-    {
-      g_autoptr(GFile) file = g_list_model_get_item (files, i);
-
-      add_row (self, file, NULL, TRUE);
-    }
 }
 
 static gboolean
@@ -940,7 +918,7 @@ drop_cb (GtkDropTarget *target,
     return FALSE;
   files = g_value_get_boxed (value);
   for (GSList *l = files; l != NULL; l = l->next)
-    add_row (self, l->data, NULL, TRUE);
+    _sf_window_add_row (self, l->data, NULL, TRUE);
   return files != NULL;
 }
 
@@ -992,18 +970,18 @@ show_details (SfWindow            *self,
 
 /* --- jobs ------------------------------------------------------------------ */
 
-static void
-update_actions (SfWindow *self)
+void
+_sf_window_update_actions (SfWindow *self)
 {
   gboolean busy = self->job != NULL;
-  gboolean have_port = selected_port (self) != NULL;
+  gboolean have_port = _sf_window_get_selected_port (self) != NULL;
   gboolean have_files = FALSE;
   g_autoptr(GPtrArray) rows = NULL;
 
   if (self->disposed)
     return;
 
-  rows = collect_rows (self);
+  rows = _sf_window_collect_rows (self);
   for (guint i = 0; i < rows->len; i++)
     if (sf_firmware_row_get_enabled (g_ptr_array_index (rows, i)))
       have_files = TRUE;
@@ -1070,9 +1048,9 @@ pulse_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static void
-set_pulsing (SfWindow *self,
-             gboolean  pulsing)
+void
+_sf_window_set_pulsing (SfWindow *self,
+                        gboolean  pulsing)
 {
   if (pulsing && self->pulse_source == 0)
     self->pulse_source = g_timeout_add (100, pulse_cb, self);
@@ -1113,7 +1091,7 @@ job_progress_cb (SfWindow   *self,
   gtk_label_set_text (self->phase_label, phase_title (self, phase));
   if (total == 0)
     {
-      set_pulsing (self, TRUE);
+      _sf_window_set_pulsing (self, TRUE);
       gtk_label_set_text (self->percent_label, "");
       if (phase == SF_PHASE_CONNECT)
         g_string_append (detail, sf_flash_job_get_port_path (job));
@@ -1125,7 +1103,7 @@ job_progress_cb (SfWindow   *self,
       g_autofree char *done_text = sf_format_size (done);
       g_autofree char *total_text = sf_format_size (total);
 
-      set_pulsing (self, FALSE);
+      _sf_window_set_pulsing (self, FALSE);
       gtk_progress_bar_set_fraction (self->progress_bar, fraction);
       gtk_label_set_text (self->percent_label, percent);
       /* Translators: "1.5 MiB of 4 MiB". */
@@ -1142,9 +1120,9 @@ job_progress_cb (SfWindow   *self,
   gtk_label_set_text (self->progress_detail, detail->str);
 }
 
-static void
-append_log (SfWindow   *self,
-            const char *line)
+void
+_sf_window_append_log (SfWindow   *self,
+                       const char *line)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->log_view);
   GtkTextIter end;
@@ -1161,7 +1139,7 @@ job_log_cb (SfWindow   *self,
             const char *line,
             SfFlashJob *job)
 {
-  append_log (self, line);
+  _sf_window_append_log (self, line);
 }
 
 static void
@@ -1220,9 +1198,9 @@ job_finished_cb (SfWindow   *self,
     }
 
   if (title != NULL)
-    show_banner (self, SF_BANNER_SUCCESS, title, body->str, SF_BANNER_ACTION_NONE);
+    _sf_window_show_banner (self, SF_BANNER_SUCCESS, title, body->str, SF_BANNER_ACTION_NONE);
   else if (body->len > 0)
-    show_banner (self, SF_BANNER_INFO, _("Slower Connection"), body->str, SF_BANNER_ACTION_NONE);
+    _sf_window_show_banner (self, SF_BANNER_INFO, _("Slower Connection"), body->str, SF_BANNER_ACTION_NONE);
 }
 
 static void
@@ -1291,34 +1269,34 @@ job_done_cb (GObject      *object,
         body = _("The flash may hold part of the new firmware; flash again before using the board.");
       else if (self->job_kind == SF_JOB_ERASE_REGION || self->job_kind == SF_JOB_ERASE_FLASH)
         body = _("The flash may be partly erased.");
-      append_log (self, _("Cancelled."));
-      show_banner (self, SF_BANNER_INFO, _("Cancelled"), body, SF_BANNER_ACTION_NONE);
+      _sf_window_append_log (self, _("Cancelled."));
+      _sf_window_show_banner (self, SF_BANNER_INFO, _("Cancelled"), body, SF_BANNER_ACTION_NONE);
     }
 
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
-  set_pulsing (self, FALSE);
+  _sf_window_set_pulsing (self, FALSE);
   gtk_stack_set_visible_child_name (self->action_stack, "idle");
-  validate_rows (self);
-  update_actions (self);
+  _sf_window_validate_rows (self);
+  _sf_window_update_actions (self);
 
   if (self->close_when_idle)
     gtk_window_destroy (GTK_WINDOW (self));
 }
 
-static SfFlashJob *
-create_job (SfWindow  *self,
-            SfJobKind  kind)
+SfFlashJob *
+_sf_window_create_job (SfWindow  *self,
+                       SfJobKind  kind)
 {
   g_autofree char *chip_name = g_settings_get_string (self->settings, "chip");
   g_autofree char *before_name = g_settings_get_string (self->settings, "before");
   g_autofree char *after_name = g_settings_get_string (self->settings, "after");
-  SfFlashJob *job = sf_flash_job_new (kind, port_item_path (selected_port (self)));
+  SfFlashJob *job = sf_flash_job_new (kind, port_item_path (_sf_window_get_selected_port (self)));
   SfChip chip;
   SfBefore before;
   SfAfter after;
 
-  sf_flash_job_set_baud (job, capped_baud (self, selected_port (self)));
+  sf_flash_job_set_baud (job, capped_baud (self, _sf_window_get_selected_port (self)));
   sf_flash_job_set_no_stub (job, !g_settings_get_boolean (self->settings, "use-stub"));
   if (sf_chip_from_name (chip_name, &chip))
     sf_flash_job_set_chip (job, chip);
@@ -1329,11 +1307,11 @@ create_job (SfWindow  *self,
   return job;
 }
 
-static void
-start_job (SfWindow   *self,
-           SfFlashJob *job)
+void
+_sf_window_start_job (SfWindow   *self,
+                      SfFlashJob *job)
 {
-  gpointer port = selected_port (self);
+  gpointer port = _sf_window_get_selected_port (self);
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->log_view);
 
   g_assert (self->job == NULL);
@@ -1355,438 +1333,20 @@ start_job (SfWindow   *self,
   g_signal_connect_swapped (job, "finished", G_CALLBACK (job_finished_cb), self);
   g_signal_connect_swapped (job, "failed", G_CALLBACK (job_failed_cb), self);
 
-  hide_banner (self);
+  _sf_window_hide_banner (self);
   if (gtk_text_buffer_get_char_count (buffer) > 0)
-    append_log (self, "");
+    _sf_window_append_log (self, "");
   gtk_label_set_text (self->phase_label, phase_title (self, SF_PHASE_CONNECT));
   gtk_label_set_text (self->percent_label, "");
   gtk_label_set_text (self->progress_detail, sf_flash_job_get_port_path (job));
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  set_pulsing (self, TRUE);
+  _sf_window_set_pulsing (self, TRUE);
   gtk_stack_set_visible_child_name (self->action_stack, "busy");
-  update_actions (self);
+  _sf_window_update_actions (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->cancel_button));
 
   g_settings_set_string (self->settings, "last-port", sf_flash_job_get_port_path (job));
   sf_flash_job_run_async (job, self->cancellable, job_done_cb, g_object_ref (self));
-}
-
-/* --- actions --------------------------------------------------------------- */
-
-static void
-flash_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-  g_autoptr(GPtrArray) rows = collect_rows (self);
-  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(SfFlashJob) job = NULL;
-  g_autofree char *problem = NULL;
-  g_autofree char *mode = NULL, *size = NULL, *freq = NULL;
-  SfFirmwareRow *bad;
-  SfWriteOptions options = { 0 };
-  guint n = 0;
-
-  if (self->job != NULL)
-    return;
-
-  /* Pick up firmware rebuilt since it was chosen: each file is read again,
-   * whole, and that snapshot is what goes to the board. A file that is
-   * gone now stops the flash below, its row saying so. */
-  for (guint i = 0; i < rows->len; i++)
-    {
-      SfFirmwareRow *row = g_ptr_array_index (rows, i);
-
-      if (sf_firmware_row_get_enabled (row) &&
-          sf_firmware_row_reload (row) == SF_FIRMWARE_ROW_CHANGED)
-        g_ptr_array_add (changed, sf_firmware_row_dup_display_name (row));
-    }
-  validate_rows (self);
-
-  bad = first_bad_row (self, &problem);
-  if (bad != NULL)
-    {
-      show_banner (self, SF_BANNER_ERROR, _("Check the Firmware List"), problem, SF_BANNER_ACTION_NONE);
-      sf_firmware_row_focus_address (bad);
-      return;
-    }
-
-  job = create_job (self, SF_JOB_WRITE);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      SfFirmwareRow *row = g_ptr_array_index (rows, i);
-      g_autofree char *name = NULL;
-      guint32 address;
-
-      if (!sf_firmware_row_get_enabled (row) || !sf_firmware_row_get_address (row, &address))
-        continue;
-      name = sf_firmware_row_dup_display_name (row);
-      sf_flash_job_add_region (job, address, sf_firmware_row_get_data (row), name);
-      n++;
-    }
-  if (n == 0)
-    {
-      show_banner (self, SF_BANNER_ERROR, _("Nothing to Flash"),
-                   _("Add a firmware file, or switch one on."), SF_BANNER_ACTION_NONE);
-      return;
-    }
-
-  mode = g_settings_get_string (self->settings, "flash-mode");
-  size = g_settings_get_string (self->settings, "flash-size");
-  freq = g_settings_get_string (self->settings, "flash-freq");
-  options.compress = g_settings_get_boolean (self->settings, "compress") ? SF_COMPRESS_AUTO
-                                                                          : SF_COMPRESS_OFF;
-  options.erase_all = g_settings_get_boolean (self->settings, "erase-all");
-  options.flash_mode = g_str_equal (mode, "keep") ? NULL : mode;
-  options.flash_size = g_str_equal (size, "keep") ? NULL : size;
-  options.flash_freq = g_str_equal (freq, "keep") ? NULL : freq;
-  sf_flash_job_set_write_options (job, &options);
-
-  self->job_regions = n;
-  start_job (self, job);
-  /* Flashing what is on disk now is what a rebuild is for; the person
-   * still learns that it is not what they saw when they added it. */
-  for (guint i = 0; i < changed->len; i++)
-    {
-      g_autofree char *line = g_strdup_printf (_("%s changed on disk since it was added or "
-                                                 "last flashed; flashing the new contents."),
-                                               (const char *) g_ptr_array_index (changed, i));
-
-      append_log (self, line);
-    }
-}
-
-static gboolean
-parse_entry (GtkEntry    *entry,
-             const char  *what,
-             gboolean     allow_empty,
-             guint32     *out_value,
-             GError     **error)
-{
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
-
-  gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
-  if (allow_empty && *text == '\0')
-    {
-      *out_value = 0;
-      return TRUE;
-    }
-  if (sf_parse_number (text, what, out_value, error))
-    return TRUE;
-  gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
-  gtk_widget_grab_focus (GTK_WIDGET (entry));
-  return FALSE;
-}
-
-static void
-set_popover_message (GtkLabel   *label,
-                     const char *message)
-{
-  gtk_label_set_text (label, message != NULL ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (label), message != NULL);
-}
-
-static void
-start_read (SfWindow   *self,
-            const char *path)
-{
-  g_autoptr(SfFlashJob) job = NULL;
-  guint32 address = 0, size = 0;
-
-  if (self->job != NULL || selected_port (self) == NULL ||
-      !parse_entry (self->read_address_entry, _("start"), TRUE, &address, NULL) ||
-      !parse_entry (self->read_size_entry, _("size"), TRUE, &size, NULL))
-    return;
-
-  g_free (self->read_target);
-  self->read_target = g_strdup (path);
-  job = create_job (self, SF_JOB_READ);
-  sf_flash_job_set_span (job, address, size);
-  sf_flash_job_set_output_path (job, path);
-  start_job (self, job);
-}
-
-static void
-read_file_chosen_cb (GFile    *file,
-                     gpointer  user_data)
-{
-  g_autoptr(SfWindow) self = user_data;
-  g_autofree char *path = NULL;
-
-  if (file == NULL || self->disposed)
-    return;
-  path = g_file_get_path (file);
-  if (path == NULL)
-    {
-      show_banner (self, SF_BANNER_ERROR, _("Choose a Local File"),
-                   _("The flash contents can only be saved to a file on this computer."),
-                   SF_BANNER_ACTION_NONE);
-      return;
-    }
-  start_read (self, path);
-}
-
-static void
-read_flash_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = NULL;
-  guint32 address, size;
-
-  if (!parse_entry (self->read_address_entry, _("start"), TRUE, &address, &error) ||
-      !parse_entry (self->read_size_entry, _("size"), TRUE, &size, &error))
-    {
-      set_popover_message (self->read_message, error->message);
-      gtk_menu_button_popup (self->read_button);
-      return;
-    }
-  set_popover_message (self->read_message, NULL);
-  g_settings_set_string (self->settings, "read-address",
-                         gtk_editable_get_text (GTK_EDITABLE (self->read_address_entry)));
-  g_settings_set_string (self->settings, "read-size",
-                         gtk_editable_get_text (GTK_EDITABLE (self->read_size_entry)));
-  gtk_popover_popdown (self->read_popover);
-
-  if (self->read_target_fixed)
-    {
-      g_autofree char *path = g_strdup (self->read_target);
-
-      start_read (self, path);
-      return;
-    }
-
-  if (self->have_details)
-    name = g_strdup_printf ("%s-flash-0x%x.bin", sf_chip_get_id_name (self->details.chip), address);
-  else
-    name = g_strdup_printf ("flash-0x%x.bin", address);
-  sf_compat_save_file (GTK_WINDOW (self), _("Save Flash Contents"), name,
-                       read_file_chosen_cb, g_object_ref (self));
-}
-
-static void
-erase_region_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SfFlashJob) job = NULL;
-  guint32 address, size;
-
-  if (!parse_entry (self->erase_address_entry, _("start"), FALSE, &address, &error) ||
-      !parse_entry (self->erase_size_entry, _("size"), FALSE, &size, &error))
-    {
-      set_popover_message (self->erase_message, error->message);
-      gtk_menu_button_popup (self->erase_button);
-      return;
-    }
-  if (address % SECTOR_SIZE != 0 || size % SECTOR_SIZE != 0 || size == 0)
-    {
-      set_popover_message (self->erase_message,
-                           _("Flash is erased in 4 KiB sectors: start and size must be "
-                             "multiples of 0x1000."));
-      gtk_widget_add_css_class (GTK_WIDGET (address % SECTOR_SIZE != 0 ? self->erase_address_entry
-                                                                       : self->erase_size_entry),
-                                "error");
-      gtk_menu_button_popup (self->erase_button);
-      return;
-    }
-  if (self->have_details && self->details.flash_size > 0 &&
-      (guint64) address + size > self->details.flash_size)
-    {
-      g_autofree char *flash = sf_format_size (self->details.flash_size);
-      g_autofree char *message = g_strdup_printf (_("The region runs past the end of the %s flash."),
-                                                  flash);
-
-      set_popover_message (self->erase_message, message);
-      gtk_menu_button_popup (self->erase_button);
-      return;
-    }
-
-  set_popover_message (self->erase_message, NULL);
-  g_settings_set_string (self->settings, "erase-address",
-                         gtk_editable_get_text (GTK_EDITABLE (self->erase_address_entry)));
-  g_settings_set_string (self->settings, "erase-size",
-                         gtk_editable_get_text (GTK_EDITABLE (self->erase_size_entry)));
-  gtk_popover_popdown (self->erase_popover);
-
-  job = create_job (self, SF_JOB_ERASE_REGION);
-  sf_flash_job_set_span (job, address, size);
-  start_job (self, job);
-}
-
-static void
-erase_flash_confirmed_cb (gboolean confirmed,
-                          gpointer user_data)
-{
-  g_autoptr(SfWindow) self = user_data;
-  g_autoptr(SfFlashJob) job = NULL;
-
-  if (!confirmed || self->disposed || self->job != NULL || selected_port (self) == NULL)
-    return;
-  job = create_job (self, SF_JOB_ERASE_FLASH);
-  start_job (self, job);
-}
-
-static void
-erase_flash_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-  g_autofree char *body = NULL;
-  g_autofree char *size = NULL;
-
-  if (self->confirmed)
-    {
-      erase_flash_confirmed_cb (TRUE, g_object_ref (self));
-      return;
-    }
-
-  if (self->have_details && self->details.flash_size > 0)
-    size = sf_format_size (self->details.flash_size);
-  body = size != NULL
-    ? g_strdup_printf (_("All %s of the board’s flash will be set blank: the firmware, its "
-                         "settings, saved Wi-Fi passwords and any files it stored. The board "
-                         "will not start until new firmware is flashed. This cannot be undone."),
-                       size)
-    : g_strdup (_("All of the board’s flash will be set blank: the firmware, its settings, "
-                  "saved Wi-Fi passwords and any files it stored. The board will not start "
-                  "until new firmware is flashed. This cannot be undone."));
-  sf_compat_confirm (GTK_WINDOW (self), _("Erase the Whole Flash?"), body, _("_Erase"),
-                     TRUE, erase_flash_confirmed_cb, g_object_ref (self));
-}
-
-static void
-chip_info_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-  g_autoptr(SfFlashJob) job = NULL;
-
-  if (self->job != NULL)
-    return;
-  job = create_job (self, SF_JOB_CHIP_INFO);
-  start_job (self, job);
-}
-
-static void
-cancel_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  if (self->cancellable == NULL)
-    return;
-  g_cancellable_cancel (self->cancellable);
-  set_pulsing (self, TRUE);
-  gtk_label_set_text (self->phase_label, _("Cancelling…"));
-  gtk_label_set_text (self->percent_label, "");
-  gtk_label_set_text (self->progress_detail,
-                      _("Leaving the board ready for the next operation"));
-  update_actions (self);
-}
-
-static void
-add_file_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  sf_compat_open_files (GTK_WINDOW (widget), _("Add Firmware"), TRUE, files_chosen_cb,
-                        g_object_ref (widget));
-}
-
-static void
-use_other_port_action (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  use_other_port (self, gtk_editable_get_text (GTK_EDITABLE (self->other_port_entry)));
-}
-
-static void
-copy_log_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->log_view);
-  g_autofree char *text = NULL;
-  GtkTextIter start, end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
-}
-
-static void
-clear_log_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->log_view), "", 0);
-}
-
-static void
-dismiss_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  hide_banner (SF_WINDOW (widget));
-}
-
-static void
-choose_port_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  gtk_widget_grab_focus (GTK_WIDGET (self->port_drop_down));
-  gtk_widget_activate (GTK_WIDGET (self->port_drop_down));
-}
-
-static void
-show_read_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  if (gtk_widget_is_sensitive (GTK_WIDGET (self->read_button)))
-    gtk_menu_button_popup (self->read_button);
-}
-
-static void
-show_erase_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  if (gtk_widget_is_sensitive (GTK_WIDGET (self->erase_button)))
-    gtk_menu_button_popup (self->erase_button);
-}
-
-static void
-show_options_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  if (gtk_widget_is_sensitive (GTK_WIDGET (self->options_button)))
-    gtk_menu_button_popup (self->options_button);
 }
 
 /* --- options --------------------------------------------------------------- */
@@ -1866,7 +1426,7 @@ settings_changed_cb (SfWindow   *self,
                      const char *key)
 {
   if (g_str_equal (key, "chip") || g_str_has_prefix (key, "flash-"))
-    validate_rows (self);
+    _sf_window_validate_rows (self);
 }
 
 /* --- the window ------------------------------------------------------------ */
@@ -1986,9 +1546,9 @@ setup (SfWindow      *self,
   gtk_editable_set_text (GTK_EDITABLE (self->erase_size_entry), erase_size);
 
   restore_rows (self);
-  validate_rows (self);
+  _sf_window_validate_rows (self);
   update_port_warning (self);
-  update_actions (self);
+  _sf_window_update_actions (self);
 }
 
 static void
@@ -2006,7 +1566,7 @@ sf_window_dispose (GObject *object)
       g_clear_handle_id (&self->save_source, g_source_remove);
       save_rows_idle (self);
     }
-  set_pulsing (self, FALSE);
+  _sf_window_set_pulsing (self, FALSE);
   if (self->port_drop_down != NULL)
     gtk_drop_down_set_model (self->port_drop_down, NULL);
 
@@ -2161,34 +1721,7 @@ sf_window_class_init (SfWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, status_action_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, other_port_activate_cb);
 
-  gtk_widget_class_install_action (widget_class, "win.flash", NULL, flash_action);
-  gtk_widget_class_install_action (widget_class, "win.read-flash", NULL, read_flash_action);
-  gtk_widget_class_install_action (widget_class, "win.erase-region", NULL, erase_region_action);
-  gtk_widget_class_install_action (widget_class, "win.erase-flash", NULL, erase_flash_action);
-  gtk_widget_class_install_action (widget_class, "win.chip-info", NULL, chip_info_action);
-  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
-  gtk_widget_class_install_action (widget_class, "win.add-file", NULL, add_file_action);
-  gtk_widget_class_install_action (widget_class, "win.use-other-port", NULL, use_other_port_action);
-  gtk_widget_class_install_action (widget_class, "win.copy-log", NULL, copy_log_action);
-  gtk_widget_class_install_action (widget_class, "win.clear-log", NULL, clear_log_action);
-  gtk_widget_class_install_action (widget_class, "win.dismiss", NULL, dismiss_action);
-  gtk_widget_class_install_action (widget_class, "win.choose-port", NULL, choose_port_action);
-  gtk_widget_class_install_action (widget_class, "win.show-read", NULL, show_read_action);
-  gtk_widget_class_install_action (widget_class, "win.show-erase", NULL, show_erase_action);
-  gtk_widget_class_install_action (widget_class, "win.show-options", NULL, show_options_action);
-  gtk_widget_class_install_property_action (widget_class, "win.show-log", "show-log");
-
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.flash", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.flash", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.add-file", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.show-read", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.show-erase", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK, "win.chip-info", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.choose-port", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.show-log", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.show-options", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+  _sf_window_class_actions_init (klass);
 }
 
 static void
@@ -2253,14 +1786,14 @@ _sf_window_select_port (SfWindow   *self,
 const char *
 _sf_window_get_port_path (SfWindow *self)
 {
-  return port_item_path (selected_port (self));
+  return port_item_path (_sf_window_get_selected_port (self));
 }
 
 SfFirmwareRow *
 _sf_window_add_firmware (SfWindow *self,
                          GFile    *file)
 {
-  return add_row (self, file, NULL, TRUE);
+  return _sf_window_add_row (self, file, NULL, TRUE);
 }
 
 void
