@@ -155,7 +155,13 @@ SfFlashJob    *_sf_window_create_job        (SfWindow       *self,
 void           _sf_window_start_job         (SfWindow       *self,
                                              SfFlashJob     *job);
 
-/* The firmware rows */
+/* sf-window-firmware.c */
+/* Lets files dropped on the window become rows. */
+void           _sf_window_init_firmware     (SfWindow       *self);
+/* The rows saved in GSettings, back in the list. */
+void           _sf_window_restore_rows      (SfWindow       *self);
+/* Saves the rows now if a save is pending. */
+void           _sf_window_flush_rows        (SfWindow       *self);
 /* The rows in list order; the array does not own them. */
 GPtrArray     *_sf_window_collect_rows      (SfWindow       *self);
 /* Checks the rows against each other and the flash size. */
