@@ -70,33 +70,14 @@ schedule_save_rows (SfWindow *self)
   self->save_source = g_idle_add (save_rows_idle, self);
 }
 
-static char *
-describe_header (const SfImageInfo *info,
-                 SfChip             chip,
-                 char             **out_mode,
-                 char             **out_size,
-                 char             **out_freq)
-{
-  const char *mode = sf_image_flash_mode_name (info->flash_mode);
-  const char *freq = sf_image_flash_freq_name (chip, info->flash_freq_code);
-
-  *out_mode = g_strdup (mode != NULL ? mode : "?");
-  *out_size = sf_image_flash_size_name (chip, info->flash_size_code);
-  if (*out_size == NULL)
-    *out_size = g_strdup ("?");
-  *out_freq = g_strdup (freq != NULL ? freq : "?");
-  return g_strdup_printf ("%s, %s, %s", *out_mode, *out_size, *out_freq);
-}
-
 /* Shows what the bootloader header says, and flags options that would
  * rewrite it. */
 static void
 update_header_options (SfWindow  *self,
                        GPtrArray *rows)
 {
-  g_autofree char *mode = g_settings_get_string (self->settings, "flash-mode");
-  g_autofree char *size = g_settings_get_string (self->settings, "flash-size");
-  g_autofree char *freq = g_settings_get_string (self->settings, "flash-freq");
+  g_autofree char *name = NULL;
+  g_autofree char *changes = NULL;
   SfFirmwareRow *boot_row = NULL;
   const SfImageInfo *info = NULL;
   SfChip chip = SF_CHIP_AUTO;
@@ -120,53 +101,14 @@ update_header_options (SfWindow  *self,
         }
     }
 
-  gtk_widget_remove_css_class (GTK_WIDGET (self->mode_drop_down), "warning");
-  gtk_widget_remove_css_class (GTK_WIDGET (self->size_drop_down), "warning");
-  gtk_widget_remove_css_class (GTK_WIDGET (self->freq_drop_down), "warning");
-
-  if (boot_row == NULL)
+  if (boot_row != NULL)
+    name = sf_firmware_row_dup_display_name (boot_row);
+  changes = sf_options_popover_show_header (self->options_popover, name, info, chip);
+  if (changes != NULL)
     {
-      gtk_label_set_text (self->header_label,
-                          _("These change the header of a bootloader written at the chip’s "
-                            "bootloader address. “Keep” leaves it as built."));
-      gtk_widget_set_visible (GTK_WIDGET (self->header_warning_label), FALSE);
-    }
-  else
-    {
-      g_autofree char *name = sf_firmware_row_dup_display_name (boot_row);
-      g_autofree char *h_mode = NULL, *h_size = NULL, *h_freq = NULL;
-      g_autofree char *header = describe_header (info, chip, &h_mode, &h_size, &h_freq);
-      g_autofree char *text = g_strdup_printf (_("%s says: %s."), name, header);
-      g_autoptr(GString) changes = g_string_new (NULL);
+      g_autofree char *note = g_strdup_printf (_("Header will be rewritten: %s"), changes);
 
-      gtk_label_set_text (self->header_label, text);
-      if (!g_str_equal (mode, "keep") && g_ascii_strcasecmp (mode, h_mode) != 0)
-        {
-          g_string_append_printf (changes, "%s%s → %s", changes->len ? ", " : "", h_mode, mode);
-          gtk_widget_add_css_class (GTK_WIDGET (self->mode_drop_down), "warning");
-        }
-      if (!g_str_equal (size, "keep") && !g_str_equal (size, "detect") &&
-          g_ascii_strcasecmp (size, h_size) != 0)
-        {
-          g_string_append_printf (changes, "%s%s → %s", changes->len ? ", " : "", h_size, size);
-          gtk_widget_add_css_class (GTK_WIDGET (self->size_drop_down), "warning");
-        }
-      if (!g_str_equal (freq, "keep") && g_ascii_strcasecmp (freq, h_freq) != 0)
-        {
-          g_string_append_printf (changes, "%s%s → %s", changes->len ? ", " : "", h_freq, freq);
-          gtk_widget_add_css_class (GTK_WIDGET (self->freq_drop_down), "warning");
-        }
-      if (changes->len > 0)
-        {
-          g_autofree char *warning =
-            g_strdup_printf (_("Differs from the header; it will be rewritten (%s)."), changes->str);
-          g_autofree char *note =
-            g_strdup_printf (_("Header will be rewritten: %s"), changes->str);
-
-          gtk_label_set_text (self->header_warning_label, warning);
-          sf_firmware_row_set_note (boot_row, note);
-        }
-      gtk_widget_set_visible (GTK_WIDGET (self->header_warning_label), changes->len > 0);
+      sf_firmware_row_set_note (boot_row, note);
     }
 }
 

@@ -8,6 +8,7 @@
 
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
+#include "sf-options-popover.h"
 #include "sf-port-monitor.h"
 #include "sf-window.h"
 
@@ -74,18 +75,7 @@ struct _SfWindow
   GtkLabel             *progress_detail;
   GtkButton            *cancel_button;
   GtkMenuButton        *options_button;
-  GtkDropDown          *baud_drop_down;
-  GtkDropDown          *chip_drop_down;
-  GtkDropDown          *before_drop_down;
-  GtkDropDown          *after_drop_down;
-  GtkDropDown          *mode_drop_down;
-  GtkDropDown          *size_drop_down;
-  GtkDropDown          *freq_drop_down;
-  GtkCheckButton       *erase_all_check;
-  GtkCheckButton       *compress_check;
-  GtkCheckButton       *use_stub_check;
-  GtkLabel             *header_label;
-  GtkLabel             *header_warning_label;
+  SfOptionsPopover     *options_popover;
   GtkRevealer          *log_revealer;
   GtkTextView          *log_view;
 

@@ -8,6 +8,7 @@
 #include "sf-compat.h"
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
+#include "sf-options-popover.h"
 #include "sf-port-monitor.h"
 #include "sf-protocol-error.h"
 #include "sf-stub-image.h"
@@ -16,23 +17,6 @@
 #include "sf-window-private.h"
 
 #define MAX_CUSTOM_PORTS 5
-
-/* Settings ids in the order of the drop-downs' models in sf-window.ui. */
-static const char * const chip_ids[] = {
-  "auto", "esp8266", "esp32", "esp32s2", "esp32s3", "esp32c2", "esp32c3", "esp32c6", "esp32h2", NULL
-};
-static const char * const before_ids[] = {
-  "default-reset", "usb-reset", "no-reset", "no-reset-no-sync", NULL
-};
-static const char * const after_ids[] = {
-  "hard-reset", "soft-reset", "no-reset", "no-reset-stub", NULL
-};
-static const char * const mode_ids[] = { "keep", "qio", "qout", "dio", "dout", NULL };
-static const char * const size_ids[] = {
-  "keep", "detect", "1MB", "2MB", "4MB", "8MB", "16MB", "32MB", "64MB", "128MB", NULL
-};
-static const char * const freq_ids[] = { "keep", "80m", "40m", "26m", "20m", NULL };
-static const guint baud_rates[] = { 115200, 230400, 460800, 921600, 1500000, 2000000 };
 
 G_DEFINE_FINAL_TYPE (SfWindow, sf_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -1018,76 +1002,6 @@ _sf_window_start_job (SfWindow   *self,
 
 /* --- options --------------------------------------------------------------- */
 
-static gboolean
-string_to_selected (GValue   *value,
-                    GVariant *variant,
-                    gpointer  user_data)
-{
-  const char * const *ids = user_data;
-  const char *id = g_variant_get_string (variant, NULL);
-
-  for (guint i = 0; ids[i] != NULL; i++)
-    if (g_ascii_strcasecmp (ids[i], id) == 0)
-      {
-        g_value_set_uint (value, i);
-        return TRUE;
-      }
-  g_value_set_uint (value, 0);
-  return TRUE;
-}
-
-static GVariant *
-selected_to_string (const GValue       *value,
-                    const GVariantType *type,
-                    gpointer            user_data)
-{
-  const char * const *ids = user_data;
-  guint selected = g_value_get_uint (value);
-
-  if (selected >= g_strv_length ((char **) ids))
-    return NULL;
-  return g_variant_new_string (ids[selected]);
-}
-
-static gboolean
-baud_to_selected (GValue   *value,
-                  GVariant *variant,
-                  gpointer  user_data)
-{
-  guint baud = g_variant_get_uint32 (variant);
-  guint best = 0;
-
-  /* A rate from elsewhere (the adapter memory) shows as the nearest below. */
-  for (guint i = 0; i < G_N_ELEMENTS (baud_rates); i++)
-    if (baud_rates[i] <= baud)
-      best = i;
-  g_value_set_uint (value, best);
-  return TRUE;
-}
-
-static GVariant *
-selected_to_baud (const GValue       *value,
-                  const GVariantType *type,
-                  gpointer            user_data)
-{
-  guint selected = g_value_get_uint (value);
-
-  if (selected >= G_N_ELEMENTS (baud_rates))
-    return NULL;
-  return g_variant_new_uint32 (baud_rates[selected]);
-}
-
-static void
-bind_drop_down (SfWindow           *self,
-                const char         *key,
-                GtkDropDown        *drop_down,
-                const char * const *ids)
-{
-  g_settings_bind_with_mapping (self->settings, key, drop_down, "selected",
-                                G_SETTINGS_BIND_DEFAULT, string_to_selected,
-                                selected_to_string, (gpointer) ids, NULL);
-}
-
 static void
 settings_changed_cb (SfWindow   *self,
                      const char *key)
@@ -1179,22 +1093,7 @@ setup (SfWindow      *self,
   self->ports_changing++;
   ports_changed_cb (self);
 
-  /* Options. */
-  g_settings_bind_with_mapping (self->settings, "baud", self->baud_drop_down, "selected",
-                                G_SETTINGS_BIND_DEFAULT, baud_to_selected, selected_to_baud,
-                                NULL, NULL);
-  bind_drop_down (self, "chip", self->chip_drop_down, chip_ids);
-  bind_drop_down (self, "before", self->before_drop_down, before_ids);
-  bind_drop_down (self, "after", self->after_drop_down, after_ids);
-  bind_drop_down (self, "flash-mode", self->mode_drop_down, mode_ids);
-  bind_drop_down (self, "flash-size", self->size_drop_down, size_ids);
-  bind_drop_down (self, "flash-freq", self->freq_drop_down, freq_ids);
-  g_settings_bind (self->settings, "erase-all", self->erase_all_check, "active",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "use-stub", self->use_stub_check, "active",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "compress", self->compress_check, "active",
-                   G_SETTINGS_BIND_DEFAULT);
+  sf_options_popover_bind (self->options_popover, self->settings);
   g_settings_bind (self->settings, "show-log", self, "show-log", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -1319,6 +1218,7 @@ sf_window_class_init (SfWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (SF_TYPE_FIRMWARE_ROW);
+  g_type_ensure (SF_TYPE_OPTIONS_POPOVER);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/sparkflash/Sparkflash/sf-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, SfWindow, name)
@@ -1362,18 +1262,7 @@ sf_window_class_init (SfWindowClass *klass)
   BIND (progress_detail);
   BIND (cancel_button);
   BIND (options_button);
-  BIND (baud_drop_down);
-  BIND (chip_drop_down);
-  BIND (before_drop_down);
-  BIND (after_drop_down);
-  BIND (mode_drop_down);
-  BIND (size_drop_down);
-  BIND (freq_drop_down);
-  BIND (erase_all_check);
-  BIND (compress_check);
-  BIND (use_stub_check);
-  BIND (header_label);
-  BIND (header_warning_label);
+  BIND (options_popover);
   BIND (log_revealer);
   BIND (log_view);
 #undef BIND
