@@ -134,7 +134,7 @@ start_read (SfWindow   *self,
   g_autoptr(SfFlashJob) job = NULL;
   guint32 address = 0, size = 0;
 
-  if (self->job != NULL || _sf_window_get_selected_port (self) == NULL ||
+  if (self->job != NULL || sf_port_chooser_get_path (self->port_chooser) == NULL ||
       !parse_entry (self->read_address_entry, _("start"), TRUE, &address, NULL) ||
       !parse_entry (self->read_size_entry, _("size"), TRUE, &size, NULL))
     return;
@@ -276,7 +276,7 @@ erase_flash_confirmed_cb (gboolean confirmed,
   g_autoptr(SfWindow) self = user_data;
 
   if (!confirmed || self->disposed || self->job != NULL ||
-      _sf_window_get_selected_port (self) == NULL)
+      sf_port_chooser_get_path (self->port_chooser) == NULL)
     return;
   start_plain_job (self, SF_JOB_ERASE_FLASH);
 }
@@ -369,9 +369,7 @@ use_other_port_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
-  SfWindow *self = SF_WINDOW (widget);
-
-  _sf_window_use_other_port (self, gtk_editable_get_text (GTK_EDITABLE (self->other_port_entry)));
+  sf_port_chooser_use_typed_port (SF_WINDOW (widget)->port_chooser);
 }
 
 static void
@@ -412,10 +410,7 @@ choose_port_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
 {
-  SfWindow *self = SF_WINDOW (widget);
-
-  gtk_widget_grab_focus (GTK_WIDGET (self->port_drop_down));
-  gtk_widget_activate (GTK_WIDGET (self->port_drop_down));
+  sf_port_chooser_popup (SF_WINDOW (widget)->port_chooser);
 }
 
 /* A shortcut for a disabled button would open its popover anyway. */

@@ -9,6 +9,7 @@
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
 #include "sf-options-popover.h"
+#include "sf-port-chooser.h"
 #include "sf-port-monitor.h"
 #include "sf-window.h"
 
@@ -44,12 +45,7 @@ struct _SfWindow
   GtkRevealer          *port_revealer;
   GtkLabel             *port_title;
   GtkLabel             *port_body;
-  GtkLabel             *port_label;
-  GtkLabel             *port_subtitle;
-  GtkDropDown          *port_drop_down;
-  GtkMenuButton        *other_port_button;
-  GtkPopover           *other_port_popover;
-  GtkEntry             *other_port_entry;
+  SfPortChooser        *port_chooser;
   GtkWidget            *chip_row;
   GtkLabel             *chip_value;
   GtkLabel             *features_value;
@@ -82,10 +78,6 @@ struct _SfWindow
   /* Owned */
   GSettings            *settings;
   SfPortMonitor        *monitor;
-  GListStore           *custom_ports;      /* GtkStringObject: typed paths */
-  GListModel           *ports;             /* monitor's ports, then custom_ports */
-  char                 *port_path;         /* the port the person chose */
-  char                 *port_serial;
   char                 *read_target;
   SfFlashJob           *job;
   GCancellable         *cancellable;
@@ -108,9 +100,6 @@ struct _SfWindow
   guint                 job_regions;
   SfBannerAction        banner_action;
   guint                 save_source;
-  guint                 ports_changing;
-  gboolean              setting_port;
-  gboolean              port_missing;
   gboolean              have_details;
   gboolean              restoring;
   gboolean              confirmed;
@@ -129,11 +118,6 @@ void           _sf_window_show_banner       (SfWindow       *self,
                                              const char     *body,
                                              SfBannerAction  action);
 void           _sf_window_hide_banner       (SfWindow       *self);
-/* The port item chosen in the drop-down (SfPortEntry or, for a path typed
- * by hand, GtkStringObject), or NULL. */
-gpointer       _sf_window_get_selected_port (SfWindow       *self);
-void           _sf_window_use_other_port    (SfWindow       *self,
-                                             const char     *text);
 void           _sf_window_update_actions    (SfWindow       *self);
 void           _sf_window_set_pulsing       (SfWindow       *self,
                                              gboolean        pulsing);

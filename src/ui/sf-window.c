@@ -9,6 +9,7 @@
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
 #include "sf-options-popover.h"
+#include "sf-port-chooser.h"
 #include "sf-port-monitor.h"
 #include "sf-protocol-error.h"
 #include "sf-stub-image.h"
@@ -16,7 +17,6 @@
 #include "sf-window.h"
 #include "sf-window-private.h"
 
-#define MAX_CUSTOM_PORTS 5
 
 G_DEFINE_FINAL_TYPE (SfWindow, sf_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -100,12 +100,13 @@ static void
 update_port_warning (SfWindow *self)
 {
   const char *hint = self->monitor != NULL ? sf_port_monitor_get_brltty_hint (self->monitor) : NULL;
+  const char *missing = sf_port_chooser_get_missing_path (self->port_chooser);
 
-  if (self->port_missing && self->port_path != NULL)
+  if (missing != NULL)
     {
       g_autofree char *body = g_strdup_printf (_("The board on %s is gone. Plug it back in and it "
                                                  "will be chosen again, or choose another port."),
-                                               self->port_path);
+                                               missing);
 
       show_port_warning (self, _("Board Unplugged"), body);
     }
@@ -216,98 +217,12 @@ status_action_clicked_cb (SfWindow *self)
 
 /* --- ports ----------------------------------------------------------------- */
 
-static const char *
-port_item_path (gpointer item)
-{
-  if (SF_IS_PORT_ENTRY (item))
-    return sf_port_entry_get_path (item);
-  if (GTK_IS_STRING_OBJECT (item))
-    return gtk_string_object_get_string (item);
-  return NULL;
-}
-
-gpointer
-_sf_window_get_selected_port (SfWindow *self)
-{
-  return gtk_drop_down_get_selected_item (self->port_drop_down);
-}
-
-/* The position of the port with @serial (preferred: it follows a board
- * that comes back under another name) or @path. */
-static guint
-find_port (SfWindow   *self,
-           const char *path,
-           const char *serial)
-{
-  guint n = g_list_model_get_n_items (self->ports);
-  guint by_path = GTK_INVALID_LIST_POSITION;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GObject) item = g_list_model_get_item (self->ports, i);
-
-      if (serial != NULL && *serial != '\0' && SF_IS_PORT_ENTRY (item) &&
-          g_strcmp0 (sf_port_entry_get_serial_number (SF_PORT_ENTRY (item)), serial) == 0)
-        return i;
-      if (by_path == GTK_INVALID_LIST_POSITION && path != NULL &&
-          g_strcmp0 (port_item_path (item), path) == 0)
-        by_path = i;
-    }
-  return by_path;
-}
-
-static void
-set_selected_port (SfWindow *self,
-                   guint     position)
-{
-  self->setting_port = TRUE;
-  gtk_drop_down_set_selected (self->port_drop_down, position);
-  self->setting_port = FALSE;
-}
-
-static void
-remember_port (SfWindow *self,
-               gpointer  item)
-{
-  g_free (self->port_path);
-  self->port_path = g_strdup (port_item_path (item));
-  g_free (self->port_serial);
-  self->port_serial = SF_IS_PORT_ENTRY (item) ? g_strdup (sf_port_entry_get_serial_number (item)) : NULL;
-}
-
 static void
 clear_details (SfWindow *self)
 {
   sf_chip_details_clear (&self->details);
   self->have_details = FALSE;
   gtk_widget_set_visible (self->chip_row, FALSE);
-}
-
-static void
-update_port_subtitle (SfWindow *self)
-{
-  gpointer item = _sf_window_get_selected_port (self);
-  const char *subtitle = NULL;
-  g_autofree char *text = NULL;
-
-  if (item == NULL)
-    {
-      if (g_list_model_get_n_items (self->ports) == 0)
-        subtitle = _("No board found. Plug one in, or type a port with the button on the right.");
-      else
-        subtitle = _("Choose the board’s port");
-    }
-  else if (SF_IS_PORT_ENTRY (item))
-    {
-      if (*sf_port_entry_get_subtitle (item) != '\0')
-        text = g_strdup_printf ("%s · %s", sf_port_entry_get_path (item), sf_port_entry_get_subtitle (item));
-      else
-        text = g_strdup (sf_port_entry_get_path (item));
-    }
-  else
-    text = g_strdup_printf (_("%s · typed by hand"), port_item_path (item));
-
-  gtk_label_set_text (self->port_subtitle, text != NULL ? text : subtitle);
 }
 
 /* Adapters known not to carry the fast rates reliably. */
@@ -323,132 +238,15 @@ adapter_max_baud (guint vid,
 
 /* The rate a job asks for: the chosen one, within the adapter's limit. */
 static guint
-capped_baud (SfWindow *self,
-             gpointer  port)
+capped_baud (SfWindow    *self,
+             SfPortEntry *entry)
 {
   guint baud = g_settings_get_uint (self->settings, "baud");
   guint cap = 0;
 
-  if (SF_IS_PORT_ENTRY (port) && sf_port_entry_get_is_usb (port))
-    cap = adapter_max_baud (sf_port_entry_get_usb_vid (port), sf_port_entry_get_usb_pid (port));
+  if (entry != NULL && sf_port_entry_get_is_usb (entry))
+    cap = adapter_max_baud (sf_port_entry_get_usb_vid (entry), sf_port_entry_get_usb_pid (entry));
   return cap != 0 ? MIN (baud, cap) : baud;
-}
-
-/* The last rate that worked with this USB adapter. */
-static void
-apply_adapter_baud (SfWindow *self,
-                    gpointer  item)
-{
-  g_autofree char *key = NULL;
-  g_autoptr(GVariant) bauds = NULL;
-  guint baud;
-
-  if (!SF_IS_PORT_ENTRY (item) || !sf_port_entry_get_is_usb (item))
-    return;
-  key = g_strdup_printf ("%04x:%04x", sf_port_entry_get_usb_vid (item), sf_port_entry_get_usb_pid (item));
-  bauds = g_settings_get_value (self->settings, "adapter-bauds");
-  if (g_variant_lookup (bauds, key, "u", &baud))
-    g_settings_set_uint (self->settings, "baud", baud);
-}
-
-/* A change the person made, not the list moving under the drop-down. */
-static void
-port_selected_cb (SfWindow *self)
-{
-  gpointer item;
-
-  if (self->setting_port || self->ports_changing > 0)
-    return;
-
-  item = _sf_window_get_selected_port (self);
-  if (item != NULL)
-    {
-      gboolean same = g_strcmp0 (self->port_path, port_item_path (item)) == 0;
-
-      remember_port (self, item);
-      g_settings_set_string (self->settings, "last-port", self->port_path);
-      g_settings_set_string (self->settings, "last-port-serial",
-                             self->port_serial != NULL ? self->port_serial : "");
-      if (!same)
-        {
-          clear_details (self);
-          apply_adapter_baud (self, item);
-          _sf_window_validate_rows (self);
-        }
-      self->port_missing = FALSE;
-      update_port_warning (self);
-    }
-  update_port_subtitle (self);
-  _sf_window_update_actions (self);
-}
-
-static void
-ports_changing_cb (SfWindow *self)
-{
-  self->ports_changing++;
-}
-
-/* After the drop-down has reacted to the change: put the selection back
- * where the person wants it. A port that vanished is reported, never
- * silently replaced by another. */
-static void
-ports_changed_cb (SfWindow *self)
-{
-  guint position;
-
-  self->ports_changing--;
-  if (self->disposed)
-    return;
-
-  if (self->port_path == NULL)
-    {
-      g_autofree char *path = g_settings_get_string (self->settings, "last-port");
-      g_autofree char *serial = g_settings_get_string (self->settings, "last-port-serial");
-      gpointer item;
-
-      position = find_port (self, path, serial);
-      if (position != GTK_INVALID_LIST_POSITION)
-        set_selected_port (self, position);
-      /* Otherwise keep what the drop-down picked (the first USB adapter):
-       * the best guess, not remembered until used. */
-      item = _sf_window_get_selected_port (self);
-      if (item != NULL)
-        {
-          remember_port (self, item);
-          apply_adapter_baud (self, item);
-        }
-    }
-  else
-    {
-      position = find_port (self, self->port_path, self->port_serial);
-      if (position != GTK_INVALID_LIST_POSITION)
-        {
-          g_autoptr(GObject) item = g_list_model_get_item (self->ports, position);
-
-          if (gtk_drop_down_get_selected (self->port_drop_down) != position)
-            set_selected_port (self, position);
-          /* A native-USB board re-enumerates under a new name. */
-          remember_port (self, item);
-          if (self->port_missing)
-            {
-              self->port_missing = FALSE;
-              update_port_warning (self);
-            }
-        }
-      else
-        {
-          set_selected_port (self, GTK_INVALID_LIST_POSITION);
-          if (!self->port_missing)
-            {
-              self->port_missing = TRUE;
-              clear_details (self);
-              update_port_warning (self);
-            }
-        }
-    }
-
-  update_port_subtitle (self);
-  _sf_window_update_actions (self);
 }
 
 static void
@@ -458,119 +256,19 @@ brltty_hint_changed_cb (SfWindow *self)
 }
 
 static void
-port_item_setup_cb (GtkSignalListItemFactory *factory,
-                    GtkListItem              *list_item,
-                    gpointer                  with_subtitle)
+port_switched_cb (SfWindow *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *title = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
-  gtk_box_append (GTK_BOX (box), title);
-  if (GPOINTER_TO_INT (with_subtitle))
-    {
-      GtkWidget *subtitle = gtk_label_new (NULL);
-
-      gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_END);
-      gtk_widget_add_css_class (subtitle, "dim-label");
-      gtk_widget_add_css_class (subtitle, "caption");
-      gtk_box_append (GTK_BOX (box), subtitle);
-      gtk_widget_set_margin_top (box, 3);
-      gtk_widget_set_margin_bottom (box, 3);
-    }
-  else
-    gtk_label_set_max_width_chars (GTK_LABEL (title), 24);
-  gtk_list_item_set_child (list_item, box);
+  clear_details (self);
+  _sf_window_validate_rows (self);
 }
 
 static void
-port_item_bind_cb (GtkSignalListItemFactory *factory,
-                   GtkListItem              *list_item,
-                   gpointer                  with_subtitle)
+port_changed_cb (SfWindow *self)
 {
-  gpointer item = gtk_list_item_get_item (list_item);
-  GtkWidget *title = gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
-  GtkWidget *subtitle = gtk_widget_get_next_sibling (title);
-  g_autofree char *sub = NULL;
-
-  if (SF_IS_PORT_ENTRY (item))
-    {
-      gtk_label_set_text (GTK_LABEL (title), sf_port_entry_get_title (item));
-      if (*sf_port_entry_get_subtitle (item) != '\0')
-        sub = g_strdup_printf ("%s · %s", sf_port_entry_get_path (item), sf_port_entry_get_subtitle (item));
-      else
-        sub = g_strdup (sf_port_entry_get_path (item));
-    }
-  else
-    {
-      gtk_label_set_text (GTK_LABEL (title), port_item_path (item));
-      sub = g_strdup (_("Typed by hand"));
-    }
-  if (subtitle != NULL)
-    gtk_label_set_text (GTK_LABEL (subtitle), sub);
-}
-
-static GtkListItemFactory *
-port_factory_new (gboolean with_subtitle)
-{
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-
-  g_signal_connect (factory, "setup", G_CALLBACK (port_item_setup_cb),
-                    GINT_TO_POINTER (with_subtitle));
-  g_signal_connect (factory, "bind", G_CALLBACK (port_item_bind_cb),
-                    GINT_TO_POINTER (with_subtitle));
-  return factory;
-}
-
-static void
-save_custom_ports (SfWindow *self)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) paths = NULL;
-
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->custom_ports)); i++)
-    {
-      g_autoptr(GtkStringObject) item = g_list_model_get_item (G_LIST_MODEL (self->custom_ports), i);
-
-      g_strv_builder_add (builder, gtk_string_object_get_string (item));
-    }
-  paths = g_strv_builder_end (builder);
-  g_settings_set_strv (self->settings, "custom-ports", (const char * const *) paths);
-}
-
-void
-_sf_window_use_other_port (SfWindow   *self,
-                           const char *text)
-{
-  g_autofree char *path = g_strstrip (g_strdup (text));
-  guint position;
-
-  if (*path == '\0')
-    return;
-
-  position = find_port (self, path, NULL);
-  if (position == GTK_INVALID_LIST_POSITION)
-    {
-      g_autoptr(GtkStringObject) item = gtk_string_object_new (path);
-
-      g_list_store_insert (self->custom_ports, 0, item);
-      while (g_list_model_get_n_items (G_LIST_MODEL (self->custom_ports)) > MAX_CUSTOM_PORTS)
-        g_list_store_remove (self->custom_ports, MAX_CUSTOM_PORTS);
-      save_custom_ports (self);
-      position = find_port (self, path, NULL);
-    }
-  /* As if chosen from the list. */
-  gtk_drop_down_set_selected (self->port_drop_down, position);
-  port_selected_cb (self);
-  gtk_popover_popdown (self->other_port_popover);
-}
-
-static void
-other_port_activate_cb (SfWindow *self)
-{
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.use-other-port", NULL);
+  if (sf_port_chooser_get_missing_path (self->port_chooser) != NULL && self->have_details)
+    clear_details (self);
+  update_port_warning (self);
+  _sf_window_update_actions (self);
 }
 
 /* --- the chip panel -------------------------------------------------------- */
@@ -625,7 +323,7 @@ void
 _sf_window_update_actions (SfWindow *self)
 {
   gboolean busy = self->job != NULL;
-  gboolean have_port = _sf_window_get_selected_port (self) != NULL;
+  gboolean have_port = sf_port_chooser_get_path (self->port_chooser) != NULL;
   gboolean have_files = FALSE;
   g_autoptr(GPtrArray) rows = NULL;
 
@@ -648,8 +346,7 @@ _sf_window_update_actions (SfWindow *self)
                                  busy && !g_cancellable_is_cancelled (self->cancellable));
 
   /* What the running job was set up from must not change under it. */
-  gtk_widget_set_sensitive (GTK_WIDGET (self->port_drop_down), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->other_port_button), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->port_chooser), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->firmware_list), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->options_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->read_button), !busy && have_port);
@@ -942,12 +639,12 @@ _sf_window_create_job (SfWindow  *self,
   g_autofree char *chip_name = g_settings_get_string (self->settings, "chip");
   g_autofree char *before_name = g_settings_get_string (self->settings, "before");
   g_autofree char *after_name = g_settings_get_string (self->settings, "after");
-  SfFlashJob *job = sf_flash_job_new (kind, port_item_path (_sf_window_get_selected_port (self)));
+  SfFlashJob *job = sf_flash_job_new (kind, sf_port_chooser_get_path (self->port_chooser));
   SfChip chip;
   SfBefore before;
   SfAfter after;
 
-  sf_flash_job_set_baud (job, capped_baud (self, _sf_window_get_selected_port (self)));
+  sf_flash_job_set_baud (job, capped_baud (self, sf_port_chooser_get_entry (self->port_chooser)));
   sf_flash_job_set_no_stub (job, !g_settings_get_boolean (self->settings, "use-stub"));
   if (sf_chip_from_name (chip_name, &chip))
     sf_flash_job_set_chip (job, chip);
@@ -962,7 +659,8 @@ void
 _sf_window_start_job (SfWindow   *self,
                       SfFlashJob *job)
 {
-  gpointer port = _sf_window_get_selected_port (self);
+  SfPortEntry *entry = sf_port_chooser_get_entry (self->port_chooser);
+  gboolean usb = entry != NULL && sf_port_entry_get_is_usb (entry);
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->log_view);
 
   g_assert (self->job == NULL);
@@ -971,9 +669,9 @@ _sf_window_start_job (SfWindow   *self,
   self->cancellable = g_cancellable_new ();
   self->job_kind = sf_flash_job_get_kind (job);
   self->last_kind = self->job_kind;
-  self->job_baud = capped_baud (self, port);
-  self->job_vid = SF_IS_PORT_ENTRY (port) && sf_port_entry_get_is_usb (port) ? sf_port_entry_get_usb_vid (port) : 0;
-  self->job_pid = SF_IS_PORT_ENTRY (port) && sf_port_entry_get_is_usb (port) ? sf_port_entry_get_usb_pid (port) : 0;
+  self->job_baud = capped_baud (self, entry);
+  self->job_vid = usb ? sf_port_entry_get_usb_vid (entry) : 0;
+  self->job_pid = usb ? sf_port_entry_get_usb_pid (entry) : 0;
   self->phase = SF_PHASE_CONNECT;
   self->phase_total = 0;
   self->speed = 0;
@@ -1043,10 +741,6 @@ static void
 setup (SfWindow      *self,
        SfApplication *app)
 {
-  g_autoptr(GListStore) models = g_list_store_new (G_TYPE_LIST_MODEL);
-  g_autoptr(GtkListItemFactory) factory = NULL;
-  g_autoptr(GtkListItemFactory) list_factory = NULL;
-  g_auto(GStrv) custom = NULL;
   g_autofree char *read_address = NULL, *read_size = NULL;
   g_autofree char *erase_address = NULL, *erase_size = NULL;
 
@@ -1059,39 +753,13 @@ setup (SfWindow      *self,
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
-  /* Ports: the monitor's, then the paths typed by hand. */
-  custom = g_settings_get_strv (self->settings, "custom-ports");
-  for (guint i = 0; custom[i] != NULL; i++)
-    {
-      g_autoptr(GtkStringObject) item = gtk_string_object_new (custom[i]);
-
-      g_list_store_append (self->custom_ports, item);
-    }
-  g_list_store_append (models, self->monitor);
-  g_list_store_append (models, self->custom_ports);
-  self->ports = G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (g_steal_pointer (&models))));
-  /* Before the drop-down connects: know when the list moves under it. */
-  g_signal_connect_object (self->ports, "items-changed", G_CALLBACK (ports_changing_cb), self,
+  g_signal_connect_object (self->port_chooser, "switched", G_CALLBACK (port_switched_cb), self,
                            G_CONNECT_SWAPPED);
-  factory = port_factory_new (FALSE);
-  list_factory = port_factory_new (TRUE);
-  gtk_drop_down_set_factory (self->port_drop_down, factory);
-  gtk_drop_down_set_list_factory (self->port_drop_down, list_factory);
-  gtk_drop_down_set_model (self->port_drop_down, self->ports);
-  g_signal_connect_object (self->ports, "items-changed", G_CALLBACK (ports_changed_cb), self,
-                           G_CONNECT_SWAPPED | G_CONNECT_AFTER);
-  g_signal_connect_object (self->port_drop_down, "notify::selected",
-                           G_CALLBACK (port_selected_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->port_chooser, "changed", G_CALLBACK (port_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->monitor, "notify::brltty-hint",
                            G_CALLBACK (brltty_hint_changed_cb), self, G_CONNECT_SWAPPED);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->port_drop_down),
-                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, self->port_label, NULL,
-                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->port_subtitle, NULL,
-                                  -1);
-
-  /* Whatever is listed already. */
-  self->ports_changing++;
-  ports_changed_cb (self);
+  sf_port_chooser_bind (self->port_chooser, self->monitor, self->settings);
 
   sf_options_popover_bind (self->options_popover, self->settings);
   g_settings_bind (self->settings, "show-log", self, "show-log", G_SETTINGS_BIND_DEFAULT);
@@ -1125,15 +793,11 @@ sf_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->job, self);
   _sf_window_flush_rows (self);
   _sf_window_set_pulsing (self, FALSE);
-  if (self->port_drop_down != NULL)
-    gtk_drop_down_set_model (self->port_drop_down, NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), SF_TYPE_WINDOW);
 
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->ports);
-  g_clear_object (&self->custom_ports);
   g_clear_object (&self->monitor);
   g_clear_object (&self->settings);
 
@@ -1145,8 +809,6 @@ sf_window_finalize (GObject *object)
 {
   SfWindow *self = SF_WINDOW (object);
 
-  g_free (self->port_path);
-  g_free (self->port_serial);
   g_free (self->read_target);
   sf_chip_details_clear (&self->details);
 
@@ -1219,6 +881,7 @@ sf_window_class_init (SfWindowClass *klass)
 
   g_type_ensure (SF_TYPE_FIRMWARE_ROW);
   g_type_ensure (SF_TYPE_OPTIONS_POPOVER);
+  g_type_ensure (SF_TYPE_PORT_CHOOSER);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/sparkflash/Sparkflash/sf-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, SfWindow, name)
@@ -1231,12 +894,7 @@ sf_window_class_init (SfWindowClass *klass)
   BIND (port_revealer);
   BIND (port_title);
   BIND (port_body);
-  BIND (port_label);
-  BIND (port_subtitle);
-  BIND (port_drop_down);
-  BIND (other_port_button);
-  BIND (other_port_popover);
-  BIND (other_port_entry);
+  BIND (port_chooser);
   BIND (chip_row);
   BIND (chip_value);
   BIND (features_value);
@@ -1267,7 +925,6 @@ sf_window_class_init (SfWindowClass *klass)
   BIND (log_view);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, status_action_clicked_cb);
-  gtk_widget_class_bind_template_callback (widget_class, other_port_activate_cb);
 
   _sf_window_class_actions_init (klass);
 }
@@ -1279,8 +936,6 @@ sf_window_init (SfWindow *self)
   GtkTextIter end;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  self->custom_ports = g_list_store_new (GTK_TYPE_STRING_OBJECT);
 
   buffer = gtk_text_view_get_buffer (self->log_view);
   gtk_text_buffer_get_end_iter (buffer, &end);
@@ -1320,18 +975,13 @@ gboolean
 _sf_window_select_port (SfWindow   *self,
                         const char *path)
 {
-  guint position = find_port (self, path, NULL);
-
-  if (position == GTK_INVALID_LIST_POSITION)
-    return FALSE;
-  gtk_drop_down_set_selected (self->port_drop_down, position);
-  return TRUE;
+  return sf_port_chooser_select_path (self->port_chooser, path);
 }
 
 const char *
 _sf_window_get_port_path (SfWindow *self)
 {
-  return port_item_path (_sf_window_get_selected_port (self));
+  return sf_port_chooser_get_path (self->port_chooser);
 }
 
 SfFirmwareRow *
@@ -1370,7 +1020,9 @@ _sf_window_get_entry (SfWindow   *self,
   if (g_str_equal (name, "erase-size"))
     return GTK_EDITABLE (self->erase_size_entry);
   if (g_str_equal (name, "other-port"))
-    return GTK_EDITABLE (self->other_port_entry);
+    return GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (self->port_chooser),
+                                                        SF_TYPE_PORT_CHOOSER,
+                                                        "other_port_entry"));
   g_return_val_if_reached (NULL);
 }
 
