@@ -163,6 +163,14 @@ update_subtitle (SfPortChooser *self)
   gtk_label_set_text (self->port_subtitle, text != NULL ? text : subtitle);
 }
 
+/* The key of "adapter-bauds": the USB ids, as lsusb shows them. */
+static char *
+adapter_key (guint vid,
+             guint pid)
+{
+  return g_strdup_printf ("%04x:%04x", vid, pid);
+}
+
 /* The last rate that worked with this USB adapter. */
 static void
 apply_adapter_baud (SfPortChooser *self,
@@ -174,8 +182,7 @@ apply_adapter_baud (SfPortChooser *self,
 
   if (!SF_IS_PORT_ENTRY (item) || !sf_port_entry_get_is_usb (item))
     return;
-  key = g_strdup_printf ("%04x:%04x", sf_port_entry_get_usb_vid (item),
-                         sf_port_entry_get_usb_pid (item));
+  key = adapter_key (sf_port_entry_get_usb_vid (item), sf_port_entry_get_usb_pid (item));
   bauds = g_settings_get_value (self->settings, "adapter-bauds");
   if (g_variant_lookup (bauds, key, "u", &baud))
     g_settings_set_uint (self->settings, "baud", baud);
@@ -485,6 +492,35 @@ sf_port_chooser_select_path (SfPortChooser *self,
     return FALSE;
   gtk_drop_down_set_selected (self->port_drop_down, position);
   return TRUE;
+}
+
+void
+sf_port_chooser_remember_baud (SfPortChooser *self,
+                               guint          usb_vid,
+                               guint          usb_pid,
+                               guint          baud)
+{
+  g_autofree char *key = NULL;
+  g_autoptr(GVariant) old = NULL;
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const char *k;
+  guint v;
+
+  g_return_if_fail (SF_IS_PORT_CHOOSER (self));
+  g_return_if_fail (self->settings != NULL);
+
+  if (usb_vid == 0 && usb_pid == 0)
+    return;
+  key = adapter_key (usb_vid, usb_pid);
+  old = g_settings_get_value (self->settings, "adapter-bauds");
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{su}"));
+  g_variant_iter_init (&iter, old);
+  while (g_variant_iter_next (&iter, "{&su}", &k, &v))
+    if (!g_str_equal (k, key))
+      g_variant_builder_add (&builder, "{su}", k, v);
+  g_variant_builder_add (&builder, "{su}", key, baud);
+  g_settings_set_value (self->settings, "adapter-bauds", g_variant_builder_end (&builder));
 }
 
 void

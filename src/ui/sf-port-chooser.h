@@ -35,6 +35,13 @@ gboolean     sf_port_chooser_select_path      (SfPortChooser *self,
 /* Chooses the path typed in the "other port" popover, adding it to the
  * list if needed. */
 void         sf_port_chooser_use_typed_port   (SfPortChooser *self);
+/* Remembers @baud as the rate that works through the USB adapter
+ * @usb_vid:@usb_pid; choosing the adapter again sets it. 0:0, not a USB
+ * adapter, is ignored. */
+void         sf_port_chooser_remember_baud    (SfPortChooser *self,
+                                               guint          usb_vid,
+                                               guint          usb_pid,
+                                               guint          baud);
 /* Opens the drop-down, for the keyboard shortcut. */
 void         sf_port_chooser_popup            (SfPortChooser *self);
 

@@ -118,7 +118,14 @@ void           _sf_window_show_banner       (SfWindow       *self,
                                              const char     *body,
                                              SfBannerAction  action);
 void           _sf_window_hide_banner       (SfWindow       *self);
+/* A banner for a failed operation, with what to do about it. */
+void           _sf_window_show_error        (SfWindow       *self,
+                                             const GError   *error);
+/* Forgets what was read from the chip: another board may be on the port. */
+void           _sf_window_clear_details     (SfWindow       *self);
 void           _sf_window_update_actions    (SfWindow       *self);
+
+/* sf-window-job.c */
 void           _sf_window_set_pulsing       (SfWindow       *self,
                                              gboolean        pulsing);
 void           _sf_window_append_log        (SfWindow       *self,
