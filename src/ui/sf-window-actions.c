@@ -191,14 +191,6 @@ read_flash_action (GtkWidget  *widget,
                          gtk_editable_get_text (GTK_EDITABLE (self->read_size_entry)));
   gtk_popover_popdown (self->read_popover);
 
-  if (self->read_target_fixed)
-    {
-      g_autofree char *path = g_strdup (self->read_target);
-
-      start_read (self, path);
-      return;
-    }
-
   if (self->have_details)
     name = g_strdup_printf ("%s-flash-0x%x.bin", sf_chip_get_id_name (self->details.chip), address);
   else
@@ -289,12 +281,6 @@ erase_flash_action (GtkWidget  *widget,
   SfWindow *self = SF_WINDOW (widget);
   g_autofree char *body = NULL;
   g_autofree char *size = NULL;
-
-  if (self->confirmed)
-    {
-      erase_flash_confirmed_cb (TRUE, g_object_ref (self));
-      return;
-    }
 
   if (self->have_details && self->details.flash_size > 0)
     size = sf_format_size (self->details.flash_size);

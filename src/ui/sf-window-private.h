@@ -102,8 +102,6 @@ struct _SfWindow
   guint                 save_source;
   gboolean              have_details;
   gboolean              restoring;
-  gboolean              confirmed;
-  gboolean              read_target_fixed;
   gboolean              close_when_idle;
   gboolean              disposed;
 };
@@ -159,8 +157,7 @@ SfFirmwareRow *_sf_window_add_row           (SfWindow       *self,
 /* sf-window-actions.c: the win.* actions and their keyboard shortcuts. */
 void           _sf_window_class_actions_init (SfWindowClass *klass);
 
-/* --- test hooks --- */
-
+/* --- test hooks: for the GUI tests, the screenshots and the benchmarks --- */
 
 SfSimDevice   *_sf_window_get_sim_device    (SfWindow   *self,
                                              const char *chip);

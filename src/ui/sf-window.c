@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sf-compat.h"
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
 #include "sf-options-popover.h"
@@ -577,16 +578,14 @@ void
 _sf_window_set_read_target (SfWindow   *self,
                             const char *path)
 {
-  g_free (self->read_target);
-  self->read_target = g_strdup (path);
-  self->read_target_fixed = path != NULL;
+  _sf_compat_answer_save (GTK_WINDOW (self), path);
 }
 
 void
 _sf_window_set_confirmed (SfWindow *self,
                           gboolean  confirmed)
 {
-  self->confirmed = confirmed;
+  _sf_compat_answer_confirm (GTK_WINDOW (self), confirmed);
 }
 
 GtkEditable *
