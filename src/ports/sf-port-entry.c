@@ -353,7 +353,8 @@ sf_port_entry_get_is_usb (SfPortEntry *self)
 {
   g_return_val_if_fail (SF_IS_PORT_ENTRY (self), FALSE);
 
-  return self->kind == SF_PORT_KIND_USB;
+  return self->kind == SF_PORT_KIND_USB ||
+         (self->kind == SF_PORT_KIND_SIMULATED && (self->usb_vid != 0 || self->usb_pid != 0));
 }
 
 gboolean

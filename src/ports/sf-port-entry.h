@@ -19,6 +19,7 @@ const char *sf_port_entry_get_subtitle      (SfPortEntry *self);
 const char *sf_port_entry_get_serial_number (SfPortEntry *self);
 guint       sf_port_entry_get_usb_vid       (SfPortEntry *self);
 guint       sf_port_entry_get_usb_pid       (SfPortEntry *self);
+/* TRUE for a USB adapter, and for a simulated board given USB ids. */
 gboolean    sf_port_entry_get_is_usb        (SfPortEntry *self);
 /* TRUE for the in-process simulated boards of demo mode. */
 gboolean    sf_port_entry_get_is_simulated  (SfPortEntry *self);

@@ -387,8 +387,13 @@ _sf_port_monitor_new_manual (void)
 void
 sf_port_monitor_add_simulated (SfPortMonitor *self,
                                const char    *title,
-                               const char    *pty_path)
+                               const char    *pty_path,
+                               guint          usb_vid,
+                               guint          usb_pid)
 {
+  gboolean is_usb = usb_vid != 0 || usb_pid != 0;
+  g_autofree char *ids = _sf_port_entry_build_subtitle (is_usb, usb_vid, usb_pid, NULL);
+  g_autofree char *subtitle = NULL;
   SfPortEntry *port;
 
   g_return_if_fail (SF_IS_PORT_MONITOR (self));
@@ -404,8 +409,12 @@ sf_port_monitor_add_simulated (SfPortMonitor *self,
         }
     }
 
-  port = _sf_port_entry_new (SF_PORT_KIND_SIMULATED, pty_path, title,
-                       _("Simulated board — no hardware needed"), NULL, 0, 0);
+  if (is_usb)
+    subtitle = g_strdup_printf ("%s · %s", _("Simulated board — no hardware needed"), ids);
+  else
+    subtitle = g_strdup (_("Simulated board — no hardware needed"));
+  port = _sf_port_entry_new (SF_PORT_KIND_SIMULATED, pty_path, title, subtitle, NULL,
+                             usb_vid, usb_pid);
   g_ptr_array_add (self->simulated, port);
   notify_n_items (self, self->ports->len + self->simulated->len - 1, 0, 1);
 }

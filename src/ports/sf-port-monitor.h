@@ -15,10 +15,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SfPortMonitor, sf_port_monitor, SF, PORT_MONITOR, GObject)
 
 SfPortMonitor *sf_port_monitor_new                (void) G_GNUC_WARN_UNUSED_RESULT;
-/* Adds a simulated board's pty under @title ("Simulated ESP32"). */
+/* Adds a simulated board's pty under @title ("Simulated ESP32"), as if
+ * behind the USB adapter @usb_vid:@usb_pid (0:0 for none), so what the
+ * window does per adapter can be tried without one. */
 void           sf_port_monitor_add_simulated      (SfPortMonitor *self,
                                                    const char    *title,
-                                                   const char    *pty_path);
+                                                   const char    *pty_path,
+                                                   guint          usb_vid,
+                                                   guint          usb_pid);
 /* Lists the ports again now (also done periodically). */
 void           sf_port_monitor_refresh            (SfPortMonitor *self);
 /* The port for @path or @serial_number (either may be NULL), or NULL.

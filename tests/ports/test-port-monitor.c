@@ -274,9 +274,9 @@ test_order (void)
   recorder_init (&recorder, monitor);
 
   /* Simulated boards keep the order they came in, after every real port. */
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/9");
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32-S3", "/dev/pts/3");
-  sf_port_monitor_add_simulated (monitor, "Again", "/dev/pts/3");
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/9", 0, 0);
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32-S3", "/dev/pts/3", 0, 0);
+  sf_port_monitor_add_simulated (monitor, "Again", "/dev/pts/3", 0, 0);
   g_assert_cmpuint (recorder.changes->len, ==, 2);
   assert_change (&recorder, 0, 0, 0, 1);
   assert_change (&recorder, 1, 1, 0, 1);
@@ -302,6 +302,27 @@ test_order (void)
   g_assert_finalize_object (g_steal_pointer (&monitor));
 }
 
+/* A simulated board behind a pretend adapter: USB for whatever is kept
+ * per adapter, still simulated and listed after the real ports. */
+static void
+test_simulated_usb (void)
+{
+  g_autoptr(SfPortMonitor) monitor = _sf_port_monitor_new_manual ();
+  g_autoptr(GPtrArray) ports = port_list (usb_port ("/dev/ttyUSB0", 0x10c4, 0xea60, "1"), NULL);
+  g_autoptr(SfPortEntry) sim = NULL;
+
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP8266", "/dev/pts/5", 0x1a86, 0x7523);
+  _sf_port_monitor_apply_scan (monitor, ports, NULL);
+
+  sim = g_list_model_get_item (G_LIST_MODEL (monitor), 1);
+  g_assert_true (sf_port_entry_get_is_simulated (sim));
+  g_assert_true (sf_port_entry_get_is_usb (sim));
+  g_assert_cmphex (sf_port_entry_get_usb_vid (sim), ==, 0x1a86);
+  g_assert_cmphex (sf_port_entry_get_usb_pid (sim), ==, 0x7523);
+  g_assert_cmpstr (sf_port_entry_get_subtitle (sim), ==,
+                   "Simulated board — no hardware needed · USB 1a86:7523");
+}
+
 static void
 test_diff (void)
 {
@@ -316,7 +337,7 @@ test_diff (void)
   };
 
   recorder_init (&recorder, monitor);
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/4");
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/4", 0, 0);
 
   ports = port_list (usb_port ("/dev/ttyUSB0", 0x10c4, 0xea60, "1"),
                      usb_port ("/dev/ttyUSB1", 0x10c4, 0xea60, "2"),
@@ -389,7 +410,7 @@ test_find (void)
   g_autoptr(GPtrArray) ports = NULL;
   SfPortEntry *port;
 
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/7");
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/7", 0, 0);
   ports = port_list (usb_port ("/dev/ttyACM0", 0x303a, 0x1001, "AA:BB:CC"),
                      usb_port ("/dev/ttyUSB0", 0x10c4, 0xea60, "0001"),
                      usb_port ("/dev/ttyUSB1", 0x10c4, 0xea60, "0001"),
@@ -467,8 +488,8 @@ test_simulated (void)
     }
 
   recorder_init (&recorder, monitor);
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/99");
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32-C3", "/dev/pts/98");
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/99", 0, 0);
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32-C3", "/dev/pts/98", 0, 0);
   g_assert_cmpuint (recorder.changes->len, ==, 2);
   assert_change (&recorder, 0, n_real, 0, 1);
   assert_change (&recorder, 1, n_real + 1, 0, 1);
@@ -767,16 +788,17 @@ main (int   argc,
   g_setenv ("SPARKFLASH_SYSFS_ROOT", sysfs_root, TRUE);
   g_setenv ("SPARKFLASH_PORT_SCAN_MS", "100", FALSE);
 
-  g_test_add_func ("/ui/port-monitor/titles", test_titles);
-  g_test_add_func ("/ui/port-monitor/path-compare", test_path_compare);
-  g_test_add_func ("/ui/port-monitor/order", test_order);
-  g_test_add_func ("/ui/port-monitor/diff", test_diff);
-  g_test_add_func ("/ui/port-monitor/find", test_find);
-  g_test_add_func ("/ui/port-monitor/simulated", test_simulated);
-  g_test_add_func ("/ui/port-monitor/brltty", test_brltty);
-  g_test_add_func ("/ui/port-monitor/brltty-timing", test_brltty_timing);
-  g_test_add_func ("/ui/port-monitor/context", test_context);
-  g_test_add_func ("/ui/port-monitor/dispose-while-scanning", test_dispose_while_scanning);
+  g_test_add_func ("/ports/monitor/titles", test_titles);
+  g_test_add_func ("/ports/monitor/path-compare", test_path_compare);
+  g_test_add_func ("/ports/monitor/order", test_order);
+  g_test_add_func ("/ports/monitor/diff", test_diff);
+  g_test_add_func ("/ports/monitor/find", test_find);
+  g_test_add_func ("/ports/monitor/simulated", test_simulated);
+  g_test_add_func ("/ports/monitor/simulated-usb", test_simulated_usb);
+  g_test_add_func ("/ports/monitor/brltty", test_brltty);
+  g_test_add_func ("/ports/monitor/brltty-timing", test_brltty_timing);
+  g_test_add_func ("/ports/monitor/context", test_context);
+  g_test_add_func ("/ports/monitor/dispose-while-scanning", test_dispose_while_scanning);
 
   ret = g_test_run ();
 
