@@ -64,7 +64,6 @@ struct _SfWindow
   GtkEntry             *erase_address_entry;
   GtkEntry             *erase_size_entry;
   GtkLabel             *erase_message;
-  GtkButton            *flash_button;
   GtkLabel             *phase_label;
   GtkLabel             *percent_label;
   GtkProgressBar       *progress_bar;

@@ -15,7 +15,6 @@
 #include "sf-window.h"
 #include "sf-window-private.h"
 
-
 G_DEFINE_FINAL_TYPE (SfWindow, sf_window, GTK_TYPE_APPLICATION_WINDOW)
 
 enum
@@ -496,7 +495,6 @@ sf_window_class_init (SfWindowClass *klass)
   BIND (erase_address_entry);
   BIND (erase_size_entry);
   BIND (erase_message);
-  BIND (flash_button);
   BIND (phase_label);
   BIND (percent_label);
   BIND (progress_bar);
