@@ -14,11 +14,15 @@ typedef struct
 {
   const char *chip;
   const char *title;
+  guint       usb_vid;
+  guint       usb_pid;
 } DemoBoard;
 
+/* Behind the adapters such boards usually carry (a CP2102, a CH340), so
+ * the demo remembers a baud rate per adapter as with real ones. */
 static const DemoBoard demo_boards[] = {
-  { "esp32", N_("Simulated ESP32") },
-  { "esp8266", N_("Simulated ESP8266") },
+  { "esp32", N_("Simulated ESP32"), 0x10c4, 0xea60 },
+  { "esp8266", N_("Simulated ESP8266"), 0x1a86, 0x7523 },
 };
 
 struct _SfApplication
@@ -88,7 +92,8 @@ start_demo_boards (SfApplication *self)
           continue;
         }
       sf_port_monitor_add_simulated (self->port_monitor, _(demo_boards[i].title),
-                                     sf_sim_device_get_port_path (device));
+                                     sf_sim_device_get_port_path (device),
+                                     demo_boards[i].usb_vid, demo_boards[i].usb_pid);
       g_ptr_array_add (self->sim_devices, g_steal_pointer (&device));
     }
 }

@@ -28,6 +28,51 @@ closure_new (GCallback func,
   return closure;
 }
 
+/* Answers given in advance, per parent window: the GUI tests drive the
+ * real actions and callbacks, only without a dialog waiting for a person. */
+#define SAVE_ANSWER    "sf-compat-save-answer"
+#define CONFIRM_ANSWER "sf-compat-confirm-answer"
+
+void
+_sf_compat_answer_save (GtkWindow  *parent,
+                        const char *path)
+{
+  g_object_set_data_full (G_OBJECT (parent), SAVE_ANSWER, g_strdup (path), g_free);
+}
+
+void
+_sf_compat_answer_confirm (GtkWindow *parent,
+                           gboolean   confirm)
+{
+  g_object_set_data (G_OBJECT (parent), CONFIRM_ANSWER, GINT_TO_POINTER (confirm));
+}
+
+static gboolean
+answer_save (GtkWindow        *parent,
+             SfCompatFileFunc  func,
+             gpointer          user_data)
+{
+  const char *path = g_object_get_data (G_OBJECT (parent), SAVE_ANSWER);
+  g_autoptr(GFile) file = NULL;
+
+  if (path == NULL)
+    return FALSE;
+  file = g_file_new_for_path (path);
+  func (file, user_data);
+  return TRUE;
+}
+
+static gboolean
+answer_confirm (GtkWindow           *parent,
+                SfCompatConfirmFunc  func,
+                gpointer             user_data)
+{
+  if (!GPOINTER_TO_INT (g_object_get_data (G_OBJECT (parent), CONFIRM_ANSWER)))
+    return FALSE;
+  func (TRUE, user_data);
+  return TRUE;
+}
+
 static GListModel *
 firmware_filters (void)
 {
@@ -116,8 +161,11 @@ sf_compat_save_file (GtkWindow        *parent,
                      SfCompatFileFunc  func,
                      gpointer          user_data)
 {
-  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+  g_autoptr(GtkFileDialog) dialog = NULL;
 
+  if (answer_save (parent, func, user_data))
+    return;
+  dialog = gtk_file_dialog_new ();
   gtk_file_dialog_set_title (dialog, title);
   gtk_file_dialog_set_initial_name (dialog, initial_name);
   gtk_file_dialog_save (dialog, parent, NULL, save_file_done_cb,
@@ -145,9 +193,12 @@ sf_compat_confirm (GtkWindow           *parent,
                    SfCompatConfirmFunc  func,
                    gpointer             user_data)
 {
-  g_autoptr(GtkAlertDialog) dialog = gtk_alert_dialog_new ("%s", heading);
+  g_autoptr(GtkAlertDialog) dialog = NULL;
   const char *buttons[] = { _("_Cancel"), accept_label, NULL };
 
+  if (answer_confirm (parent, func, user_data))
+    return;
+  dialog = gtk_alert_dialog_new ("%s", heading);
   gtk_alert_dialog_set_detail (dialog, body);
   gtk_alert_dialog_set_buttons (dialog, buttons);
   gtk_alert_dialog_set_cancel_button (dialog, 0);
@@ -224,6 +275,8 @@ sf_compat_save_file (GtkWindow        *parent,
 {
   GtkFileChooserNative *dialog;
 
+  if (answer_save (parent, func, user_data))
+    return;
   dialog = gtk_file_chooser_native_new (title, parent, GTK_FILE_CHOOSER_ACTION_SAVE,
                                         _("_Save"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
@@ -256,6 +309,8 @@ sf_compat_confirm (GtkWindow           *parent,
   GtkWidget *dialog;
   GtkWidget *accept;
 
+  if (answer_confirm (parent, func, user_data))
+    return;
   dialog = gtk_message_dialog_new (parent, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
                                    GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s", heading);
   gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", body);

@@ -38,4 +38,12 @@ void sf_compat_confirm     (GtkWindow           *parent,
                             SfCompatConfirmFunc  func,
                             gpointer             user_data);
 
+/* For the GUI tests: the next save dialogs over @parent answer @path at
+ * once (NULL: ask again); with @confirm TRUE, its questions are accepted
+ * at once. */
+void _sf_compat_answer_save    (GtkWindow           *parent,
+                                const char          *path);
+void _sf_compat_answer_confirm (GtkWindow           *parent,
+                                gboolean             confirm);
+
 G_END_DECLS

@@ -1,14 +1,162 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Hooks for the GUI tests and the screenshot/benchmark programs: they drive
- * the real window in-process without file dialogs. */
+/* What the window's source files share: the instance struct, and the
+ * functions one part calls in another (sf-window-*.c). Also the hooks the
+ * GUI tests and the screenshot/benchmark programs use to drive the real
+ * window in-process without file dialogs. */
 
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
+#include "sf-options-popover.h"
+#include "sf-port-chooser.h"
+#include "sf-port-monitor.h"
 #include "sf-window.h"
 
 G_BEGIN_DECLS
+
+typedef enum
+{
+  SF_BANNER_INFO,
+  SF_BANNER_SUCCESS,
+  SF_BANNER_WARNING,
+  SF_BANNER_ERROR,
+} SfBannerKind;
+
+typedef enum
+{
+  SF_BANNER_ACTION_NONE,
+  SF_BANNER_ACTION_COPY_DIALOUT,
+  SF_BANNER_ACTION_RETRY,
+  SF_BANNER_ACTION_SHOW_LOG,
+} SfBannerAction;
+
+struct _SfWindow
+{
+  GtkApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  GtkRevealer          *status_revealer;
+  GtkWidget            *status_box;
+  GtkImage             *status_icon;
+  GtkLabel             *status_title;
+  GtkLabel             *status_body;
+  GtkButton            *status_action;
+  GtkRevealer          *port_revealer;
+  GtkLabel             *port_title;
+  GtkLabel             *port_body;
+  SfPortChooser        *port_chooser;
+  GtkWidget            *chip_row;
+  GtkLabel             *chip_value;
+  GtkLabel             *features_value;
+  GtkLabel             *crystal_value;
+  GtkLabel             *mac_value;
+  GtkLabel             *flash_value;
+  GtkListBox           *firmware_list;
+  GtkStack             *action_stack;
+  GtkMenuButton        *read_button;
+  GtkPopover           *read_popover;
+  GtkEntry             *read_address_entry;
+  GtkEntry             *read_size_entry;
+  GtkLabel             *read_message;
+  GtkMenuButton        *erase_button;
+  GtkPopover           *erase_popover;
+  GtkEntry             *erase_address_entry;
+  GtkEntry             *erase_size_entry;
+  GtkLabel             *erase_message;
+  GtkLabel             *phase_label;
+  GtkLabel             *percent_label;
+  GtkProgressBar       *progress_bar;
+  GtkLabel             *progress_detail;
+  GtkButton            *cancel_button;
+  GtkMenuButton        *options_button;
+  SfOptionsPopover     *options_popover;
+  GtkRevealer          *log_revealer;
+  GtkTextView          *log_view;
+
+  /* Owned */
+  GSettings            *settings;
+  SfPortMonitor        *monitor;
+  char                 *read_target;
+  SfFlashJob           *job;
+  GCancellable         *cancellable;
+  SfChipDetails         details;
+  GtkTextMark          *log_end;
+
+  /* The job's progress, for speed and time left */
+  SfPhase               phase;
+  guint64               phase_total;
+  guint64               speed_done;
+  gint64                speed_time;
+  double                speed;
+  guint                 pulse_source;
+
+  SfJobKind             job_kind;
+  SfJobKind             last_kind;
+  guint                 job_baud;
+  guint                 job_vid;
+  guint                 job_pid;
+  guint                 job_regions;
+  SfBannerAction        banner_action;
+  guint                 save_source;
+  gboolean              have_details;
+  gboolean              restoring;
+  gboolean              close_when_idle;
+  gboolean              disposed;
+};
+
+/* Flash is erased in sectors of this size; addresses off it are unusual. */
+#define SF_WINDOW_SECTOR_SIZE 0x1000
+
+/* sf-window.c */
+void           _sf_window_show_banner       (SfWindow       *self,
+                                             SfBannerKind    kind,
+                                             const char     *title,
+                                             const char     *body,
+                                             SfBannerAction  action);
+void           _sf_window_hide_banner       (SfWindow       *self);
+/* A banner for a failed operation, with what to do about it. */
+void           _sf_window_show_error        (SfWindow       *self,
+                                             const GError   *error);
+/* Forgets what was read from the chip: another board may be on the port. */
+void           _sf_window_clear_details     (SfWindow       *self);
+void           _sf_window_update_actions    (SfWindow       *self);
+
+/* sf-window-job.c */
+void           _sf_window_set_pulsing       (SfWindow       *self,
+                                             gboolean        pulsing);
+void           _sf_window_append_log        (SfWindow       *self,
+                                             const char     *line);
+/* A job for the chosen port, with the connection options set. */
+SfFlashJob    *_sf_window_create_job        (SfWindow       *self,
+                                             SfJobKind       kind) G_GNUC_WARN_UNUSED_RESULT;
+void           _sf_window_start_job         (SfWindow       *self,
+                                             SfFlashJob     *job);
+
+/* sf-window-firmware.c */
+/* Lets files dropped on the window become rows. */
+void           _sf_window_init_firmware     (SfWindow       *self);
+/* The rows saved in GSettings, back in the list. */
+void           _sf_window_restore_rows      (SfWindow       *self);
+/* Saves the rows now if a save is pending. */
+void           _sf_window_flush_rows        (SfWindow       *self);
+/* The rows in list order; the array does not own them. */
+GPtrArray     *_sf_window_collect_rows      (SfWindow       *self);
+/* Checks the rows against each other and the flash size. */
+void           _sf_window_validate_rows     (SfWindow       *self);
+/* The first row that stops the enabled files from being written, with
+ * what is wrong in @out_message; NULL when all can be written. */
+SfFirmwareRow *_sf_window_first_bad_row     (SfWindow       *self,
+                                             char          **out_message);
+SfFirmwareRow *_sf_window_add_row           (SfWindow       *self,
+                                             GFile          *file,
+                                             const char     *address,
+                                             gboolean        enabled);
+
+/* sf-window-actions.c: the win.* actions and their keyboard shortcuts. */
+void           _sf_window_class_actions_init (SfWindowClass *klass);
+
+/* --- test hooks: for the GUI tests, the screenshots and the benchmarks --- */
 
 SfSimDevice   *_sf_window_get_sim_device    (SfWindow   *self,
                                              const char *chip);

@@ -8,149 +8,12 @@
 #include "sf-compat.h"
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
+#include "sf-options-popover.h"
+#include "sf-port-chooser.h"
 #include "sf-port-monitor.h"
 #include "sf-protocol-error.h"
-#include "sf-stub-image.h"
-#include "sf-units.h"
 #include "sf-window.h"
 #include "sf-window-private.h"
-
-#define FALLBACK_BAUD   115200
-#define SECTOR_SIZE     0x1000
-#define MAX_CUSTOM_PORTS 5
-
-typedef enum
-{
-  BANNER_INFO,
-  BANNER_SUCCESS,
-  BANNER_WARNING,
-  BANNER_ERROR,
-} BannerKind;
-
-typedef enum
-{
-  BANNER_ACTION_NONE,
-  BANNER_ACTION_COPY_DIALOUT,
-  BANNER_ACTION_RETRY,
-  BANNER_ACTION_SHOW_LOG,
-} BannerAction;
-
-/* Settings ids in the order of the drop-downs' models in sf-window.ui. */
-static const char * const chip_ids[] = {
-  "auto", "esp8266", "esp32", "esp32s2", "esp32s3", "esp32c2", "esp32c3", "esp32c6", "esp32h2", NULL
-};
-static const char * const before_ids[] = {
-  "default-reset", "usb-reset", "no-reset", "no-reset-no-sync", NULL
-};
-static const char * const after_ids[] = {
-  "hard-reset", "soft-reset", "no-reset", "no-reset-stub", NULL
-};
-static const char * const mode_ids[] = { "keep", "qio", "qout", "dio", "dout", NULL };
-static const char * const size_ids[] = {
-  "keep", "detect", "1MB", "2MB", "4MB", "8MB", "16MB", "32MB", "64MB", "128MB", NULL
-};
-static const char * const freq_ids[] = { "keep", "80m", "40m", "26m", "20m", NULL };
-static const guint baud_rates[] = { 115200, 230400, 460800, 921600, 1500000, 2000000 };
-
-struct _SfWindow
-{
-  GtkApplicationWindow  parent_instance;
-
-  /* Template widgets */
-  GtkRevealer          *status_revealer;
-  GtkWidget            *status_box;
-  GtkImage             *status_icon;
-  GtkLabel             *status_title;
-  GtkLabel             *status_body;
-  GtkButton            *status_action;
-  GtkRevealer          *port_revealer;
-  GtkLabel             *port_title;
-  GtkLabel             *port_body;
-  GtkLabel             *port_label;
-  GtkLabel             *port_subtitle;
-  GtkDropDown          *port_drop_down;
-  GtkMenuButton        *other_port_button;
-  GtkPopover           *other_port_popover;
-  GtkEntry             *other_port_entry;
-  GtkWidget            *chip_row;
-  GtkLabel             *chip_value;
-  GtkLabel             *features_value;
-  GtkLabel             *crystal_value;
-  GtkLabel             *mac_value;
-  GtkLabel             *flash_value;
-  GtkListBox           *firmware_list;
-  GtkStack             *action_stack;
-  GtkMenuButton        *read_button;
-  GtkPopover           *read_popover;
-  GtkEntry             *read_address_entry;
-  GtkEntry             *read_size_entry;
-  GtkLabel             *read_message;
-  GtkMenuButton        *erase_button;
-  GtkPopover           *erase_popover;
-  GtkEntry             *erase_address_entry;
-  GtkEntry             *erase_size_entry;
-  GtkLabel             *erase_message;
-  GtkButton            *flash_button;
-  GtkLabel             *phase_label;
-  GtkLabel             *percent_label;
-  GtkProgressBar       *progress_bar;
-  GtkLabel             *progress_detail;
-  GtkButton            *cancel_button;
-  GtkMenuButton        *options_button;
-  GtkDropDown          *baud_drop_down;
-  GtkDropDown          *chip_drop_down;
-  GtkDropDown          *before_drop_down;
-  GtkDropDown          *after_drop_down;
-  GtkDropDown          *mode_drop_down;
-  GtkDropDown          *size_drop_down;
-  GtkDropDown          *freq_drop_down;
-  GtkCheckButton       *erase_all_check;
-  GtkCheckButton       *compress_check;
-  GtkCheckButton       *use_stub_check;
-  GtkLabel             *header_label;
-  GtkLabel             *header_warning_label;
-  GtkRevealer          *log_revealer;
-  GtkTextView          *log_view;
-
-  /* Owned */
-  GSettings            *settings;
-  SfPortMonitor        *monitor;
-  GListStore           *custom_ports;      /* GtkStringObject: typed paths */
-  GListModel           *ports;             /* monitor's ports, then custom_ports */
-  char                 *port_path;         /* the port the person chose */
-  char                 *port_serial;
-  char                 *read_target;
-  SfFlashJob           *job;
-  GCancellable         *cancellable;
-  SfChipDetails         details;
-  GtkTextMark          *log_end;
-
-  /* The job's progress, for speed and time left */
-  SfPhase               phase;
-  guint64               phase_total;
-  guint64               speed_done;
-  gint64                speed_time;
-  double                speed;
-  guint                 pulse_source;
-
-  SfJobKind             job_kind;
-  SfJobKind             last_kind;
-  guint                 job_baud;
-  guint                 job_vid;
-  guint                 job_pid;
-  guint                 job_regions;
-  BannerAction          banner_action;
-  guint                 save_source;
-  guint                 ports_changing;
-  gboolean              setting_port;
-  gboolean              port_missing;
-  gboolean              have_details;
-  gboolean              restoring;
-  gboolean              confirmed;
-  gboolean              read_target_fixed;
-  gboolean              close_when_idle;
-  gboolean              disposed;
-};
 
 G_DEFINE_FINAL_TYPE (SfWindow, sf_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -163,19 +26,14 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-static void update_actions (SfWindow *self);
-static void validate_rows  (SfWindow *self);
-static void start_job      (SfWindow   *self,
-                            SfFlashJob *job);
-
 /* --- banners --------------------------------------------------------------- */
 
-static void
-show_banner (SfWindow     *self,
-             BannerKind    kind,
-             const char   *title,
-             const char   *body,
-             BannerAction  action)
+void
+_sf_window_show_banner (SfWindow       *self,
+                        SfBannerKind    kind,
+                        const char     *title,
+                        const char     *body,
+                        SfBannerAction  action)
 {
   static const char *classes[] = { "banner-info", "banner-success", "banner-warning", "banner-error" };
   static const char *icons[] = {
@@ -195,20 +53,20 @@ show_banner (SfWindow     *self,
   self->banner_action = action;
   switch (action)
     {
-    case BANNER_ACTION_COPY_DIALOUT:
+    case SF_BANNER_ACTION_COPY_DIALOUT:
       gtk_button_set_label (self->status_action, _("_Copy Command"));
       break;
-    case BANNER_ACTION_RETRY:
+    case SF_BANNER_ACTION_RETRY:
       gtk_button_set_label (self->status_action, _("_Try Again"));
       break;
-    case BANNER_ACTION_SHOW_LOG:
+    case SF_BANNER_ACTION_SHOW_LOG:
       gtk_button_set_label (self->status_action, _("Show _Log"));
       break;
-    case BANNER_ACTION_NONE:
+    case SF_BANNER_ACTION_NONE:
     default:
       break;
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->status_action), action != BANNER_ACTION_NONE);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_action), action != SF_BANNER_ACTION_NONE);
   gtk_revealer_set_reveal_child (self->status_revealer, TRUE);
 
   /* Screen readers hear what happened without hunting for it. */
@@ -218,11 +76,11 @@ show_banner (SfWindow     *self,
                                   -1);
 }
 
-static void
-hide_banner (SfWindow *self)
+void
+_sf_window_hide_banner (SfWindow *self)
 {
   gtk_revealer_set_reveal_child (self->status_revealer, FALSE);
-  self->banner_action = BANNER_ACTION_NONE;
+  self->banner_action = SF_BANNER_ACTION_NONE;
 }
 
 static void
@@ -239,12 +97,13 @@ static void
 update_port_warning (SfWindow *self)
 {
   const char *hint = self->monitor != NULL ? sf_port_monitor_get_brltty_hint (self->monitor) : NULL;
+  const char *missing = sf_port_chooser_get_missing_path (self->port_chooser);
 
-  if (self->port_missing && self->port_path != NULL)
+  if (missing != NULL)
     {
       g_autofree char *body = g_strdup_printf (_("The board on %s is gone. Plug it back in and it "
                                                  "will be chosen again, or choose another port."),
-                                               self->port_path);
+                                               missing);
 
       show_port_warning (self, _("Board Unplugged"), body);
     }
@@ -289,13 +148,13 @@ static const ErrorText error_texts[] = {
   { SF_PROTOCOL_ERROR_WRITE_PROTECTED, N_("The File Is Write-Protected"), NULL },
 };
 
-static void
-show_error (SfWindow     *self,
+void
+_sf_window_show_error (SfWindow     *self,
             const GError *error)
 {
   const char *title = _("The Operation Failed");
   const char *hint = NULL;
-  BannerAction action = BANNER_ACTION_SHOW_LOG;
+  SfBannerAction action = SF_BANNER_ACTION_SHOW_LOG;
   g_autofree char *body = NULL;
 
   if (error->domain == SF_PROTOCOL_ERROR)
@@ -308,16 +167,16 @@ show_error (SfWindow     *self,
         }
 
   if (g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PERMISSION_DENIED))
-    action = BANNER_ACTION_COPY_DIALOUT;
+    action = SF_BANNER_ACTION_COPY_DIALOUT;
   else if (g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_NO_ANSWER) ||
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_TIMEOUT) ||
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_UNRELIABLE_LINK) ||
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_BUSY) ||
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_VERIFY_FAILED))
-    action = BANNER_ACTION_RETRY;
+    action = SF_BANNER_ACTION_RETRY;
 
   body = hint != NULL ? g_strdup_printf ("%s\n%s", error->message, hint) : g_strdup (error->message);
-  show_banner (self, BANNER_ERROR, title, body, action);
+  _sf_window_show_banner (self, SF_BANNER_ERROR, title, body, action);
 }
 
 static void
@@ -325,11 +184,11 @@ status_action_clicked_cb (SfWindow *self)
 {
   switch (self->banner_action)
     {
-    case BANNER_ACTION_COPY_DIALOUT:
+    case SF_BANNER_ACTION_COPY_DIALOUT:
       gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)),
                               "sudo usermod -aG dialout $USER");
       break;
-    case BANNER_ACTION_RETRY:
+    case SF_BANNER_ACTION_RETRY:
       {
         static const char *actions[] = {
           [SF_JOB_CHIP_INFO] = "win.chip-info",
@@ -340,14 +199,14 @@ status_action_clicked_cb (SfWindow *self)
           [SF_JOB_ERASE_FLASH] = "win.erase-flash",
         };
 
-        hide_banner (self);
+        _sf_window_hide_banner (self);
         gtk_widget_activate_action (GTK_WIDGET (self), actions[self->last_kind], NULL);
       }
       break;
-    case BANNER_ACTION_SHOW_LOG:
+    case SF_BANNER_ACTION_SHOW_LOG:
       g_object_set (self, "show-log", TRUE, NULL);
       break;
-    case BANNER_ACTION_NONE:
+    case SF_BANNER_ACTION_NONE:
     default:
       break;
     }
@@ -355,239 +214,12 @@ status_action_clicked_cb (SfWindow *self)
 
 /* --- ports ----------------------------------------------------------------- */
 
-static const char *
-port_item_path (gpointer item)
-{
-  if (SF_IS_PORT (item))
-    return sf_port_get_path (item);
-  if (GTK_IS_STRING_OBJECT (item))
-    return gtk_string_object_get_string (item);
-  return NULL;
-}
-
-static gpointer
-selected_port (SfWindow *self)
-{
-  return gtk_drop_down_get_selected_item (self->port_drop_down);
-}
-
-/* The position of the port with @serial (preferred: it follows a board
- * that comes back under another name) or @path. */
-static guint
-find_port (SfWindow   *self,
-           const char *path,
-           const char *serial)
-{
-  guint n = g_list_model_get_n_items (self->ports);
-  guint by_path = GTK_INVALID_LIST_POSITION;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GObject) item = g_list_model_get_item (self->ports, i);
-
-      if (serial != NULL && *serial != '\0' && SF_IS_PORT (item) &&
-          g_strcmp0 (sf_port_get_serial_number (SF_PORT (item)), serial) == 0)
-        return i;
-      if (by_path == GTK_INVALID_LIST_POSITION && path != NULL &&
-          g_strcmp0 (port_item_path (item), path) == 0)
-        by_path = i;
-    }
-  return by_path;
-}
-
-static void
-set_selected_port (SfWindow *self,
-                   guint     position)
-{
-  self->setting_port = TRUE;
-  gtk_drop_down_set_selected (self->port_drop_down, position);
-  self->setting_port = FALSE;
-}
-
-static void
-remember_port (SfWindow *self,
-               gpointer  item)
-{
-  g_free (self->port_path);
-  self->port_path = g_strdup (port_item_path (item));
-  g_free (self->port_serial);
-  self->port_serial = SF_IS_PORT (item) ? g_strdup (sf_port_get_serial_number (item)) : NULL;
-}
-
-static void
-clear_details (SfWindow *self)
+void
+_sf_window_clear_details (SfWindow *self)
 {
   sf_chip_details_clear (&self->details);
   self->have_details = FALSE;
   gtk_widget_set_visible (self->chip_row, FALSE);
-}
-
-static void
-update_port_subtitle (SfWindow *self)
-{
-  gpointer item = selected_port (self);
-  const char *subtitle = NULL;
-  g_autofree char *text = NULL;
-
-  if (item == NULL)
-    {
-      if (g_list_model_get_n_items (self->ports) == 0)
-        subtitle = _("No board found. Plug one in, or type a port with the button on the right.");
-      else
-        subtitle = _("Choose the board’s port");
-    }
-  else if (SF_IS_PORT (item))
-    {
-      if (*sf_port_get_subtitle (item) != '\0')
-        text = g_strdup_printf ("%s · %s", sf_port_get_path (item), sf_port_get_subtitle (item));
-      else
-        text = g_strdup (sf_port_get_path (item));
-    }
-  else
-    text = g_strdup_printf (_("%s · typed by hand"), port_item_path (item));
-
-  gtk_label_set_text (self->port_subtitle, text != NULL ? text : subtitle);
-}
-
-/* Adapters known not to carry the fast rates reliably. */
-static guint
-adapter_max_baud (guint vid,
-                  guint pid)
-{
-  /* WCH CH340 / CH341: 921600 garbles bytes on many of these. */
-  if (vid == 0x1a86 && (pid == 0x7523 || pid == 0x5523))
-    return 460800;
-  return 0;
-}
-
-/* The rate a job asks for: the chosen one, within the adapter's limit. */
-static guint
-capped_baud (SfWindow *self,
-             gpointer  port)
-{
-  guint baud = g_settings_get_uint (self->settings, "baud");
-  guint cap = 0;
-
-  if (SF_IS_PORT (port) && sf_port_get_is_usb (port))
-    cap = adapter_max_baud (sf_port_get_usb_vid (port), sf_port_get_usb_pid (port));
-  return cap != 0 ? MIN (baud, cap) : baud;
-}
-
-/* The last rate that worked with this USB adapter. */
-static void
-apply_adapter_baud (SfWindow *self,
-                    gpointer  item)
-{
-  g_autofree char *key = NULL;
-  g_autoptr(GVariant) bauds = NULL;
-  guint baud;
-
-  if (!SF_IS_PORT (item) || !sf_port_get_is_usb (item))
-    return;
-  key = g_strdup_printf ("%04x:%04x", sf_port_get_usb_vid (item), sf_port_get_usb_pid (item));
-  bauds = g_settings_get_value (self->settings, "adapter-bauds");
-  if (g_variant_lookup (bauds, key, "u", &baud))
-    g_settings_set_uint (self->settings, "baud", baud);
-}
-
-/* A change the person made, not the list moving under the drop-down. */
-static void
-port_selected_cb (SfWindow *self)
-{
-  gpointer item;
-
-  if (self->setting_port || self->ports_changing > 0)
-    return;
-
-  item = selected_port (self);
-  if (item != NULL)
-    {
-      gboolean same = g_strcmp0 (self->port_path, port_item_path (item)) == 0;
-
-      remember_port (self, item);
-      g_settings_set_string (self->settings, "last-port", self->port_path);
-      g_settings_set_string (self->settings, "last-port-serial",
-                             self->port_serial != NULL ? self->port_serial : "");
-      if (!same)
-        {
-          clear_details (self);
-          apply_adapter_baud (self, item);
-          validate_rows (self);
-        }
-      self->port_missing = FALSE;
-      update_port_warning (self);
-    }
-  update_port_subtitle (self);
-  update_actions (self);
-}
-
-static void
-ports_changing_cb (SfWindow *self)
-{
-  self->ports_changing++;
-}
-
-/* After the drop-down has reacted to the change: put the selection back
- * where the person wants it. A port that vanished is reported, never
- * silently replaced by another. */
-static void
-ports_changed_cb (SfWindow *self)
-{
-  guint position;
-
-  self->ports_changing--;
-  if (self->disposed)
-    return;
-
-  if (self->port_path == NULL)
-    {
-      g_autofree char *path = g_settings_get_string (self->settings, "last-port");
-      g_autofree char *serial = g_settings_get_string (self->settings, "last-port-serial");
-      gpointer item;
-
-      position = find_port (self, path, serial);
-      if (position != GTK_INVALID_LIST_POSITION)
-        set_selected_port (self, position);
-      /* Otherwise keep what the drop-down picked (the first USB adapter):
-       * the best guess, not remembered until used. */
-      item = selected_port (self);
-      if (item != NULL)
-        {
-          remember_port (self, item);
-          apply_adapter_baud (self, item);
-        }
-    }
-  else
-    {
-      position = find_port (self, self->port_path, self->port_serial);
-      if (position != GTK_INVALID_LIST_POSITION)
-        {
-          g_autoptr(GObject) item = g_list_model_get_item (self->ports, position);
-
-          if (gtk_drop_down_get_selected (self->port_drop_down) != position)
-            set_selected_port (self, position);
-          /* A native-USB board re-enumerates under a new name. */
-          remember_port (self, item);
-          if (self->port_missing)
-            {
-              self->port_missing = FALSE;
-              update_port_warning (self);
-            }
-        }
-      else
-        {
-          set_selected_port (self, GTK_INVALID_LIST_POSITION);
-          if (!self->port_missing)
-            {
-              self->port_missing = TRUE;
-              clear_details (self);
-              update_port_warning (self);
-            }
-        }
-    }
-
-  update_port_subtitle (self);
-  update_actions (self);
 }
 
 static void
@@ -597,530 +229,35 @@ brltty_hint_changed_cb (SfWindow *self)
 }
 
 static void
-port_item_setup_cb (GtkSignalListItemFactory *factory,
-                    GtkListItem              *list_item,
-                    gpointer                  with_subtitle)
+port_switched_cb (SfWindow *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *title = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
-  gtk_box_append (GTK_BOX (box), title);
-  if (GPOINTER_TO_INT (with_subtitle))
-    {
-      GtkWidget *subtitle = gtk_label_new (NULL);
-
-      gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_END);
-      gtk_widget_add_css_class (subtitle, "dim-label");
-      gtk_widget_add_css_class (subtitle, "caption");
-      gtk_box_append (GTK_BOX (box), subtitle);
-      gtk_widget_set_margin_top (box, 3);
-      gtk_widget_set_margin_bottom (box, 3);
-    }
-  else
-    gtk_label_set_max_width_chars (GTK_LABEL (title), 24);
-  gtk_list_item_set_child (list_item, box);
+  _sf_window_clear_details (self);
+  _sf_window_validate_rows (self);
 }
 
 static void
-port_item_bind_cb (GtkSignalListItemFactory *factory,
-                   GtkListItem              *list_item,
-                   gpointer                  with_subtitle)
+port_changed_cb (SfWindow *self)
 {
-  gpointer item = gtk_list_item_get_item (list_item);
-  GtkWidget *title = gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
-  GtkWidget *subtitle = gtk_widget_get_next_sibling (title);
-  g_autofree char *sub = NULL;
-
-  if (SF_IS_PORT (item))
-    {
-      gtk_label_set_text (GTK_LABEL (title), sf_port_get_title (item));
-      if (*sf_port_get_subtitle (item) != '\0')
-        sub = g_strdup_printf ("%s · %s", sf_port_get_path (item), sf_port_get_subtitle (item));
-      else
-        sub = g_strdup (sf_port_get_path (item));
-    }
-  else
-    {
-      gtk_label_set_text (GTK_LABEL (title), port_item_path (item));
-      sub = g_strdup (_("Typed by hand"));
-    }
-  if (subtitle != NULL)
-    gtk_label_set_text (GTK_LABEL (subtitle), sub);
-}
-
-static GtkListItemFactory *
-port_factory_new (gboolean with_subtitle)
-{
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-
-  g_signal_connect (factory, "setup", G_CALLBACK (port_item_setup_cb),
-                    GINT_TO_POINTER (with_subtitle));
-  g_signal_connect (factory, "bind", G_CALLBACK (port_item_bind_cb),
-                    GINT_TO_POINTER (with_subtitle));
-  return factory;
-}
-
-static void
-save_custom_ports (SfWindow *self)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) paths = NULL;
-
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->custom_ports)); i++)
-    {
-      g_autoptr(GtkStringObject) item = g_list_model_get_item (G_LIST_MODEL (self->custom_ports), i);
-
-      g_strv_builder_add (builder, gtk_string_object_get_string (item));
-    }
-  paths = g_strv_builder_end (builder);
-  g_settings_set_strv (self->settings, "custom-ports", (const char * const *) paths);
-}
-
-static void
-use_other_port (SfWindow   *self,
-                const char *text)
-{
-  g_autofree char *path = g_strstrip (g_strdup (text));
-  guint position;
-
-  if (*path == '\0')
-    return;
-
-  position = find_port (self, path, NULL);
-  if (position == GTK_INVALID_LIST_POSITION)
-    {
-      g_autoptr(GtkStringObject) item = gtk_string_object_new (path);
-
-      g_list_store_insert (self->custom_ports, 0, item);
-      while (g_list_model_get_n_items (G_LIST_MODEL (self->custom_ports)) > MAX_CUSTOM_PORTS)
-        g_list_store_remove (self->custom_ports, MAX_CUSTOM_PORTS);
-      save_custom_ports (self);
-      position = find_port (self, path, NULL);
-    }
-  /* As if chosen from the list. */
-  gtk_drop_down_set_selected (self->port_drop_down, position);
-  port_selected_cb (self);
-  gtk_popover_popdown (self->other_port_popover);
-}
-
-static void
-other_port_activate_cb (SfWindow *self)
-{
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.use-other-port", NULL);
-}
-
-/* --- firmware rows --------------------------------------------------------- */
-
-static GPtrArray *
-collect_rows (SfWindow *self)
-{
-  GPtrArray *rows = g_ptr_array_new ();
-
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->firmware_list));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (SF_IS_FIRMWARE_ROW (child))
-      g_ptr_array_add (rows, child);
-  return rows;
-}
-
-static SfChip
-chosen_chip (SfWindow *self)
-{
-  g_autofree char *name = g_settings_get_string (self->settings, "chip");
-  SfChip chip = SF_CHIP_AUTO;
-
-  if (self->have_details)
-    return self->details.chip;
-  if (!sf_chip_from_name (name, &chip))
-    chip = SF_CHIP_AUTO;
-  return chip;
-}
-
-static gboolean
-save_rows_idle (gpointer data)
-{
-  SfWindow *self = data;
-  g_autoptr(GPtrArray) rows = collect_rows (self);
-  GVariantBuilder builder;
-
-  self->save_source = 0;
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ssb)"));
-  for (guint i = 0; i < rows->len; i++)
-    {
-      SfFirmwareRow *row = g_ptr_array_index (rows, i);
-      GFile *file = sf_firmware_row_get_file (row);
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-
-      if (path == NULL)
-        continue;
-      g_variant_builder_add (&builder, "(ssb)", path, sf_firmware_row_get_address_text (row),
-                             sf_firmware_row_get_enabled (row));
-    }
-  g_settings_set_value (self->settings, "firmware", g_variant_builder_end (&builder));
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_save_rows (SfWindow *self)
-{
-  if (self->restoring || self->save_source != 0)
-    return;
-  self->save_source = g_idle_add (save_rows_idle, self);
-}
-
-static char *
-describe_header (const SfImageInfo *info,
-                 SfChip             chip,
-                 char             **out_mode,
-                 char             **out_size,
-                 char             **out_freq)
-{
-  const char *mode = sf_image_flash_mode_name (info->flash_mode);
-  const char *freq = sf_image_flash_freq_name (chip, info->flash_freq_code);
-
-  *out_mode = g_strdup (mode != NULL ? mode : "?");
-  *out_size = sf_image_flash_size_name (chip, info->flash_size_code);
-  if (*out_size == NULL)
-    *out_size = g_strdup ("?");
-  *out_freq = g_strdup (freq != NULL ? freq : "?");
-  return g_strdup_printf ("%s, %s, %s", *out_mode, *out_size, *out_freq);
-}
-
-/* Shows what the bootloader header says, and flags options that would
- * rewrite it. */
-static void
-update_header_options (SfWindow  *self,
-                       GPtrArray *rows)
-{
-  g_autofree char *mode = g_settings_get_string (self->settings, "flash-mode");
-  g_autofree char *size = g_settings_get_string (self->settings, "flash-size");
-  g_autofree char *freq = g_settings_get_string (self->settings, "flash-freq");
-  SfFirmwareRow *boot_row = NULL;
-  const SfImageInfo *info = NULL;
-  SfChip chip = SF_CHIP_AUTO;
-
-  for (guint i = 0; i < rows->len && boot_row == NULL; i++)
-    {
-      SfFirmwareRow *row = g_ptr_array_index (rows, i);
-      const SfImageInfo *row_info = sf_firmware_row_get_image_info (row);
-      guint32 address;
-
-      sf_firmware_row_set_note (row, NULL);
-      if (!sf_firmware_row_get_enabled (row) || row_info == NULL ||
-          !sf_firmware_row_get_address (row, &address))
-        continue;
-      chip = row_info->chip != SF_CHIP_AUTO ? row_info->chip : chosen_chip (self);
-      if ((row_info->kind == SF_IMAGE_KIND_BOOTLOADER || row_info->kind == SF_IMAGE_KIND_MERGED) &&
-          address == sf_chip_get_bootloader_offset (chip))
-        {
-          boot_row = row;
-          info = row_info;
-        }
-    }
-
-  gtk_widget_remove_css_class (GTK_WIDGET (self->mode_drop_down), "warning");
-  gtk_widget_remove_css_class (GTK_WIDGET (self->size_drop_down), "warning");
-  gtk_widget_remove_css_class (GTK_WIDGET (self->freq_drop_down), "warning");
-
-  if (boot_row == NULL)
-    {
-      gtk_label_set_text (self->header_label,
-                          _("These change the header of a bootloader written at the chip’s "
-                            "bootloader address. “Keep” leaves it as built."));
-      gtk_widget_set_visible (GTK_WIDGET (self->header_warning_label), FALSE);
-    }
-  else
-    {
-      g_autofree char *name = sf_firmware_row_dup_display_name (boot_row);
-      g_autofree char *h_mode = NULL, *h_size = NULL, *h_freq = NULL;
-      g_autofree char *header = describe_header (info, chip, &h_mode, &h_size, &h_freq);
-      g_autofree char *text = g_strdup_printf (_("%s says: %s."), name, header);
-      g_autoptr(GString) changes = g_string_new (NULL);
-
-      gtk_label_set_text (self->header_label, text);
-      if (!g_str_equal (mode, "keep") && g_ascii_strcasecmp (mode, h_mode) != 0)
-        {
-          g_string_append_printf (changes, "%s%s → %s", changes->len ? ", " : "", h_mode, mode);
-          gtk_widget_add_css_class (GTK_WIDGET (self->mode_drop_down), "warning");
-        }
-      if (!g_str_equal (size, "keep") && !g_str_equal (size, "detect") &&
-          g_ascii_strcasecmp (size, h_size) != 0)
-        {
-          g_string_append_printf (changes, "%s%s → %s", changes->len ? ", " : "", h_size, size);
-          gtk_widget_add_css_class (GTK_WIDGET (self->size_drop_down), "warning");
-        }
-      if (!g_str_equal (freq, "keep") && g_ascii_strcasecmp (freq, h_freq) != 0)
-        {
-          g_string_append_printf (changes, "%s%s → %s", changes->len ? ", " : "", h_freq, freq);
-          gtk_widget_add_css_class (GTK_WIDGET (self->freq_drop_down), "warning");
-        }
-      if (changes->len > 0)
-        {
-          g_autofree char *warning =
-            g_strdup_printf (_("Differs from the header; it will be rewritten (%s)."), changes->str);
-          g_autofree char *note =
-            g_strdup_printf (_("Header will be rewritten: %s"), changes->str);
-
-          gtk_label_set_text (self->header_warning_label, warning);
-          sf_firmware_row_set_note (boot_row, note);
-        }
-      gtk_widget_set_visible (GTK_WIDGET (self->header_warning_label), changes->len > 0);
-    }
-}
-
-/* Checks the rows against each other and the flash size. */
-static void
-validate_rows (SfWindow *self)
-{
-  g_autoptr(GPtrArray) rows = collect_rows (self);
-  guint32 flash_size = self->have_details ? self->details.flash_size : 0;
-  SfChip chip = chosen_chip (self);
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      SfFirmwareRow *row = g_ptr_array_index (rows, i);
-      SfFirmwareRowStatus status = SF_FIRMWARE_ROW_OK;
-      g_autofree char *message = NULL;
-      guint32 address = 0;
-      guint64 end;
-
-      sf_firmware_row_set_chip (row, chip);
-      if (!sf_firmware_row_get_enabled (row) || sf_firmware_row_get_own_problem (row) != NULL ||
-          !sf_firmware_row_get_address (row, &address))
-        {
-          sf_firmware_row_set_problem (row, SF_FIRMWARE_ROW_OK, NULL);
-          continue;
-        }
-      end = (guint64) address + g_bytes_get_size (sf_firmware_row_get_data (row));
-
-      if (flash_size > 0 && end > flash_size)
-        {
-          g_autofree char *size = sf_format_size (flash_size);
-
-          status = SF_FIRMWARE_ROW_ERROR;
-          message = g_strdup_printf (_("Runs past the end of the %s flash"), size);
-        }
-
-      for (guint j = 0; j < rows->len && status != SF_FIRMWARE_ROW_ERROR; j++)
-        {
-          SfFirmwareRow *other = g_ptr_array_index (rows, j);
-          guint32 other_address;
-          guint64 other_end;
-
-          if (j == i || !sf_firmware_row_get_enabled (other) ||
-              sf_firmware_row_get_own_problem (other) != NULL ||
-              !sf_firmware_row_get_address (other, &other_address))
-            continue;
-          other_end = (guint64) other_address + g_bytes_get_size (sf_firmware_row_get_data (other));
-          if (address < other_end && other_address < end)
-            {
-              g_autofree char *name = sf_firmware_row_dup_display_name (other);
-
-              status = SF_FIRMWARE_ROW_ERROR;
-              message = g_strdup_printf (_("Overlaps %s (0x%x–0x%x)"),
-                                         name, other_address, (guint) (other_end - 1));
-            }
-        }
-
-      if (status == SF_FIRMWARE_ROW_OK && address % SECTOR_SIZE != 0)
-        {
-          status = SF_FIRMWARE_ROW_WARNING;
-          message = g_strdup (_("Not on a 4 KiB boundary: the bytes before it in that sector "
-                                "are kept, but this address is unusual"));
-        }
-      sf_firmware_row_set_problem (row, status, message);
-    }
-
-  update_header_options (self, rows);
-  update_actions (self);
-}
-
-/* The first row that stops the enabled files from being written. */
-static SfFirmwareRow *
-first_bad_row (SfWindow  *self,
-               char     **out_message)
-{
-  g_autoptr(GPtrArray) rows = collect_rows (self);
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      SfFirmwareRow *row = g_ptr_array_index (rows, i);
-      const char *problem;
-
-      if (!sf_firmware_row_get_enabled (row))
-        continue;
-      problem = sf_firmware_row_get_own_problem (row);
-      if (problem == NULL && sf_firmware_row_get_status (row) == SF_FIRMWARE_ROW_ERROR)
-        problem = sf_firmware_row_get_message (row);
-      if (problem != NULL)
-        {
-          g_autofree char *name = sf_firmware_row_dup_display_name (row);
-
-          *out_message = sf_firmware_row_get_file (row) != NULL
-                         ? g_strdup_printf ("%s: %s", name, problem)
-                         : g_strdup (_("A row has no file yet: choose one, or remove the row."));
-          return row;
-        }
-    }
-  return NULL;
-}
-
-static void
-row_changed_cb (SfWindow      *self,
-                SfFirmwareRow *row)
-{
-  validate_rows (self);
-  schedule_save_rows (self);
-}
-
-static void
-row_remove_cb (SfWindow      *self,
-               SfFirmwareRow *row)
-{
-  if (self->job != NULL)
-    return;
-  gtk_list_box_remove (self->firmware_list, GTK_WIDGET (row));
-  validate_rows (self);
-  schedule_save_rows (self);
-}
-
-static SfFirmwareRow *
-add_row (SfWindow   *self,
-         GFile      *file,
-         const char *address,
-         gboolean    enabled)
-{
-  SfFirmwareRow *row = SF_FIRMWARE_ROW (sf_firmware_row_new ());
-
-  sf_firmware_row_set_chip (row, chosen_chip (self));
-  if (address != NULL && *address != '\0')
-    sf_firmware_row_set_address_text (row, address);
-  sf_firmware_row_set_enabled (row, enabled);
-  sf_firmware_row_set_file (row, file);
-  g_signal_connect_object (row, "changed", G_CALLBACK (row_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (row, "remove", G_CALLBACK (row_remove_cb), self, G_CONNECT_SWAPPED);
-  gtk_list_box_append (self->firmware_list, GTK_WIDGET (row));
-  validate_rows (self);
-  schedule_save_rows (self);
-  return row;
-}
-
-static void
-restore_rows (SfWindow *self)
-{
-  g_autoptr(GVariant) rows = g_settings_get_value (self->settings, "firmware");
-  GVariantIter iter;
-  const char *path, *address;
-  gboolean enabled;
-
-  self->restoring = TRUE;
-  g_variant_iter_init (&iter, rows);
-  while (g_variant_iter_next (&iter, "(&s&sb)", &path, &address, &enabled))
-    {
-      g_autoptr(GFile) file = g_file_new_for_path (path);
-
-      add_row (self, file, address, enabled);
-    }
-  self->restoring = FALSE;
-}
-
-static void
-files_chosen_cb (GListModel *files,
-                 gpointer    user_data)
-{
-  g_autoptr(SfWindow) self = user_data;
-
-  if (files == NULL || self->disposed)
-    return;
-  for (guint i = 0; i < g_list_model_get_n_items (files); i++)
-    {
-      g_autoptr(GFile) file = g_list_model_get_item (files, i);
-
-      add_row (self, file, NULL, TRUE);
-    }
-}
-
-static gboolean
-drop_cb (GtkDropTarget *target,
-         const GValue  *value,
-         double         x,
-         double         y,
-         SfWindow      *self)
-{
-  GSList *files;
-
-  if (self->job != NULL || !G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    return FALSE;
-  files = g_value_get_boxed (value);
-  for (GSList *l = files; l != NULL; l = l->next)
-    add_row (self, l->data, NULL, TRUE);
-  return files != NULL;
-}
-
-/* --- the chip panel -------------------------------------------------------- */
-
-static void
-show_details (SfWindow            *self,
-              const SfChipDetails *details)
-{
-  g_autofree char *crystal = NULL;
-  g_autofree char *mac = NULL;
-  g_autofree char *flash = NULL;
-
-  sf_chip_details_clear (&self->details);
-  self->details = *details;
-  self->details.description = g_strdup (details->description);
-  self->details.features = g_strdup (details->features);
-  self->have_details = TRUE;
-
-  crystal = g_strdup_printf (_("%u MHz"), details->crystal_mhz);
-  mac = sf_format_mac (details->mac);
-  if (details->flash_size > 0)
-    {
-      g_autofree char *size = sf_format_size (details->flash_size);
-
-      /* Translators: "4 MiB (JEDEC ID 0x164020)". */
-      flash = g_strdup_printf (_("%s (JEDEC ID 0x%06x)"), size, details->flash_id);
-    }
-  else
-    flash = g_strdup_printf (_("Unknown size (JEDEC ID 0x%06x)"), details->flash_id);
-
-  gtk_label_set_text (self->chip_value, details->description);
-  if (sf_stub_images_available ())
-    gtk_label_set_text (self->features_value, details->features);
-  else
-    {
-      /* Translators: the chip's features, then why writing is slow. */
-      g_autofree char *features = g_strdup_printf (_("%s\nStub not available in this build: "
-                                                     "the slower ROM loader is used"),
-                                                   details->features);
-
-      gtk_label_set_text (self->features_value, features);
-    }
-  gtk_label_set_text (self->crystal_value, crystal);
-  gtk_label_set_text (self->mac_value, mac);
-  gtk_label_set_text (self->flash_value, flash);
-  gtk_widget_set_visible (self->chip_row, TRUE);
+  if (sf_port_chooser_get_missing_path (self->port_chooser) != NULL && self->have_details)
+    _sf_window_clear_details (self);
+  update_port_warning (self);
+  _sf_window_update_actions (self);
 }
 
 /* --- jobs ------------------------------------------------------------------ */
 
-static void
-update_actions (SfWindow *self)
+void
+_sf_window_update_actions (SfWindow *self)
 {
   gboolean busy = self->job != NULL;
-  gboolean have_port = selected_port (self) != NULL;
+  gboolean have_port = sf_port_chooser_get_path (self->port_chooser) != NULL;
   gboolean have_files = FALSE;
   g_autoptr(GPtrArray) rows = NULL;
 
   if (self->disposed)
     return;
 
-  rows = collect_rows (self);
+  rows = _sf_window_collect_rows (self);
   for (guint i = 0; i < rows->len; i++)
     if (sf_firmware_row_get_enabled (g_ptr_array_index (rows, i)))
       have_files = TRUE;
@@ -1136,854 +273,21 @@ update_actions (SfWindow *self)
                                  busy && !g_cancellable_is_cancelled (self->cancellable));
 
   /* What the running job was set up from must not change under it. */
-  gtk_widget_set_sensitive (GTK_WIDGET (self->port_drop_down), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->other_port_button), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->port_chooser), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->firmware_list), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->options_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->read_button), !busy && have_port);
   gtk_widget_set_sensitive (GTK_WIDGET (self->erase_button), !busy && have_port);
 }
 
-static const char *
-phase_title (SfWindow *self,
-             SfPhase   phase)
-{
-  switch (phase)
-    {
-    case SF_PHASE_CONNECT:
-      return _("Connecting to the board…");
-    case SF_PHASE_ERASE:
-      return _("Erasing…");
-    case SF_PHASE_WRITE:
-      return _("Writing…");
-    case SF_PHASE_VERIFY:
-      return _("Verifying…");
-    case SF_PHASE_READ:
-      return self->job_kind == SF_JOB_READ ? _("Reading flash…") : _("Reading…");
-    default:
-      return "";
-    }
-}
-
-static char *
-format_time_left (double seconds)
-{
-  guint s = (guint) (seconds + 0.5);
-
-  if (s < 60)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %u second left",
-                                         "about %u seconds left", s), s);
-  s = (s + 30) / 60;
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %u minute left",
-                                       "about %u minutes left", s), s);
-}
-
-static gboolean
-pulse_cb (gpointer data)
-{
-  SfWindow *self = data;
-
-  gtk_progress_bar_pulse (self->progress_bar);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-set_pulsing (SfWindow *self,
-             gboolean  pulsing)
-{
-  if (pulsing && self->pulse_source == 0)
-    self->pulse_source = g_timeout_add (100, pulse_cb, self);
-  else if (!pulsing)
-    g_clear_handle_id (&self->pulse_source, g_source_remove);
-}
-
-static void
-job_progress_cb (SfWindow   *self,
-                 int         phase,
-                 guint64     done,
-                 guint64     total,
-                 SfFlashJob *job)
-{
-  gint64 now = g_get_monotonic_time ();
-  g_autoptr(GString) detail = g_string_new (NULL);
-
-  if (g_cancellable_is_cancelled (self->cancellable))
-    return;
-
-  if ((SfPhase) phase != self->phase || total != self->phase_total || done < self->speed_done)
-    {
-      self->phase = phase;
-      self->phase_total = total;
-      self->speed_done = done;
-      self->speed_time = now;
-      self->speed = 0;
-    }
-  else if (now - self->speed_time >= G_USEC_PER_SEC / 4)
-    {
-      double rate = (done - self->speed_done) * (double) G_USEC_PER_SEC / (now - self->speed_time);
-
-      self->speed = self->speed == 0 ? rate : 0.7 * self->speed + 0.3 * rate;
-      self->speed_done = done;
-      self->speed_time = now;
-    }
-
-  gtk_label_set_text (self->phase_label, phase_title (self, phase));
-  if (total == 0)
-    {
-      set_pulsing (self, TRUE);
-      gtk_label_set_text (self->percent_label, "");
-      if (phase == SF_PHASE_CONNECT)
-        g_string_append (detail, sf_flash_job_get_port_path (job));
-    }
-  else
-    {
-      double fraction = CLAMP ((double) done / total, 0.0, 1.0);
-      g_autofree char *percent = g_strdup_printf (_("%.0f %%"), fraction * 100);
-      g_autofree char *done_text = sf_format_size (done);
-      g_autofree char *total_text = sf_format_size (total);
-
-      set_pulsing (self, FALSE);
-      gtk_progress_bar_set_fraction (self->progress_bar, fraction);
-      gtk_label_set_text (self->percent_label, percent);
-      /* Translators: "1.5 MiB of 4 MiB". */
-      g_string_append_printf (detail, _("%s of %s"), done_text, total_text);
-      if (self->speed > 0)
-        {
-          g_autofree char *speed = sf_format_size ((guint64) self->speed);
-          g_autofree char *left = format_time_left ((total - done) / self->speed);
-
-          /* Translators: "1.5 MiB of 4 MiB · 120 KiB/s · about 20 seconds left". */
-          g_string_append_printf (detail, _(" · %s/s · %s"), speed, left);
-        }
-    }
-  gtk_label_set_text (self->progress_detail, detail->str);
-}
-
-static void
-append_log (SfWindow   *self,
-            const char *line)
-{
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->log_view);
-  GtkTextIter end;
-
-  gtk_text_buffer_get_end_iter (buffer, &end);
-  gtk_text_buffer_insert (buffer, &end, line, -1);
-  gtk_text_buffer_insert (buffer, &end, "\n", 1);
-  if (gtk_revealer_get_reveal_child (self->log_revealer))
-    gtk_text_view_scroll_mark_onscreen (self->log_view, self->log_end);
-}
-
-static void
-job_log_cb (SfWindow   *self,
-            const char *line,
-            SfFlashJob *job)
-{
-  append_log (self, line);
-}
-
-static void
-job_finished_cb (SfWindow   *self,
-                 SfFlashJob *job)
-{
-  guint used_baud = sf_flash_job_get_used_baud (job);
-  g_autoptr(GString) body = g_string_new (NULL);
-  g_autofree char *after = g_settings_get_string (self->settings, "after");
-  const char *title = NULL;
-
-  switch (sf_flash_job_get_kind (job))
-    {
-    case SF_JOB_WRITE:
-    case SF_JOB_VERIFY:
-      title = _("Done: Firmware Written and Verified");
-      g_string_append_printf (body, g_dngettext (GETTEXT_PACKAGE,
-                                                 "%u file written and checked.",
-                                                 "%u files written and checked.",
-                                                 self->job_regions), self->job_regions);
-      g_string_append_c (body, ' ');
-      if (g_str_equal (after, "hard-reset"))
-        g_string_append (body, _("The board restarts into the new firmware. Press RESET on "
-                                 "the board if it did not restart."));
-      else
-        g_string_append (body, _("The board stays in its bootloader: press RESET on the board "
-                                 "to start the new firmware."));
-      break;
-    case SF_JOB_READ:
-      title = _("Flash Saved");
-      g_string_append_printf (body, _("Saved to %s."), self->read_target);
-      break;
-    case SF_JOB_ERASE_REGION:
-      title = _("Region Erased");
-      break;
-    case SF_JOB_ERASE_FLASH:
-      title = _("Flash Erased");
-      g_string_append (body, _("The board has no firmware now: flash some to use it again."));
-      break;
-    case SF_JOB_CHIP_INFO:
-    default:
-      break;
-    }
-
-  /* Only a rate that was tried and failed says something about the
-   * adapter; a loader that cannot change its rate (the ESP8266's ROM)
-   * does not. */
-  if (sf_flash_job_get_failed_baud (job) != 0 && used_baud != 0 && used_baud < self->job_baud)
-    {
-      if (body->len > 0)
-        g_string_append_c (body, '\n');
-      g_string_append_printf (body, _("%u baud did not work with this adapter, so %u baud was "
-                                      "used; it is remembered for this adapter."),
-                              self->job_baud, used_baud);
-      g_settings_set_uint (self->settings, "baud", used_baud);
-    }
-
-  if (title != NULL)
-    show_banner (self, BANNER_SUCCESS, title, body->str, BANNER_ACTION_NONE);
-  else if (body->len > 0)
-    show_banner (self, BANNER_INFO, _("Slower Connection"), body->str, BANNER_ACTION_NONE);
-}
-
-static void
-job_failed_cb (SfWindow     *self,
-               const GError *error,
-               SfFlashJob   *job)
-{
-  show_error (self, error);
-}
-
-static void
-remember_adapter_baud (SfWindow *self,
-                       guint     baud)
-{
-  g_autofree char *key = NULL;
-  g_autoptr(GVariant) old = NULL;
-  GVariantBuilder builder;
-  GVariantIter iter;
-  const char *k;
-  guint v;
-
-  if (self->job_vid == 0 && self->job_pid == 0)
-    return;
-  key = g_strdup_printf ("%04x:%04x", self->job_vid, self->job_pid);
-  old = g_settings_get_value (self->settings, "adapter-bauds");
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{su}"));
-  g_variant_iter_init (&iter, old);
-  while (g_variant_iter_next (&iter, "{&su}", &k, &v))
-    if (!g_str_equal (k, key))
-      g_variant_builder_add (&builder, "{su}", k, v);
-  g_variant_builder_add (&builder, "{su}", key, baud);
-  g_settings_set_value (self->settings, "adapter-bauds", g_variant_builder_end (&builder));
-}
-
-static void
-job_done_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(SfWindow) self = user_data;
-  SfFlashJob *job = SF_FLASH_JOB (object);
-  g_autoptr(GError) error = NULL;
-  const SfChipDetails *details;
-  gboolean ok;
-
-  ok = sf_flash_job_run_finish (job, result, &error);
-  g_signal_handlers_disconnect_by_data (job, self);
-  if (self->disposed)
-    {
-      g_clear_object (&self->job);
-      return;
-    }
-
-  details = sf_flash_job_get_chip_details (job);
-  if (details != NULL)
-    show_details (self, details);
-  if (ok && sf_flash_job_get_used_baud (job) != 0 &&
-      (sf_flash_job_get_failed_baud (job) != 0 || sf_flash_job_get_used_baud (job) == self->job_baud))
-    remember_adapter_baud (self, sf_flash_job_get_used_baud (job));
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      const char *body = NULL;
-
-      if (self->job_kind == SF_JOB_WRITE)
-        body = _("The flash may hold part of the new firmware; flash again before using the board.");
-      else if (self->job_kind == SF_JOB_ERASE_REGION || self->job_kind == SF_JOB_ERASE_FLASH)
-        body = _("The flash may be partly erased.");
-      append_log (self, _("Cancelled."));
-      show_banner (self, BANNER_INFO, _("Cancelled"), body, BANNER_ACTION_NONE);
-    }
-
-  g_clear_object (&self->job);
-  g_clear_object (&self->cancellable);
-  set_pulsing (self, FALSE);
-  gtk_stack_set_visible_child_name (self->action_stack, "idle");
-  validate_rows (self);
-  update_actions (self);
-
-  if (self->close_when_idle)
-    gtk_window_destroy (GTK_WINDOW (self));
-}
-
-static SfFlashJob *
-create_job (SfWindow  *self,
-            SfJobKind  kind)
-{
-  g_autofree char *chip_name = g_settings_get_string (self->settings, "chip");
-  g_autofree char *before_name = g_settings_get_string (self->settings, "before");
-  g_autofree char *after_name = g_settings_get_string (self->settings, "after");
-  SfFlashJob *job = sf_flash_job_new (kind, port_item_path (selected_port (self)));
-  SfChip chip;
-  SfBefore before;
-  SfAfter after;
-
-  sf_flash_job_set_baud (job, capped_baud (self, selected_port (self)));
-  sf_flash_job_set_no_stub (job, !g_settings_get_boolean (self->settings, "use-stub"));
-  if (sf_chip_from_name (chip_name, &chip))
-    sf_flash_job_set_chip (job, chip);
-  if (sf_before_from_name (before_name, &before))
-    sf_flash_job_set_before (job, before);
-  if (sf_after_from_name (after_name, &after))
-    sf_flash_job_set_after (job, after);
-  return job;
-}
-
-static void
-start_job (SfWindow   *self,
-           SfFlashJob *job)
-{
-  gpointer port = selected_port (self);
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->log_view);
-
-  g_assert (self->job == NULL);
-
-  self->job = g_object_ref (job);
-  self->cancellable = g_cancellable_new ();
-  self->job_kind = sf_flash_job_get_kind (job);
-  self->last_kind = self->job_kind;
-  self->job_baud = capped_baud (self, port);
-  self->job_vid = SF_IS_PORT (port) && sf_port_get_is_usb (port) ? sf_port_get_usb_vid (port) : 0;
-  self->job_pid = SF_IS_PORT (port) && sf_port_get_is_usb (port) ? sf_port_get_usb_pid (port) : 0;
-  self->phase = SF_PHASE_CONNECT;
-  self->phase_total = 0;
-  self->speed = 0;
-  self->speed_done = 0;
-
-  g_signal_connect_swapped (job, "progress", G_CALLBACK (job_progress_cb), self);
-  g_signal_connect_swapped (job, "log", G_CALLBACK (job_log_cb), self);
-  g_signal_connect_swapped (job, "finished", G_CALLBACK (job_finished_cb), self);
-  g_signal_connect_swapped (job, "failed", G_CALLBACK (job_failed_cb), self);
-
-  hide_banner (self);
-  if (gtk_text_buffer_get_char_count (buffer) > 0)
-    append_log (self, "");
-  gtk_label_set_text (self->phase_label, phase_title (self, SF_PHASE_CONNECT));
-  gtk_label_set_text (self->percent_label, "");
-  gtk_label_set_text (self->progress_detail, sf_flash_job_get_port_path (job));
-  gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  set_pulsing (self, TRUE);
-  gtk_stack_set_visible_child_name (self->action_stack, "busy");
-  update_actions (self);
-  gtk_widget_grab_focus (GTK_WIDGET (self->cancel_button));
-
-  g_settings_set_string (self->settings, "last-port", sf_flash_job_get_port_path (job));
-  sf_flash_job_run_async (job, self->cancellable, job_done_cb, g_object_ref (self));
-}
-
-/* --- actions --------------------------------------------------------------- */
-
-static void
-flash_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-  g_autoptr(GPtrArray) rows = collect_rows (self);
-  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(SfFlashJob) job = NULL;
-  g_autofree char *problem = NULL;
-  g_autofree char *mode = NULL, *size = NULL, *freq = NULL;
-  SfFirmwareRow *bad;
-  SfWriteOptions options = { 0 };
-  guint n = 0;
-
-  if (self->job != NULL)
-    return;
-
-  /* Pick up firmware rebuilt since it was chosen: each file is read again,
-   * whole, and that snapshot is what goes to the board. A file that is
-   * gone now stops the flash below, its row saying so. */
-  for (guint i = 0; i < rows->len; i++)
-    {
-      SfFirmwareRow *row = g_ptr_array_index (rows, i);
-
-      if (sf_firmware_row_get_enabled (row) &&
-          sf_firmware_row_reload (row) == SF_FIRMWARE_ROW_CHANGED)
-        g_ptr_array_add (changed, sf_firmware_row_dup_display_name (row));
-    }
-  validate_rows (self);
-
-  bad = first_bad_row (self, &problem);
-  if (bad != NULL)
-    {
-      show_banner (self, BANNER_ERROR, _("Check the Firmware List"), problem, BANNER_ACTION_NONE);
-      sf_firmware_row_focus_address (bad);
-      return;
-    }
-
-  job = create_job (self, SF_JOB_WRITE);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      SfFirmwareRow *row = g_ptr_array_index (rows, i);
-      g_autofree char *name = NULL;
-      guint32 address;
-
-      if (!sf_firmware_row_get_enabled (row) || !sf_firmware_row_get_address (row, &address))
-        continue;
-      name = sf_firmware_row_dup_display_name (row);
-      sf_flash_job_add_region (job, address, sf_firmware_row_get_data (row), name);
-      n++;
-    }
-  if (n == 0)
-    {
-      show_banner (self, BANNER_ERROR, _("Nothing to Flash"),
-                   _("Add a firmware file, or switch one on."), BANNER_ACTION_NONE);
-      return;
-    }
-
-  mode = g_settings_get_string (self->settings, "flash-mode");
-  size = g_settings_get_string (self->settings, "flash-size");
-  freq = g_settings_get_string (self->settings, "flash-freq");
-  options.compress = g_settings_get_boolean (self->settings, "compress") ? SF_COMPRESS_AUTO
-                                                                          : SF_COMPRESS_OFF;
-  options.erase_all = g_settings_get_boolean (self->settings, "erase-all");
-  options.flash_mode = g_str_equal (mode, "keep") ? NULL : mode;
-  options.flash_size = g_str_equal (size, "keep") ? NULL : size;
-  options.flash_freq = g_str_equal (freq, "keep") ? NULL : freq;
-  sf_flash_job_set_write_options (job, &options);
-
-  self->job_regions = n;
-  start_job (self, job);
-  /* Flashing what is on disk now is what a rebuild is for; the person
-   * still learns that it is not what they saw when they added it. */
-  for (guint i = 0; i < changed->len; i++)
-    {
-      g_autofree char *line = g_strdup_printf (_("%s changed on disk since it was added or "
-                                                 "last flashed; flashing the new contents."),
-                                               (const char *) g_ptr_array_index (changed, i));
-
-      append_log (self, line);
-    }
-}
-
-static gboolean
-parse_entry (GtkEntry    *entry,
-             const char  *what,
-             gboolean     allow_empty,
-             guint32     *out_value,
-             GError     **error)
-{
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
-
-  gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
-  if (allow_empty && *text == '\0')
-    {
-      *out_value = 0;
-      return TRUE;
-    }
-  if (sf_parse_number (text, what, out_value, error))
-    return TRUE;
-  gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
-  gtk_widget_grab_focus (GTK_WIDGET (entry));
-  return FALSE;
-}
-
-static void
-set_popover_message (GtkLabel   *label,
-                     const char *message)
-{
-  gtk_label_set_text (label, message != NULL ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (label), message != NULL);
-}
-
-static void
-start_read (SfWindow   *self,
-            const char *path)
-{
-  g_autoptr(SfFlashJob) job = NULL;
-  guint32 address = 0, size = 0;
-
-  if (self->job != NULL || selected_port (self) == NULL ||
-      !parse_entry (self->read_address_entry, _("start"), TRUE, &address, NULL) ||
-      !parse_entry (self->read_size_entry, _("size"), TRUE, &size, NULL))
-    return;
-
-  g_free (self->read_target);
-  self->read_target = g_strdup (path);
-  job = create_job (self, SF_JOB_READ);
-  sf_flash_job_set_span (job, address, size);
-  sf_flash_job_set_output_path (job, path);
-  start_job (self, job);
-}
-
-static void
-read_file_chosen_cb (GFile    *file,
-                     gpointer  user_data)
-{
-  g_autoptr(SfWindow) self = user_data;
-  g_autofree char *path = NULL;
-
-  if (file == NULL || self->disposed)
-    return;
-  path = g_file_get_path (file);
-  if (path == NULL)
-    {
-      show_banner (self, BANNER_ERROR, _("Choose a Local File"),
-                   _("The flash contents can only be saved to a file on this computer."),
-                   BANNER_ACTION_NONE);
-      return;
-    }
-  start_read (self, path);
-}
-
-static void
-read_flash_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = NULL;
-  guint32 address, size;
-
-  if (!parse_entry (self->read_address_entry, _("start"), TRUE, &address, &error) ||
-      !parse_entry (self->read_size_entry, _("size"), TRUE, &size, &error))
-    {
-      set_popover_message (self->read_message, error->message);
-      gtk_menu_button_popup (self->read_button);
-      return;
-    }
-  set_popover_message (self->read_message, NULL);
-  g_settings_set_string (self->settings, "read-address",
-                         gtk_editable_get_text (GTK_EDITABLE (self->read_address_entry)));
-  g_settings_set_string (self->settings, "read-size",
-                         gtk_editable_get_text (GTK_EDITABLE (self->read_size_entry)));
-  gtk_popover_popdown (self->read_popover);
-
-  if (self->read_target_fixed)
-    {
-      g_autofree char *path = g_strdup (self->read_target);
-
-      start_read (self, path);
-      return;
-    }
-
-  if (self->have_details)
-    name = g_strdup_printf ("%s-flash-0x%x.bin", sf_chip_get_id_name (self->details.chip), address);
-  else
-    name = g_strdup_printf ("flash-0x%x.bin", address);
-  sf_compat_save_file (GTK_WINDOW (self), _("Save Flash Contents"), name,
-                       read_file_chosen_cb, g_object_ref (self));
-}
-
-static void
-erase_region_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SfFlashJob) job = NULL;
-  guint32 address, size;
-
-  if (!parse_entry (self->erase_address_entry, _("start"), FALSE, &address, &error) ||
-      !parse_entry (self->erase_size_entry, _("size"), FALSE, &size, &error))
-    {
-      set_popover_message (self->erase_message, error->message);
-      gtk_menu_button_popup (self->erase_button);
-      return;
-    }
-  if (address % SECTOR_SIZE != 0 || size % SECTOR_SIZE != 0 || size == 0)
-    {
-      set_popover_message (self->erase_message,
-                           _("Flash is erased in 4 KiB sectors: start and size must be "
-                             "multiples of 0x1000."));
-      gtk_widget_add_css_class (GTK_WIDGET (address % SECTOR_SIZE != 0 ? self->erase_address_entry
-                                                                       : self->erase_size_entry),
-                                "error");
-      gtk_menu_button_popup (self->erase_button);
-      return;
-    }
-  if (self->have_details && self->details.flash_size > 0 &&
-      (guint64) address + size > self->details.flash_size)
-    {
-      g_autofree char *flash = sf_format_size (self->details.flash_size);
-      g_autofree char *message = g_strdup_printf (_("The region runs past the end of the %s flash."),
-                                                  flash);
-
-      set_popover_message (self->erase_message, message);
-      gtk_menu_button_popup (self->erase_button);
-      return;
-    }
-
-  set_popover_message (self->erase_message, NULL);
-  g_settings_set_string (self->settings, "erase-address",
-                         gtk_editable_get_text (GTK_EDITABLE (self->erase_address_entry)));
-  g_settings_set_string (self->settings, "erase-size",
-                         gtk_editable_get_text (GTK_EDITABLE (self->erase_size_entry)));
-  gtk_popover_popdown (self->erase_popover);
-
-  job = create_job (self, SF_JOB_ERASE_REGION);
-  sf_flash_job_set_span (job, address, size);
-  start_job (self, job);
-}
-
-static void
-erase_flash_confirmed_cb (gboolean confirmed,
-                          gpointer user_data)
-{
-  g_autoptr(SfWindow) self = user_data;
-  g_autoptr(SfFlashJob) job = NULL;
-
-  if (!confirmed || self->disposed || self->job != NULL || selected_port (self) == NULL)
-    return;
-  job = create_job (self, SF_JOB_ERASE_FLASH);
-  start_job (self, job);
-}
-
-static void
-erase_flash_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-  g_autofree char *body = NULL;
-  g_autofree char *size = NULL;
-
-  if (self->confirmed)
-    {
-      erase_flash_confirmed_cb (TRUE, g_object_ref (self));
-      return;
-    }
-
-  if (self->have_details && self->details.flash_size > 0)
-    size = sf_format_size (self->details.flash_size);
-  body = size != NULL
-    ? g_strdup_printf (_("All %s of the board’s flash will be set blank: the firmware, its "
-                         "settings, saved Wi-Fi passwords and any files it stored. The board "
-                         "will not start until new firmware is flashed. This cannot be undone."),
-                       size)
-    : g_strdup (_("All of the board’s flash will be set blank: the firmware, its settings, "
-                  "saved Wi-Fi passwords and any files it stored. The board will not start "
-                  "until new firmware is flashed. This cannot be undone."));
-  sf_compat_confirm (GTK_WINDOW (self), _("Erase the Whole Flash?"), body, _("_Erase"),
-                     TRUE, erase_flash_confirmed_cb, g_object_ref (self));
-}
-
-static void
-chip_info_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-  g_autoptr(SfFlashJob) job = NULL;
-
-  if (self->job != NULL)
-    return;
-  job = create_job (self, SF_JOB_CHIP_INFO);
-  start_job (self, job);
-}
-
-static void
-cancel_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  if (self->cancellable == NULL)
-    return;
-  g_cancellable_cancel (self->cancellable);
-  set_pulsing (self, TRUE);
-  gtk_label_set_text (self->phase_label, _("Cancelling…"));
-  gtk_label_set_text (self->percent_label, "");
-  gtk_label_set_text (self->progress_detail,
-                      _("Leaving the board ready for the next operation"));
-  update_actions (self);
-}
-
-static void
-add_file_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  sf_compat_open_files (GTK_WINDOW (widget), _("Add Firmware"), TRUE, files_chosen_cb,
-                        g_object_ref (widget));
-}
-
-static void
-use_other_port_action (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  use_other_port (self, gtk_editable_get_text (GTK_EDITABLE (self->other_port_entry)));
-}
-
-static void
-copy_log_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->log_view);
-  g_autofree char *text = NULL;
-  GtkTextIter start, end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
-}
-
-static void
-clear_log_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->log_view), "", 0);
-}
-
-static void
-dismiss_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  hide_banner (SF_WINDOW (widget));
-}
-
-static void
-choose_port_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  gtk_widget_grab_focus (GTK_WIDGET (self->port_drop_down));
-  gtk_widget_activate (GTK_WIDGET (self->port_drop_down));
-}
-
-static void
-show_read_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  if (gtk_widget_is_sensitive (GTK_WIDGET (self->read_button)))
-    gtk_menu_button_popup (self->read_button);
-}
-
-static void
-show_erase_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  if (gtk_widget_is_sensitive (GTK_WIDGET (self->erase_button)))
-    gtk_menu_button_popup (self->erase_button);
-}
-
-static void
-show_options_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  SfWindow *self = SF_WINDOW (widget);
-
-  if (gtk_widget_is_sensitive (GTK_WIDGET (self->options_button)))
-    gtk_menu_button_popup (self->options_button);
-}
-
 /* --- options --------------------------------------------------------------- */
-
-static gboolean
-string_to_selected (GValue   *value,
-                    GVariant *variant,
-                    gpointer  user_data)
-{
-  const char * const *ids = user_data;
-  const char *id = g_variant_get_string (variant, NULL);
-
-  for (guint i = 0; ids[i] != NULL; i++)
-    if (g_ascii_strcasecmp (ids[i], id) == 0)
-      {
-        g_value_set_uint (value, i);
-        return TRUE;
-      }
-  g_value_set_uint (value, 0);
-  return TRUE;
-}
-
-static GVariant *
-selected_to_string (const GValue       *value,
-                    const GVariantType *type,
-                    gpointer            user_data)
-{
-  const char * const *ids = user_data;
-  guint selected = g_value_get_uint (value);
-
-  if (selected >= g_strv_length ((char **) ids))
-    return NULL;
-  return g_variant_new_string (ids[selected]);
-}
-
-static gboolean
-baud_to_selected (GValue   *value,
-                  GVariant *variant,
-                  gpointer  user_data)
-{
-  guint baud = g_variant_get_uint32 (variant);
-  guint best = 0;
-
-  /* A rate from elsewhere (the adapter memory) shows as the nearest below. */
-  for (guint i = 0; i < G_N_ELEMENTS (baud_rates); i++)
-    if (baud_rates[i] <= baud)
-      best = i;
-  g_value_set_uint (value, best);
-  return TRUE;
-}
-
-static GVariant *
-selected_to_baud (const GValue       *value,
-                  const GVariantType *type,
-                  gpointer            user_data)
-{
-  guint selected = g_value_get_uint (value);
-
-  if (selected >= G_N_ELEMENTS (baud_rates))
-    return NULL;
-  return g_variant_new_uint32 (baud_rates[selected]);
-}
-
-static void
-bind_drop_down (SfWindow           *self,
-                const char         *key,
-                GtkDropDown        *drop_down,
-                const char * const *ids)
-{
-  g_settings_bind_with_mapping (self->settings, key, drop_down, "selected",
-                                G_SETTINGS_BIND_DEFAULT, string_to_selected,
-                                selected_to_string, (gpointer) ids, NULL);
-}
 
 static void
 settings_changed_cb (SfWindow   *self,
                      const char *key)
 {
   if (g_str_equal (key, "chip") || g_str_has_prefix (key, "flash-"))
-    validate_rows (self);
+    _sf_window_validate_rows (self);
 }
 
 /* --- the window ------------------------------------------------------------ */
@@ -1998,11 +302,7 @@ sf_window_close_request (GtkWindow *window)
   g_settings_set_int (self->settings, "window-width", width);
   g_settings_set_int (self->settings, "window-height", height);
   g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
-  if (self->save_source != 0)
-    {
-      g_clear_handle_id (&self->save_source, g_source_remove);
-      save_rows_idle (self);
-    }
+  _sf_window_flush_rows (self);
 
   if (self->job != NULL)
     {
@@ -2023,10 +323,6 @@ static void
 setup (SfWindow      *self,
        SfApplication *app)
 {
-  g_autoptr(GListStore) models = g_list_store_new (G_TYPE_LIST_MODEL);
-  g_autoptr(GtkListItemFactory) factory = NULL;
-  g_autoptr(GtkListItemFactory) list_factory = NULL;
-  g_auto(GStrv) custom = NULL;
   g_autofree char *read_address = NULL, *read_size = NULL;
   g_autofree char *erase_address = NULL, *erase_size = NULL;
 
@@ -2039,56 +335,15 @@ setup (SfWindow      *self,
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
-  /* Ports: the monitor's, then the paths typed by hand. */
-  custom = g_settings_get_strv (self->settings, "custom-ports");
-  for (guint i = 0; custom[i] != NULL; i++)
-    {
-      g_autoptr(GtkStringObject) item = gtk_string_object_new (custom[i]);
-
-      g_list_store_append (self->custom_ports, item);
-    }
-  g_list_store_append (models, self->monitor);
-  g_list_store_append (models, self->custom_ports);
-  self->ports = G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (g_steal_pointer (&models))));
-  /* Before the drop-down connects: know when the list moves under it. */
-  g_signal_connect_object (self->ports, "items-changed", G_CALLBACK (ports_changing_cb), self,
+  g_signal_connect_object (self->port_chooser, "switched", G_CALLBACK (port_switched_cb), self,
                            G_CONNECT_SWAPPED);
-  factory = port_factory_new (FALSE);
-  list_factory = port_factory_new (TRUE);
-  gtk_drop_down_set_factory (self->port_drop_down, factory);
-  gtk_drop_down_set_list_factory (self->port_drop_down, list_factory);
-  gtk_drop_down_set_model (self->port_drop_down, self->ports);
-  g_signal_connect_object (self->ports, "items-changed", G_CALLBACK (ports_changed_cb), self,
-                           G_CONNECT_SWAPPED | G_CONNECT_AFTER);
-  g_signal_connect_object (self->port_drop_down, "notify::selected",
-                           G_CALLBACK (port_selected_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->port_chooser, "changed", G_CALLBACK (port_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->monitor, "notify::brltty-hint",
                            G_CALLBACK (brltty_hint_changed_cb), self, G_CONNECT_SWAPPED);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->port_drop_down),
-                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, self->port_label, NULL,
-                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->port_subtitle, NULL,
-                                  -1);
+  sf_port_chooser_bind (self->port_chooser, self->monitor, self->settings);
 
-  /* Whatever is listed already. */
-  self->ports_changing++;
-  ports_changed_cb (self);
-
-  /* Options. */
-  g_settings_bind_with_mapping (self->settings, "baud", self->baud_drop_down, "selected",
-                                G_SETTINGS_BIND_DEFAULT, baud_to_selected, selected_to_baud,
-                                NULL, NULL);
-  bind_drop_down (self, "chip", self->chip_drop_down, chip_ids);
-  bind_drop_down (self, "before", self->before_drop_down, before_ids);
-  bind_drop_down (self, "after", self->after_drop_down, after_ids);
-  bind_drop_down (self, "flash-mode", self->mode_drop_down, mode_ids);
-  bind_drop_down (self, "flash-size", self->size_drop_down, size_ids);
-  bind_drop_down (self, "flash-freq", self->freq_drop_down, freq_ids);
-  g_settings_bind (self->settings, "erase-all", self->erase_all_check, "active",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "use-stub", self->use_stub_check, "active",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "compress", self->compress_check, "active",
-                   G_SETTINGS_BIND_DEFAULT);
+  sf_options_popover_bind (self->options_popover, self->settings);
   g_settings_bind (self->settings, "show-log", self, "show-log", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -2102,10 +357,10 @@ setup (SfWindow      *self,
   gtk_editable_set_text (GTK_EDITABLE (self->erase_address_entry), erase_address);
   gtk_editable_set_text (GTK_EDITABLE (self->erase_size_entry), erase_size);
 
-  restore_rows (self);
-  validate_rows (self);
+  _sf_window_restore_rows (self);
+  _sf_window_validate_rows (self);
   update_port_warning (self);
-  update_actions (self);
+  _sf_window_update_actions (self);
 }
 
 static void
@@ -2118,21 +373,13 @@ sf_window_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   if (self->job != NULL)
     g_signal_handlers_disconnect_by_data (self->job, self);
-  if (self->save_source != 0)
-    {
-      g_clear_handle_id (&self->save_source, g_source_remove);
-      save_rows_idle (self);
-    }
-  set_pulsing (self, FALSE);
-  if (self->port_drop_down != NULL)
-    gtk_drop_down_set_model (self->port_drop_down, NULL);
+  _sf_window_flush_rows (self);
+  _sf_window_set_pulsing (self, FALSE);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), SF_TYPE_WINDOW);
 
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->ports);
-  g_clear_object (&self->custom_ports);
   g_clear_object (&self->monitor);
   g_clear_object (&self->settings);
 
@@ -2144,8 +391,6 @@ sf_window_finalize (GObject *object)
 {
   SfWindow *self = SF_WINDOW (object);
 
-  g_free (self->port_path);
-  g_free (self->port_serial);
   g_free (self->read_target);
   sf_chip_details_clear (&self->details);
 
@@ -2217,6 +462,8 @@ sf_window_class_init (SfWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (SF_TYPE_FIRMWARE_ROW);
+  g_type_ensure (SF_TYPE_OPTIONS_POPOVER);
+  g_type_ensure (SF_TYPE_PORT_CHOOSER);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/sparkflash/Sparkflash/sf-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, SfWindow, name)
@@ -2229,12 +476,7 @@ sf_window_class_init (SfWindowClass *klass)
   BIND (port_revealer);
   BIND (port_title);
   BIND (port_body);
-  BIND (port_label);
-  BIND (port_subtitle);
-  BIND (port_drop_down);
-  BIND (other_port_button);
-  BIND (other_port_popover);
-  BIND (other_port_entry);
+  BIND (port_chooser);
   BIND (chip_row);
   BIND (chip_value);
   BIND (features_value);
@@ -2253,79 +495,34 @@ sf_window_class_init (SfWindowClass *klass)
   BIND (erase_address_entry);
   BIND (erase_size_entry);
   BIND (erase_message);
-  BIND (flash_button);
   BIND (phase_label);
   BIND (percent_label);
   BIND (progress_bar);
   BIND (progress_detail);
   BIND (cancel_button);
   BIND (options_button);
-  BIND (baud_drop_down);
-  BIND (chip_drop_down);
-  BIND (before_drop_down);
-  BIND (after_drop_down);
-  BIND (mode_drop_down);
-  BIND (size_drop_down);
-  BIND (freq_drop_down);
-  BIND (erase_all_check);
-  BIND (compress_check);
-  BIND (use_stub_check);
-  BIND (header_label);
-  BIND (header_warning_label);
+  BIND (options_popover);
   BIND (log_revealer);
   BIND (log_view);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, status_action_clicked_cb);
-  gtk_widget_class_bind_template_callback (widget_class, other_port_activate_cb);
 
-  gtk_widget_class_install_action (widget_class, "win.flash", NULL, flash_action);
-  gtk_widget_class_install_action (widget_class, "win.read-flash", NULL, read_flash_action);
-  gtk_widget_class_install_action (widget_class, "win.erase-region", NULL, erase_region_action);
-  gtk_widget_class_install_action (widget_class, "win.erase-flash", NULL, erase_flash_action);
-  gtk_widget_class_install_action (widget_class, "win.chip-info", NULL, chip_info_action);
-  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
-  gtk_widget_class_install_action (widget_class, "win.add-file", NULL, add_file_action);
-  gtk_widget_class_install_action (widget_class, "win.use-other-port", NULL, use_other_port_action);
-  gtk_widget_class_install_action (widget_class, "win.copy-log", NULL, copy_log_action);
-  gtk_widget_class_install_action (widget_class, "win.clear-log", NULL, clear_log_action);
-  gtk_widget_class_install_action (widget_class, "win.dismiss", NULL, dismiss_action);
-  gtk_widget_class_install_action (widget_class, "win.choose-port", NULL, choose_port_action);
-  gtk_widget_class_install_action (widget_class, "win.show-read", NULL, show_read_action);
-  gtk_widget_class_install_action (widget_class, "win.show-erase", NULL, show_erase_action);
-  gtk_widget_class_install_action (widget_class, "win.show-options", NULL, show_options_action);
-  gtk_widget_class_install_property_action (widget_class, "win.show-log", "show-log");
-
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.flash", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.flash", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.add-file", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.show-read", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.show-erase", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK, "win.chip-info", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.choose-port", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.show-log", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.show-options", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+  _sf_window_class_actions_init (klass);
 }
 
 static void
 sf_window_init (SfWindow *self)
 {
-  GtkDropTarget *drop;
   GtkTextBuffer *buffer;
   GtkTextIter end;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->custom_ports = g_list_store_new (GTK_TYPE_STRING_OBJECT);
-
   buffer = gtk_text_view_get_buffer (self->log_view);
   gtk_text_buffer_get_end_iter (buffer, &end);
   self->log_end = gtk_text_buffer_create_mark (buffer, "log-end", &end, FALSE);
 
-  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
-  g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  _sf_window_init_firmware (self);
 
   gtk_accessible_update_relation (GTK_ACCESSIBLE (self->progress_bar),
                                   GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->progress_detail, NULL,
@@ -2359,41 +556,34 @@ gboolean
 _sf_window_select_port (SfWindow   *self,
                         const char *path)
 {
-  guint position = find_port (self, path, NULL);
-
-  if (position == GTK_INVALID_LIST_POSITION)
-    return FALSE;
-  gtk_drop_down_set_selected (self->port_drop_down, position);
-  return TRUE;
+  return sf_port_chooser_select_path (self->port_chooser, path);
 }
 
 const char *
 _sf_window_get_port_path (SfWindow *self)
 {
-  return port_item_path (selected_port (self));
+  return sf_port_chooser_get_path (self->port_chooser);
 }
 
 SfFirmwareRow *
 _sf_window_add_firmware (SfWindow *self,
                          GFile    *file)
 {
-  return add_row (self, file, NULL, TRUE);
+  return _sf_window_add_row (self, file, NULL, TRUE);
 }
 
 void
 _sf_window_set_read_target (SfWindow   *self,
                             const char *path)
 {
-  g_free (self->read_target);
-  self->read_target = g_strdup (path);
-  self->read_target_fixed = path != NULL;
+  _sf_compat_answer_save (GTK_WINDOW (self), path);
 }
 
 void
 _sf_window_set_confirmed (SfWindow *self,
                           gboolean  confirmed)
 {
-  self->confirmed = confirmed;
+  _sf_compat_answer_confirm (GTK_WINDOW (self), confirmed);
 }
 
 GtkEditable *
@@ -2409,7 +599,9 @@ _sf_window_get_entry (SfWindow   *self,
   if (g_str_equal (name, "erase-size"))
     return GTK_EDITABLE (self->erase_size_entry);
   if (g_str_equal (name, "other-port"))
-    return GTK_EDITABLE (self->other_port_entry);
+    return GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (self->port_chooser),
+                                                        SF_TYPE_PORT_CHOOSER,
+                                                        "other_port_entry"));
   g_return_val_if_reached (NULL);
 }
 

@@ -526,10 +526,15 @@ test_remembered (Fixture       *fixture,
 {
   g_autoptr(GBytes) app_image = sf_test_build_app (8 * 1024, 12);
   SfFirmwareRow *row = add_file (fixture, "app.bin", app_image);
+  SfSimDevice *other = _sf_window_get_sim_device (fixture->window, "esp8266");
+  const char *other_path = sf_sim_device_get_port_path (other);
   GtkWidget *child;
   SfFirmwareRow *restored;
 
   sf_firmware_row_set_address_text (row, "0x30000");
+  /* Not the board a new window would guess (the first one listed): only
+   * what was remembered brings it back. */
+  g_assert_true (_sf_window_select_port (fixture->window, other_path));
   sf_test_spin (50);
   sf_test_close_window (fixture->window);
 
@@ -537,8 +542,7 @@ test_remembered (Fixture       *fixture,
   fixture->window = sf_window_new (app);
   gtk_window_present (GTK_WINDOW (fixture->window));
   SF_WAIT_UNTIL (_sf_window_get_port_path (fixture->window) != NULL, 10000);
-  g_assert_cmpstr (_sf_window_get_port_path (fixture->window), ==,
-                   sf_sim_device_get_port_path (fixture->device));
+  g_assert_cmpstr (_sf_window_get_port_path (fixture->window), ==, other_path);
 
   child = GTK_WIDGET (_sf_window_add_firmware (fixture->window, NULL));
   restored = SF_FIRMWARE_ROW (gtk_widget_get_prev_sibling (child));
@@ -592,9 +596,54 @@ test_port_vanishes (Fixture       *fixture,
   g_assert_null (_sf_window_get_job (fixture->window));
 
   /* Back on the bus: chosen again, and the warning goes. */
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", path);
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", path, 0x10c4, 0xea60);
   SF_WAIT_UNTIL (!sf_test_has_port_warning (fixture->window), 5000);
   g_assert_cmpstr (_sf_window_get_port_path (fixture->window), ==, path);
+}
+
+/* The demo's boards stand behind a CP2102 (the ESP32) and a CH340 (the
+ * ESP8266): the rate that works is remembered per adapter and comes back
+ * when that adapter is chosen again. */
+static void
+test_adapter_baud (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  GSettings *settings = sf_application_get_settings (app);
+  SfSimDevice *esp8266 = _sf_window_get_sim_device (fixture->window, "esp8266");
+  const char *cp2102_path = sf_sim_device_get_port_path (fixture->device);
+  const char *ch340_path = sf_sim_device_get_port_path (esp8266);
+  g_autoptr(GVariant) bauds = NULL;
+  guint cp2102_baud = 0;
+  guint ch340_baud = 0;
+
+  /* 921600 does not get through the CP2102's cable: the slower rate that
+   * did is used, and kept for this adapter. */
+  sf_sim_device_set_max_baud (fixture->device, 460800);
+  g_settings_set_uint (settings, "baud", 921600);
+  run_job (fixture, "win.chip-info", TRUE);
+  assert_banner_contains (fixture->window, "remembered for this adapter");
+  bauds = g_settings_get_value (settings, "adapter-bauds");
+  g_assert_true (g_variant_lookup (bauds, "10c4:ea60", "u", &cp2102_baud));
+  g_assert_cmpuint (cp2102_baud, <=, 460800);
+  g_assert_cmpuint (g_settings_get_uint (settings, "baud"), ==, cp2102_baud);
+  sf_sim_device_set_max_baud (fixture->device, 0);
+
+  /* The CH340 has no rate of its own yet: the current one stays. The
+   * person picks another, and it works. */
+  g_assert_true (_sf_window_select_port (fixture->window, ch340_path));
+  g_assert_cmpuint (g_settings_get_uint (settings, "baud"), ==, cp2102_baud);
+  g_settings_set_uint (settings, "baud", 230400);
+  run_job (fixture, "win.chip-info", TRUE);
+  g_clear_pointer (&bauds, g_variant_unref);
+  bauds = g_settings_get_value (settings, "adapter-bauds");
+  g_assert_true (g_variant_lookup (bauds, "1a86:7523", "u", &ch340_baud));
+  g_assert_cmpuint (ch340_baud, ==, 230400);
+
+  /* Each adapter brings its own rate back. */
+  g_assert_true (_sf_window_select_port (fixture->window, cp2102_path));
+  g_assert_cmpuint (g_settings_get_uint (settings, "baud"), ==, cp2102_baud);
+  g_assert_true (_sf_window_select_port (fixture->window, ch340_path));
+  g_assert_cmpuint (g_settings_get_uint (settings, "baud"), ==, 230400);
 }
 
 static void
@@ -660,6 +709,7 @@ main (int   argc,
   ADD ("/ui/window/no-answer", test_no_answer);
   ADD ("/ui/window/unplugged", test_unplugged);
   ADD ("/ui/window/remembered", test_remembered);
+  ADD ("/ui/window/adapter-baud", test_adapter_baud);
   ADD ("/ui/window/brltty-hint", test_brltty_hint);
   ADD ("/ui/window/dark-style", test_dark_style);
   ADD ("/ui/window/port-vanishes", test_port_vanishes);

@@ -5,8 +5,9 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "sf-brltty-watch.h"
+#include "sf-port-entry-private.h"
 #include "sf-port-monitor-private.h"
-#include "sf-port-monitor.h"
 
 #define DEFAULT_PERIOD_MS 1000
 #define MIN_PERIOD_MS     10
@@ -14,7 +15,7 @@
 /* What one pass of the worker found. */
 typedef struct
 {
-  GPtrArray *ports; /* SfPort, unsorted; NULL if listing failed */
+  GPtrArray *ports; /* SfPortEntry, unsorted; NULL if listing failed */
   char      *hint;
 } ScanResult;
 
@@ -95,7 +96,7 @@ scan_ports (gboolean       list_real,
         {
           result->ports = g_ptr_array_new_with_free_func (g_object_unref);
           for (guint i = 0; list[i] != NULL; i++)
-            g_ptr_array_add (result->ports, _sf_port_new_from_sp (list[i]));
+            g_ptr_array_add (result->ports, _sf_port_entry_new_from_sp (list[i]));
           sp_free_port_list (list);
         }
       else
@@ -232,7 +233,7 @@ static int
 compare_port_ptrs (gconstpointer a,
                    gconstpointer b)
 {
-  return _sf_port_compare (*(SfPort * const *) a, *(SfPort * const *) b);
+  return _sf_port_entry_compare (*(SfPortEntry * const *) a, *(SfPortEntry * const *) b);
 }
 
 static void
@@ -266,7 +267,7 @@ _sf_port_monitor_apply_scan (SfPortMonitor *self,
       g_ptr_array_sort (next, compare_port_ptrs);
 
       /* Both lists are in list order: walk them side by side, keep what is
-       * unchanged (the same SfPort object, so a selection stays put) and
+       * unchanged (the same SfPortEntry object, so a selection stays put) and
        * replace each run of differences with one items-changed. */
       while (i < self->ports->len || j < next->len)
         {
@@ -276,9 +277,9 @@ _sf_port_monitor_apply_scan (SfPortMonitor *self,
 
           for (;;)
             {
-              SfPort *old = i + removed < self->ports->len
+              SfPortEntry *old = i + removed < self->ports->len
                               ? g_ptr_array_index (self->ports, i + removed) : NULL;
-              SfPort *new = j < next->len ? g_ptr_array_index (next, j) : NULL;
+              SfPortEntry *new = j < next->len ? g_ptr_array_index (next, j) : NULL;
               int cmp;
 
               if (old == NULL && new == NULL)
@@ -289,9 +290,9 @@ _sf_port_monitor_apply_scan (SfPortMonitor *self,
               else if (new == NULL)
                 cmp = -1;
               else
-                cmp = _sf_port_compare (old, new);
+                cmp = _sf_port_entry_compare (old, new);
 
-              if (cmp == 0 && _sf_port_equal (old, new))
+              if (cmp == 0 && _sf_port_entry_equal (old, new))
                 break;
               if (cmp <= 0)
                 removed++;
@@ -336,7 +337,7 @@ _sf_port_monitor_get_n_scans (SfPortMonitor *self)
 static GType
 sf_port_monitor_get_item_type (GListModel *model)
 {
-  return SF_TYPE_PORT;
+  return SF_TYPE_PORT_ENTRY;
 }
 
 static guint
@@ -386,9 +387,14 @@ _sf_port_monitor_new_manual (void)
 void
 sf_port_monitor_add_simulated (SfPortMonitor *self,
                                const char    *title,
-                               const char    *pty_path)
+                               const char    *pty_path,
+                               guint          usb_vid,
+                               guint          usb_pid)
 {
-  SfPort *port;
+  gboolean is_usb = usb_vid != 0 || usb_pid != 0;
+  g_autofree char *ids = _sf_port_entry_build_subtitle (is_usb, usb_vid, usb_pid, NULL);
+  g_autofree char *subtitle = NULL;
+  SfPortEntry *port;
 
   g_return_if_fail (SF_IS_PORT_MONITOR (self));
   g_return_if_fail (title != NULL);
@@ -396,15 +402,19 @@ sf_port_monitor_add_simulated (SfPortMonitor *self,
 
   for (guint i = 0; i < self->simulated->len; i++)
     {
-      if (g_strcmp0 (sf_port_get_path (g_ptr_array_index (self->simulated, i)), pty_path) == 0)
+      if (g_strcmp0 (sf_port_entry_get_path (g_ptr_array_index (self->simulated, i)), pty_path) == 0)
         {
           g_debug ("Simulated port %s is listed already", pty_path);
           return;
         }
     }
 
-  port = _sf_port_new (SF_PORT_KIND_SIMULATED, pty_path, title,
-                       _("Simulated board — no hardware needed"), NULL, 0, 0);
+  if (is_usb)
+    subtitle = g_strdup_printf ("%s · %s", _("Simulated board — no hardware needed"), ids);
+  else
+    subtitle = g_strdup (_("Simulated board — no hardware needed"));
+  port = _sf_port_entry_new (SF_PORT_KIND_SIMULATED, pty_path, title, subtitle, NULL,
+                             usb_vid, usb_pid);
   g_ptr_array_add (self->simulated, port);
   notify_n_items (self, self->ports->len + self->simulated->len - 1, 0, 1);
 }
@@ -417,7 +427,7 @@ _sf_port_monitor_remove_simulated (SfPortMonitor *self,
 
   for (guint i = 0; i < self->simulated->len; i++)
     {
-      if (g_strcmp0 (sf_port_get_path (g_ptr_array_index (self->simulated, i)), pty_path) == 0)
+      if (g_strcmp0 (sf_port_entry_get_path (g_ptr_array_index (self->simulated, i)), pty_path) == 0)
         {
           g_ptr_array_remove_index (self->simulated, i);
           notify_n_items (self, self->ports->len + i, 1, 0);
@@ -437,19 +447,19 @@ sf_port_monitor_refresh (SfPortMonitor *self)
   g_mutex_unlock (&self->mutex);
 }
 
-static SfPort *
-find_in (GPtrArray   *ports,
-         const char  *path,
-         const char  *serial_number,
-         SfPort     **serial_match,
-         SfPort     **path_match)
+static SfPortEntry *
+find_in (GPtrArray     *ports,
+         const char    *path,
+         const char    *serial_number,
+         SfPortEntry  **serial_match,
+         SfPortEntry  **path_match)
 {
   for (guint i = 0; i < ports->len; i++)
     {
-      SfPort *port = g_ptr_array_index (ports, i);
-      const char *port_serial = sf_port_get_serial_number (port);
+      SfPortEntry *port = g_ptr_array_index (ports, i);
+      const char *port_serial = sf_port_entry_get_serial_number (port);
       gboolean same_serial = serial_number != NULL && g_strcmp0 (port_serial, serial_number) == 0;
-      gboolean same_path = path != NULL && g_strcmp0 (sf_port_get_path (port), path) == 0;
+      gboolean same_path = path != NULL && g_strcmp0 (sf_port_entry_get_path (port), path) == 0;
 
       /* Cheap bridges often share one serial number ("0001"): when two
        * match, the one still at the remembered path wins. */
@@ -467,14 +477,14 @@ find_in (GPtrArray   *ports,
   return NULL;
 }
 
-SfPort *
+SfPortEntry *
 sf_port_monitor_find (SfPortMonitor *self,
                       const char    *path,
                       const char    *serial_number)
 {
-  SfPort *serial_match = NULL;
-  SfPort *path_match = NULL;
-  SfPort *port;
+  SfPortEntry *serial_match = NULL;
+  SfPortEntry *path_match = NULL;
+  SfPortEntry *port;
 
   g_return_val_if_fail (SF_IS_PORT_MONITOR (self), NULL);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "sf-port"
+#define G_LOG_DOMAIN "sf-port-entry"
 
 #include "config.h"
 
@@ -7,14 +7,13 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "sf-port-monitor-private.h"
-#include "sf-port-monitor.h"
+#include "sf-port-entry-private.h"
 
-struct _SfPort
+struct _SfPortEntry
 {
   GObject     parent_instance;
 
-  /* Owned; set once in _sf_port_new(), so a port built in the monitor's
+  /* Owned; set once in _sf_port_entry_new(), so a port built in the monitor's
    * worker can be handed to the main thread without locking. */
   char       *path;
   char       *title;
@@ -25,7 +24,7 @@ struct _SfPort
   SfPortKind  kind;
 };
 
-G_DEFINE_FINAL_TYPE (SfPort, sf_port, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (SfPortEntry, sf_port_entry, G_TYPE_OBJECT)
 
 enum
 {
@@ -86,8 +85,8 @@ find_usb_bridge (guint usb_vid,
 }
 
 const char *
-_sf_port_usb_bridge_title (guint usb_vid,
-                           guint usb_pid)
+_sf_port_entry_usb_bridge_title (guint usb_vid,
+                                 guint usb_pid)
 {
   const UsbBridge *bridge = find_usb_bridge (usb_vid, usb_pid);
 
@@ -95,8 +94,8 @@ _sf_port_usb_bridge_title (guint usb_vid,
 }
 
 const char *
-_sf_port_usb_bridge_chip (guint usb_vid,
-                          guint usb_pid)
+_sf_port_entry_usb_bridge_chip (guint usb_vid,
+                                guint usb_pid)
 {
   const UsbBridge *bridge = find_usb_bridge (usb_vid, usb_pid);
 
@@ -110,20 +109,20 @@ is_empty (const char *str)
 }
 
 char *
-_sf_port_build_title (const char *path,
-                      gboolean    is_usb,
-                      guint       usb_vid,
-                      guint       usb_pid,
-                      const char *product,
-                      const char *manufacturer,
-                      const char *description)
+_sf_port_entry_build_title (const char *path,
+                            gboolean    is_usb,
+                            guint       usb_vid,
+                            guint       usb_pid,
+                            const char *product,
+                            const char *manufacturer,
+                            const char *description)
 {
   g_autofree char *device_name = g_path_get_basename (path);
   const char *name = NULL;
 
   if (is_usb)
     {
-      name = _sf_port_usb_bridge_title (usb_vid, usb_pid);
+      name = _sf_port_entry_usb_bridge_title (usb_vid, usb_pid);
 
       /* Boards with their own product string on Espressif's vendor ID
        * (TinyUSB CDC in an application) name themselves better than we can. */
@@ -148,10 +147,10 @@ _sf_port_build_title (const char *path,
 }
 
 char *
-_sf_port_build_subtitle (gboolean    is_usb,
-                         guint       usb_vid,
-                         guint       usb_pid,
-                         const char *serial_number)
+_sf_port_entry_build_subtitle (gboolean    is_usb,
+                               guint       usb_vid,
+                               guint       usb_pid,
+                               const char *serial_number)
 {
   if (!is_usb)
     return g_strdup ("");
@@ -165,21 +164,21 @@ _sf_port_build_subtitle (gboolean    is_usb,
   return g_strdup_printf (_("USB %04x:%04x · serial %s"), usb_vid, usb_pid, serial_number);
 }
 
-SfPort *
-_sf_port_new (SfPortKind  kind,
-              const char *path,
-              const char *title,
-              const char *subtitle,
-              const char *serial_number,
-              guint       usb_vid,
-              guint       usb_pid)
+SfPortEntry *
+_sf_port_entry_new (SfPortKind  kind,
+                    const char *path,
+                    const char *title,
+                    const char *subtitle,
+                    const char *serial_number,
+                    guint       usb_vid,
+                    guint       usb_pid)
 {
-  SfPort *self;
+  SfPortEntry *self;
 
   g_assert (path != NULL);
   g_assert (title != NULL);
 
-  self = g_object_new (SF_TYPE_PORT, NULL);
+  self = g_object_new (SF_TYPE_PORT_ENTRY, NULL);
   self->kind = kind;
   self->path = g_strdup (path);
   self->title = g_strdup (title);
@@ -191,8 +190,8 @@ _sf_port_new (SfPortKind  kind,
   return self;
 }
 
-SfPort *
-_sf_port_new_from_sp (struct sp_port *port)
+SfPortEntry *
+_sf_port_entry_new_from_sp (struct sp_port *port)
 {
   const char *path = sp_get_port_name (port);
   gboolean is_usb = sp_get_port_transport (port) == SP_TRANSPORT_USB;
@@ -213,24 +212,24 @@ _sf_port_new_from_sp (struct sp_port *port)
       serial_number = sp_get_port_usb_serial (port);
     }
 
-  title = _sf_port_build_title (path, is_usb, vid, pid, product, manufacturer,
+  title = _sf_port_entry_build_title (path, is_usb, vid, pid, product, manufacturer,
                                 sp_get_port_description (port));
-  subtitle = _sf_port_build_subtitle (is_usb, vid, pid, serial_number);
+  subtitle = _sf_port_entry_build_subtitle (is_usb, vid, pid, serial_number);
 
-  return _sf_port_new (is_usb ? SF_PORT_KIND_USB : SF_PORT_KIND_BUILTIN,
+  return _sf_port_entry_new (is_usb ? SF_PORT_KIND_USB : SF_PORT_KIND_BUILTIN,
                        path, title, subtitle, serial_number,
                        is_usb ? vid : 0, is_usb ? pid : 0);
 }
 
 SfPortKind
-_sf_port_get_kind (SfPort *self)
+_sf_port_entry_get_kind (SfPortEntry *self)
 {
   return self->kind;
 }
 
 gboolean
-_sf_port_equal (SfPort *a,
-                SfPort *b)
+_sf_port_entry_equal (SfPortEntry *a,
+                      SfPortEntry *b)
 {
   return a->kind == b->kind
          && a->usb_vid == b->usb_vid
@@ -242,8 +241,8 @@ _sf_port_equal (SfPort *a,
 }
 
 int
-_sf_port_path_compare (const char *a,
-                       const char *b)
+_sf_port_entry_path_compare (const char *a,
+                             const char *b)
 {
   while (*a != '\0' && *b != '\0')
     {
@@ -287,14 +286,14 @@ _sf_port_path_compare (const char *a,
 }
 
 int
-_sf_port_compare (SfPort *a,
-                  SfPort *b)
+_sf_port_entry_compare (SfPortEntry *a,
+                        SfPortEntry *b)
 {
   int cmp;
 
   if (a->kind != b->kind)
     return a->kind < b->kind ? -1 : 1;
-  if ((cmp = _sf_port_path_compare (a->path, b->path)) != 0)
+  if ((cmp = _sf_port_entry_path_compare (a->path, b->path)) != 0)
     return cmp;
 
   /* "ttyS01" and "ttyS1" compare equal above; keep the order total. */
@@ -302,89 +301,90 @@ _sf_port_compare (SfPort *a,
 }
 
 const char *
-sf_port_get_path (SfPort *self)
+sf_port_entry_get_path (SfPortEntry *self)
 {
-  g_return_val_if_fail (SF_IS_PORT (self), NULL);
+  g_return_val_if_fail (SF_IS_PORT_ENTRY (self), NULL);
 
   return self->path;
 }
 
 const char *
-sf_port_get_title (SfPort *self)
+sf_port_entry_get_title (SfPortEntry *self)
 {
-  g_return_val_if_fail (SF_IS_PORT (self), NULL);
+  g_return_val_if_fail (SF_IS_PORT_ENTRY (self), NULL);
 
   return self->title;
 }
 
 const char *
-sf_port_get_subtitle (SfPort *self)
+sf_port_entry_get_subtitle (SfPortEntry *self)
 {
-  g_return_val_if_fail (SF_IS_PORT (self), NULL);
+  g_return_val_if_fail (SF_IS_PORT_ENTRY (self), NULL);
 
   return self->subtitle;
 }
 
 const char *
-sf_port_get_serial_number (SfPort *self)
+sf_port_entry_get_serial_number (SfPortEntry *self)
 {
-  g_return_val_if_fail (SF_IS_PORT (self), NULL);
+  g_return_val_if_fail (SF_IS_PORT_ENTRY (self), NULL);
 
   return self->serial_number;
 }
 
 guint
-sf_port_get_usb_vid (SfPort *self)
+sf_port_entry_get_usb_vid (SfPortEntry *self)
 {
-  g_return_val_if_fail (SF_IS_PORT (self), 0);
+  g_return_val_if_fail (SF_IS_PORT_ENTRY (self), 0);
 
   return self->usb_vid;
 }
 
 guint
-sf_port_get_usb_pid (SfPort *self)
+sf_port_entry_get_usb_pid (SfPortEntry *self)
 {
-  g_return_val_if_fail (SF_IS_PORT (self), 0);
+  g_return_val_if_fail (SF_IS_PORT_ENTRY (self), 0);
 
   return self->usb_pid;
 }
 
 gboolean
-sf_port_get_is_usb (SfPort *self)
+sf_port_entry_get_is_usb (SfPortEntry *self)
 {
-  g_return_val_if_fail (SF_IS_PORT (self), FALSE);
+  g_return_val_if_fail (SF_IS_PORT_ENTRY (self), FALSE);
 
-  return self->kind == SF_PORT_KIND_USB;
+  return self->kind == SF_PORT_KIND_USB ||
+         (self->kind == SF_PORT_KIND_SIMULATED && (self->usb_vid != 0 || self->usb_pid != 0));
 }
 
 gboolean
-sf_port_get_is_simulated (SfPort *self)
+sf_port_entry_get_is_simulated (SfPortEntry *self)
 {
-  g_return_val_if_fail (SF_IS_PORT (self), FALSE);
+  g_return_val_if_fail (SF_IS_PORT_ENTRY (self), FALSE);
 
   return self->kind == SF_PORT_KIND_SIMULATED;
 }
 
 static void
-sf_port_finalize (GObject *object)
+sf_port_entry_finalize (GObject *object)
 {
-  SfPort *self = (SfPort *) object;
+  SfPortEntry *self = (SfPortEntry *) object;
 
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->title, g_free);
   g_clear_pointer (&self->subtitle, g_free);
   g_clear_pointer (&self->serial_number, g_free);
 
-  G_OBJECT_CLASS (sf_port_parent_class)->finalize (object);
+  G_OBJECT_CLASS (sf_port_entry_parent_class)->finalize (object);
 }
 
 static void
-sf_port_get_property (GObject    *object,
-                      guint       prop_id,
-                      GValue     *value,
-                      GParamSpec *pspec)
+sf_port_entry_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
 {
-  SfPort *self = SF_PORT (object);
+  SfPortEntry *self = SF_PORT_ENTRY (object);
 
   switch (prop_id)
     {
@@ -413,11 +413,11 @@ sf_port_get_property (GObject    *object,
       break;
 
     case PROP_IS_USB:
-      g_value_set_boolean (value, sf_port_get_is_usb (self));
+      g_value_set_boolean (value, sf_port_entry_get_is_usb (self));
       break;
 
     case PROP_IS_SIMULATED:
-      g_value_set_boolean (value, sf_port_get_is_simulated (self));
+      g_value_set_boolean (value, sf_port_entry_get_is_simulated (self));
       break;
 
     default:
@@ -426,12 +426,12 @@ sf_port_get_property (GObject    *object,
 }
 
 static void
-sf_port_class_init (SfPortClass *klass)
+sf_port_entry_class_init (SfPortEntryClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->finalize = sf_port_finalize;
-  object_class->get_property = sf_port_get_property;
+  object_class->finalize = sf_port_entry_finalize;
+  object_class->get_property = sf_port_entry_get_property;
 
   /* Read-only: a port never changes; the monitor replaces it instead. The
    * properties exist for GtkExpression lookups in list item templates. */
@@ -464,6 +464,6 @@ sf_port_class_init (SfPortClass *klass)
 }
 
 static void
-sf_port_init (SfPort *self)
+sf_port_entry_init (SfPortEntry *self)
 {
 }

@@ -7,7 +7,8 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "sf-port-monitor-private.h"
+#include "sf-brltty-watch.h"
+#include "sf-port-entry-private.h"
 
 /* Debian's and Ubuntu's brltty ships udev rules that claim the common
  * USB-UART bridges for braille displays, so the board's tty never appears,
@@ -228,7 +229,7 @@ _sf_brltty_watch_check (SfBrlttyWatch *self,
           device_path = g_build_filename (self->devices_dir, name, NULL);
           if (!read_hex_file (device_path, "idVendor", &vid)
               || !read_hex_file (device_path, "idProduct", &pid)
-              || (chip = _sf_port_usb_bridge_chip (vid, pid)) == NULL)
+              || (chip = _sf_port_entry_usb_bridge_chip (vid, pid)) == NULL)
             continue;
 
           update_bridge (self, name, chip, device_has_tty (device_path, name), now_us);

@@ -3,6 +3,8 @@
 
 #include <glib/gstdio.h>
 
+#include "sf-brltty-watch.h"
+#include "sf-port-entry-private.h"
 #include "sf-port-monitor-private.h"
 
 /* The fake sysfs every monitor in this process looks at. */
@@ -65,8 +67,8 @@ items_changed_cb (GListModel *model,
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, recorder->n_items);
   for (guint i = position; i < position + added; i++)
     {
-      g_autoptr(SfPort) port = g_list_model_get_item (model, i);
-      g_assert_true (SF_IS_PORT (port));
+      g_autoptr(SfPortEntry) port = g_list_model_get_item (model, i);
+      g_assert_true (SF_IS_PORT_ENTRY (port));
     }
 
   g_array_append_val (recorder->changes, change);
@@ -105,35 +107,35 @@ assert_change (Recorder *recorder,
   g_assert_cmpuint (change->added, ==, added);
 }
 
-static SfPort *
+static SfPortEntry *
 usb_port (const char *path,
           guint       vid,
           guint       pid,
           const char *serial)
 {
-  g_autofree char *title = _sf_port_build_title (path, TRUE, vid, pid, NULL, NULL, NULL);
-  g_autofree char *subtitle = _sf_port_build_subtitle (TRUE, vid, pid, serial);
+  g_autofree char *title = _sf_port_entry_build_title (path, TRUE, vid, pid, NULL, NULL, NULL);
+  g_autofree char *subtitle = _sf_port_entry_build_subtitle (TRUE, vid, pid, serial);
 
-  return _sf_port_new (SF_PORT_KIND_USB, path, title, subtitle, serial, vid, pid);
+  return _sf_port_entry_new (SF_PORT_KIND_USB, path, title, subtitle, serial, vid, pid);
 }
 
-static SfPort *
+static SfPortEntry *
 builtin_port (const char *path)
 {
-  g_autofree char *title = _sf_port_build_title (path, FALSE, 0, 0, NULL, NULL, NULL);
+  g_autofree char *title = _sf_port_entry_build_title (path, FALSE, 0, 0, NULL, NULL, NULL);
 
-  return _sf_port_new (SF_PORT_KIND_BUILTIN, path, title, "", NULL, 0, 0);
+  return _sf_port_entry_new (SF_PORT_KIND_BUILTIN, path, title, "", NULL, 0, 0);
 }
 
 static GPtrArray *
-port_list (SfPort *first,
+port_list (SfPortEntry *first,
            ...)
 {
   GPtrArray *ports = g_ptr_array_new_with_free_func (g_object_unref);
   va_list args;
 
   va_start (args, first);
-  for (SfPort *port = first; port != NULL; port = va_arg (args, SfPort *))
+  for (SfPortEntry *port = first; port != NULL; port = va_arg (args, SfPortEntry *))
     g_ptr_array_add (ports, port);
   va_end (args);
 
@@ -149,8 +151,8 @@ assert_paths (SfPortMonitor *monitor,
   g_assert_cmpuint (n, ==, g_strv_length ((char **) paths));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SfPort) port = g_list_model_get_item (G_LIST_MODEL (monitor), i);
-      g_assert_cmpstr (sf_port_get_path (port), ==, paths[i]);
+      g_autoptr(SfPortEntry) port = g_list_model_get_item (G_LIST_MODEL (monitor), i);
+      g_assert_cmpstr (sf_port_entry_get_path (port), ==, paths[i]);
     }
 }
 
@@ -164,7 +166,7 @@ assert_title (const char *expected,
               const char *manufacturer,
               const char *description)
 {
-  g_autofree char *title = _sf_port_build_title (path, is_usb, vid, pid, product,
+  g_autofree char *title = _sf_port_entry_build_title (path, is_usb, vid, pid, product,
                                                  manufacturer, description);
 
   g_assert_cmpstr (title, ==, expected);
@@ -223,37 +225,37 @@ test_titles (void)
   /* Not USB: the USB fields are ignored. */
   assert_title ("Serial port — /dev/ttyS1", "/dev/ttyS1", FALSE, 0x10c4, 0xea60, "x", "y", NULL);
 
-  subtitle = _sf_port_build_subtitle (TRUE, 0x10c4, 0xea60, "0001");
+  subtitle = _sf_port_entry_build_subtitle (TRUE, 0x10c4, 0xea60, "0001");
   g_assert_cmpstr (subtitle, ==, "USB 10c4:ea60 · serial 0001");
   g_clear_pointer (&subtitle, g_free);
-  subtitle = _sf_port_build_subtitle (TRUE, 0x1A86, 0x7523, NULL);
+  subtitle = _sf_port_entry_build_subtitle (TRUE, 0x1A86, 0x7523, NULL);
   g_assert_cmpstr (subtitle, ==, "USB 1a86:7523");
   g_clear_pointer (&subtitle, g_free);
-  subtitle = _sf_port_build_subtitle (TRUE, 0x303a, 0x1001, "");
+  subtitle = _sf_port_entry_build_subtitle (TRUE, 0x303a, 0x1001, "");
   g_assert_cmpstr (subtitle, ==, "USB 303a:1001");
   g_clear_pointer (&subtitle, g_free);
-  subtitle = _sf_port_build_subtitle (FALSE, 0, 0, "0001");
+  subtitle = _sf_port_entry_build_subtitle (FALSE, 0, 0, "0001");
   g_assert_cmpstr (subtitle, ==, "");
 
-  g_assert_cmpstr (_sf_port_usb_bridge_chip (0x1a86, 0x7523), ==, "CH340");
-  g_assert_cmpstr (_sf_port_usb_bridge_chip (0x10c4, 0xea60), ==, "CP2102");
-  g_assert_cmpstr (_sf_port_usb_bridge_chip (0x0403, 0x6001), ==, "FT232R");
-  g_assert_null (_sf_port_usb_bridge_chip (0x303a, 0x1001));
-  g_assert_null (_sf_port_usb_bridge_chip (0x046d, 0xc52b));
+  g_assert_cmpstr (_sf_port_entry_usb_bridge_chip (0x1a86, 0x7523), ==, "CH340");
+  g_assert_cmpstr (_sf_port_entry_usb_bridge_chip (0x10c4, 0xea60), ==, "CP2102");
+  g_assert_cmpstr (_sf_port_entry_usb_bridge_chip (0x0403, 0x6001), ==, "FT232R");
+  g_assert_null (_sf_port_entry_usb_bridge_chip (0x303a, 0x1001));
+  g_assert_null (_sf_port_entry_usb_bridge_chip (0x046d, 0xc52b));
 }
 
 static void
 test_path_compare (void)
 {
-  g_assert_cmpint (_sf_port_path_compare ("/dev/ttyS2", "/dev/ttyS10"), <, 0);
-  g_assert_cmpint (_sf_port_path_compare ("/dev/ttyS10", "/dev/ttyS9"), >, 0);
-  g_assert_cmpint (_sf_port_path_compare ("/dev/ttyUSB0", "/dev/ttyUSB1"), <, 0);
-  g_assert_cmpint (_sf_port_path_compare ("/dev/ttyACM0", "/dev/ttyUSB0"), <, 0);
-  g_assert_cmpint (_sf_port_path_compare ("/dev/ttyS", "/dev/ttyS0"), <, 0);
-  g_assert_cmpint (_sf_port_path_compare ("/dev/ttyS1", "/dev/ttyS1"), ==, 0);
-  g_assert_cmpint (_sf_port_path_compare ("/dev/ttyS007", "/dev/ttyS7"), ==, 0);
-  g_assert_cmpint (_sf_port_path_compare ("/dev/ttyS007", "/dev/ttyS10"), <, 0);
-  g_assert_cmpint (_sf_port_path_compare ("/dev/ttyAMA0", "/dev/ttyS0"), <, 0);
+  g_assert_cmpint (_sf_port_entry_path_compare ("/dev/ttyS2", "/dev/ttyS10"), <, 0);
+  g_assert_cmpint (_sf_port_entry_path_compare ("/dev/ttyS10", "/dev/ttyS9"), >, 0);
+  g_assert_cmpint (_sf_port_entry_path_compare ("/dev/ttyUSB0", "/dev/ttyUSB1"), <, 0);
+  g_assert_cmpint (_sf_port_entry_path_compare ("/dev/ttyACM0", "/dev/ttyUSB0"), <, 0);
+  g_assert_cmpint (_sf_port_entry_path_compare ("/dev/ttyS", "/dev/ttyS0"), <, 0);
+  g_assert_cmpint (_sf_port_entry_path_compare ("/dev/ttyS1", "/dev/ttyS1"), ==, 0);
+  g_assert_cmpint (_sf_port_entry_path_compare ("/dev/ttyS007", "/dev/ttyS7"), ==, 0);
+  g_assert_cmpint (_sf_port_entry_path_compare ("/dev/ttyS007", "/dev/ttyS10"), <, 0);
+  g_assert_cmpint (_sf_port_entry_path_compare ("/dev/ttyAMA0", "/dev/ttyS0"), <, 0);
 }
 
 static void
@@ -261,7 +263,7 @@ test_order (void)
 {
   g_autoptr(SfPortMonitor) monitor = _sf_port_monitor_new_manual ();
   g_autoptr(GPtrArray) ports = NULL;
-  g_autoptr(SfPort) sim = NULL;
+  g_autoptr(SfPortEntry) sim = NULL;
   Recorder recorder;
   static const char *const expected[] = {
     "/dev/ttyACM0", "/dev/ttyUSB0", "/dev/ttyUSB1", "/dev/ttyUSB10",
@@ -272,9 +274,9 @@ test_order (void)
   recorder_init (&recorder, monitor);
 
   /* Simulated boards keep the order they came in, after every real port. */
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/9");
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32-S3", "/dev/pts/3");
-  sf_port_monitor_add_simulated (monitor, "Again", "/dev/pts/3");
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/9", 0, 0);
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32-S3", "/dev/pts/3", 0, 0);
+  sf_port_monitor_add_simulated (monitor, "Again", "/dev/pts/3", 0, 0);
   g_assert_cmpuint (recorder.changes->len, ==, 2);
   assert_change (&recorder, 0, 0, 0, 1);
   assert_change (&recorder, 1, 1, 0, 1);
@@ -290,14 +292,35 @@ test_order (void)
   assert_change (&recorder, 2, 0, 0, 7);
 
   sim = g_list_model_get_item (G_LIST_MODEL (monitor), 8);
-  g_assert_true (sf_port_get_is_simulated (sim));
-  g_assert_false (sf_port_get_is_usb (sim));
-  g_assert_cmpstr (sf_port_get_title (sim), ==, "Simulated ESP32-S3");
-  g_assert_cmpstr (sf_port_get_subtitle (sim), ==, "Simulated board — no hardware needed");
-  g_assert_null (sf_port_get_serial_number (sim));
+  g_assert_true (sf_port_entry_get_is_simulated (sim));
+  g_assert_false (sf_port_entry_get_is_usb (sim));
+  g_assert_cmpstr (sf_port_entry_get_title (sim), ==, "Simulated ESP32-S3");
+  g_assert_cmpstr (sf_port_entry_get_subtitle (sim), ==, "Simulated board — no hardware needed");
+  g_assert_null (sf_port_entry_get_serial_number (sim));
 
   recorder_clear (&recorder, monitor);
   g_assert_finalize_object (g_steal_pointer (&monitor));
+}
+
+/* A simulated board behind a pretend adapter: USB for whatever is kept
+ * per adapter, still simulated and listed after the real ports. */
+static void
+test_simulated_usb (void)
+{
+  g_autoptr(SfPortMonitor) monitor = _sf_port_monitor_new_manual ();
+  g_autoptr(GPtrArray) ports = port_list (usb_port ("/dev/ttyUSB0", 0x10c4, 0xea60, "1"), NULL);
+  g_autoptr(SfPortEntry) sim = NULL;
+
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP8266", "/dev/pts/5", 0x1a86, 0x7523);
+  _sf_port_monitor_apply_scan (monitor, ports, NULL);
+
+  sim = g_list_model_get_item (G_LIST_MODEL (monitor), 1);
+  g_assert_true (sf_port_entry_get_is_simulated (sim));
+  g_assert_true (sf_port_entry_get_is_usb (sim));
+  g_assert_cmphex (sf_port_entry_get_usb_vid (sim), ==, 0x1a86);
+  g_assert_cmphex (sf_port_entry_get_usb_pid (sim), ==, 0x7523);
+  g_assert_cmpstr (sf_port_entry_get_subtitle (sim), ==,
+                   "Simulated board — no hardware needed · USB 1a86:7523");
 }
 
 static void
@@ -305,8 +328,8 @@ test_diff (void)
 {
   g_autoptr(SfPortMonitor) monitor = _sf_port_monitor_new_manual ();
   g_autoptr(GPtrArray) ports = NULL;
-  g_autoptr(SfPort) kept = NULL;
-  g_autoptr(SfPort) item = NULL;
+  g_autoptr(SfPortEntry) kept = NULL;
+  g_autoptr(SfPortEntry) item = NULL;
   Recorder recorder;
   guint n_notify = 0;
   static const char *const after_b[] = {
@@ -314,7 +337,7 @@ test_diff (void)
   };
 
   recorder_init (&recorder, monitor);
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/4");
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/4", 0, 0);
 
   ports = port_list (usb_port ("/dev/ttyUSB0", 0x10c4, 0xea60, "1"),
                      usb_port ("/dev/ttyUSB1", 0x10c4, 0xea60, "2"),
@@ -359,11 +382,11 @@ test_diff (void)
   g_assert_cmpuint (recorder.changes->len, ==, 5);
   assert_change (&recorder, 4, 1, 1, 1);
   item = g_list_model_get_item (G_LIST_MODEL (monitor), 1);
-  g_assert_cmpstr (sf_port_get_title (item), ==, "FTDI FT232R USB to UART — /dev/ttyUSB2");
-  g_assert_cmpstr (sf_port_get_subtitle (item), ==, "USB 0403:6001 · serial FT1");
-  g_assert_cmpuint (sf_port_get_usb_vid (item), ==, 0x0403);
-  g_assert_cmpuint (sf_port_get_usb_pid (item), ==, 0x6001);
-  g_assert_true (sf_port_get_is_usb (item));
+  g_assert_cmpstr (sf_port_entry_get_title (item), ==, "FTDI FT232R USB to UART — /dev/ttyUSB2");
+  g_assert_cmpstr (sf_port_entry_get_subtitle (item), ==, "USB 0403:6001 · serial FT1");
+  g_assert_cmpuint (sf_port_entry_get_usb_vid (item), ==, 0x0403);
+  g_assert_cmpuint (sf_port_entry_get_usb_pid (item), ==, 0x6001);
+  g_assert_true (sf_port_entry_get_is_usb (item));
   g_clear_object (&item);
 
   /* Everything unplugged: one change; the simulated board stays. */
@@ -385,9 +408,9 @@ test_find (void)
 {
   g_autoptr(SfPortMonitor) monitor = _sf_port_monitor_new_manual ();
   g_autoptr(GPtrArray) ports = NULL;
-  SfPort *port;
+  SfPortEntry *port;
 
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/7");
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/7", 0, 0);
   ports = port_list (usb_port ("/dev/ttyACM0", 0x303a, 0x1001, "AA:BB:CC"),
                      usb_port ("/dev/ttyUSB0", 0x10c4, 0xea60, "0001"),
                      usb_port ("/dev/ttyUSB1", 0x10c4, 0xea60, "0001"),
@@ -400,23 +423,23 @@ test_find (void)
   g_assert_null (sf_port_monitor_find (monitor, "/dev/ttyUSB9", NULL));
 
   port = sf_port_monitor_find (monitor, "/dev/ttyACM0", NULL);
-  g_assert_cmpstr (sf_port_get_serial_number (port), ==, "AA:BB:CC");
+  g_assert_cmpstr (sf_port_entry_get_serial_number (port), ==, "AA:BB:CC");
   port = sf_port_monitor_find (monitor, NULL, "AA:BB:CC");
-  g_assert_cmpstr (sf_port_get_path (port), ==, "/dev/ttyACM0");
+  g_assert_cmpstr (sf_port_entry_get_path (port), ==, "/dev/ttyACM0");
   port = sf_port_monitor_find (monitor, "/dev/ttyS0", "");
-  g_assert_cmpstr (sf_port_get_path (port), ==, "/dev/ttyS0");
+  g_assert_cmpstr (sf_port_entry_get_path (port), ==, "/dev/ttyS0");
   port = sf_port_monitor_find (monitor, "/dev/pts/7", NULL);
-  g_assert_true (sf_port_get_is_simulated (port));
+  g_assert_true (sf_port_entry_get_is_simulated (port));
 
   /* A serial number two bridges share: the remembered path decides. */
   port = sf_port_monitor_find (monitor, "/dev/ttyUSB1", "0001");
-  g_assert_cmpstr (sf_port_get_path (port), ==, "/dev/ttyUSB1");
+  g_assert_cmpstr (sf_port_entry_get_path (port), ==, "/dev/ttyUSB1");
   port = sf_port_monitor_find (monitor, "/dev/ttyUSB7", "0001");
-  g_assert_cmpstr (sf_port_get_path (port), ==, "/dev/ttyUSB0");
+  g_assert_cmpstr (sf_port_entry_get_path (port), ==, "/dev/ttyUSB0");
 
   /* A serial-less bridge is found by path even when a serial is asked for. */
   port = sf_port_monitor_find (monitor, "/dev/ttyUSB2", "0002");
-  g_assert_cmpstr (sf_port_get_path (port), ==, "/dev/ttyUSB2");
+  g_assert_cmpstr (sf_port_entry_get_path (port), ==, "/dev/ttyUSB2");
 
   /* The native-USB board re-enumerates under a new name; a different
    * adapter takes its old one. */
@@ -426,9 +449,9 @@ test_find (void)
   g_clear_pointer (&ports, g_ptr_array_unref);
 
   port = sf_port_monitor_find (monitor, "/dev/ttyACM0", "AA:BB:CC");
-  g_assert_cmpstr (sf_port_get_path (port), ==, "/dev/ttyACM1");
+  g_assert_cmpstr (sf_port_entry_get_path (port), ==, "/dev/ttyACM1");
   port = sf_port_monitor_find (monitor, "/dev/ttyACM0", NULL);
-  g_assert_cmpstr (sf_port_get_serial_number (port), ==, "5678");
+  g_assert_cmpstr (sf_port_entry_get_serial_number (port), ==, "5678");
   /* The board we were asked for is gone; the other one at its path is not it. */
   g_assert_null (sf_port_monitor_find (monitor, "/dev/ttyACM0", "DD:EE:FF"));
 
@@ -440,7 +463,7 @@ static void
 test_simulated (void)
 {
   g_autoptr(SfPortMonitor) monitor = sf_port_monitor_new ();
-  g_autoptr(SfPort) port = NULL;
+  g_autoptr(SfPortEntry) port = NULL;
   Recorder recorder;
   guint n_real;
   guint scans;
@@ -452,30 +475,30 @@ test_simulated (void)
 
   for (guint i = 0; i < n_real; i++)
     {
-      g_autoptr(SfPort) real = g_list_model_get_item (G_LIST_MODEL (monitor), i);
+      g_autoptr(SfPortEntry) real = g_list_model_get_item (G_LIST_MODEL (monitor), i);
 
-      g_test_message ("%s | %s", sf_port_get_title (real), sf_port_get_subtitle (real));
-      g_assert_false (sf_port_get_is_simulated (real));
-      g_assert_true (g_str_has_suffix (sf_port_get_title (real), sf_port_get_path (real)));
+      g_test_message ("%s | %s", sf_port_entry_get_title (real), sf_port_entry_get_subtitle (real));
+      g_assert_false (sf_port_entry_get_is_simulated (real));
+      g_assert_true (g_str_has_suffix (sf_port_entry_get_title (real), sf_port_entry_get_path (real)));
       /* USB first */
-      if (!sf_port_get_is_usb (real))
+      if (!sf_port_entry_get_is_usb (real))
         seen_builtin = TRUE;
       else
         g_assert_false (seen_builtin);
     }
 
   recorder_init (&recorder, monitor);
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/99");
-  sf_port_monitor_add_simulated (monitor, "Simulated ESP32-C3", "/dev/pts/98");
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32", "/dev/pts/99", 0, 0);
+  sf_port_monitor_add_simulated (monitor, "Simulated ESP32-C3", "/dev/pts/98", 0, 0);
   g_assert_cmpuint (recorder.changes->len, ==, 2);
   assert_change (&recorder, 0, n_real, 0, 1);
   assert_change (&recorder, 1, n_real + 1, 0, 1);
 
   port = g_list_model_get_item (G_LIST_MODEL (monitor), n_real);
-  g_assert_cmpstr (sf_port_get_title (port), ==, "Simulated ESP32");
-  g_assert_cmpstr (sf_port_get_path (port), ==, "/dev/pts/99");
-  g_assert_cmpstr (sf_port_get_subtitle (port), ==, "Simulated board — no hardware needed");
-  g_assert_true (sf_port_get_is_simulated (port));
+  g_assert_cmpstr (sf_port_entry_get_title (port), ==, "Simulated ESP32");
+  g_assert_cmpstr (sf_port_entry_get_path (port), ==, "/dev/pts/99");
+  g_assert_cmpstr (sf_port_entry_get_subtitle (port), ==, "Simulated board — no hardware needed");
+  g_assert_true (sf_port_entry_get_is_simulated (port));
   g_clear_object (&port);
   port = g_list_model_get_item (G_LIST_MODEL (monitor), n_real + 1);
   g_assert_true (sf_port_monitor_find (monitor, "/dev/pts/98", NULL) == port);
@@ -487,7 +510,7 @@ test_simulated (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (monitor)), ==, n_real + 2);
   g_clear_object (&port);
   port = g_list_model_get_item (G_LIST_MODEL (monitor), n_real + 1);
-  g_assert_cmpstr (sf_port_get_path (port), ==, "/dev/pts/98");
+  g_assert_cmpstr (sf_port_entry_get_path (port), ==, "/dev/pts/98");
   g_assert_null (sf_port_monitor_get_brltty_hint (monitor));
 
   recorder_clear (&recorder, monitor);
@@ -765,16 +788,17 @@ main (int   argc,
   g_setenv ("SPARKFLASH_SYSFS_ROOT", sysfs_root, TRUE);
   g_setenv ("SPARKFLASH_PORT_SCAN_MS", "100", FALSE);
 
-  g_test_add_func ("/ui/port-monitor/titles", test_titles);
-  g_test_add_func ("/ui/port-monitor/path-compare", test_path_compare);
-  g_test_add_func ("/ui/port-monitor/order", test_order);
-  g_test_add_func ("/ui/port-monitor/diff", test_diff);
-  g_test_add_func ("/ui/port-monitor/find", test_find);
-  g_test_add_func ("/ui/port-monitor/simulated", test_simulated);
-  g_test_add_func ("/ui/port-monitor/brltty", test_brltty);
-  g_test_add_func ("/ui/port-monitor/brltty-timing", test_brltty_timing);
-  g_test_add_func ("/ui/port-monitor/context", test_context);
-  g_test_add_func ("/ui/port-monitor/dispose-while-scanning", test_dispose_while_scanning);
+  g_test_add_func ("/ports/monitor/titles", test_titles);
+  g_test_add_func ("/ports/monitor/path-compare", test_path_compare);
+  g_test_add_func ("/ports/monitor/order", test_order);
+  g_test_add_func ("/ports/monitor/diff", test_diff);
+  g_test_add_func ("/ports/monitor/find", test_find);
+  g_test_add_func ("/ports/monitor/simulated", test_simulated);
+  g_test_add_func ("/ports/monitor/simulated-usb", test_simulated_usb);
+  g_test_add_func ("/ports/monitor/brltty", test_brltty);
+  g_test_add_func ("/ports/monitor/brltty-timing", test_brltty_timing);
+  g_test_add_func ("/ports/monitor/context", test_context);
+  g_test_add_func ("/ports/monitor/dispose-while-scanning", test_dispose_while_scanning);
 
   ret = g_test_run ();
 

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sf-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sf-compat.h"
+#include "sf-units.h"
+#include "sf-window-private.h"
+
+/* What the buttons, menus and shortcuts ask the window to do. Each action
+ * checks its own preconditions: a shortcut can fire while the button that
+ * shows the same action is insensitive. */
+
+static void
+flash_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  SfWindow *self = SF_WINDOW (widget);
+  g_autoptr(GPtrArray) rows = _sf_window_collect_rows (self);
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(SfFlashJob) job = NULL;
+  g_autofree char *problem = NULL;
+  g_autofree char *mode = NULL, *size = NULL, *freq = NULL;
+  SfFirmwareRow *bad;
+  SfWriteOptions options = { 0 };
+  guint n = 0;
+
+  if (self->job != NULL)
+    return;
+
+  /* Pick up firmware rebuilt since it was chosen: each file is read again,
+   * whole, and that snapshot is what goes to the board. A file that is
+   * gone now stops the flash below, its row saying so. */
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SfFirmwareRow *row = g_ptr_array_index (rows, i);
+
+      if (sf_firmware_row_get_enabled (row) &&
+          sf_firmware_row_reload (row) == SF_FIRMWARE_ROW_CHANGED)
+        g_ptr_array_add (changed, sf_firmware_row_dup_display_name (row));
+    }
+  _sf_window_validate_rows (self);
+
+  bad = _sf_window_first_bad_row (self, &problem);
+  if (bad != NULL)
+    {
+      _sf_window_show_banner (self, SF_BANNER_ERROR, _("Check the Firmware List"), problem, SF_BANNER_ACTION_NONE);
+      sf_firmware_row_focus_address (bad);
+      return;
+    }
+
+  job = _sf_window_create_job (self, SF_JOB_WRITE);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SfFirmwareRow *row = g_ptr_array_index (rows, i);
+      g_autofree char *name = NULL;
+      guint32 address;
+
+      if (!sf_firmware_row_get_enabled (row) || !sf_firmware_row_get_address (row, &address))
+        continue;
+      name = sf_firmware_row_dup_display_name (row);
+      sf_flash_job_add_region (job, address, sf_firmware_row_get_data (row), name);
+      n++;
+    }
+  if (n == 0)
+    {
+      _sf_window_show_banner (self, SF_BANNER_ERROR, _("Nothing to Flash"),
+                              _("Add a firmware file, or switch one on."), SF_BANNER_ACTION_NONE);
+      return;
+    }
+
+  mode = g_settings_get_string (self->settings, "flash-mode");
+  size = g_settings_get_string (self->settings, "flash-size");
+  freq = g_settings_get_string (self->settings, "flash-freq");
+  options.compress = g_settings_get_boolean (self->settings, "compress") ? SF_COMPRESS_AUTO
+                                                                          : SF_COMPRESS_OFF;
+  options.erase_all = g_settings_get_boolean (self->settings, "erase-all");
+  options.flash_mode = g_str_equal (mode, "keep") ? NULL : mode;
+  options.flash_size = g_str_equal (size, "keep") ? NULL : size;
+  options.flash_freq = g_str_equal (freq, "keep") ? NULL : freq;
+  sf_flash_job_set_write_options (job, &options);
+
+  self->job_regions = n;
+  _sf_window_start_job (self, job);
+  /* Flashing what is on disk now is what a rebuild is for; the person
+   * still learns that it is not what they saw when they added it. */
+  for (guint i = 0; i < changed->len; i++)
+    {
+      g_autofree char *line = g_strdup_printf (_("%s changed on disk since it was added or "
+                                                 "last flashed; flashing the new contents."),
+                                               (const char *) g_ptr_array_index (changed, i));
+
+      _sf_window_append_log (self, line);
+    }
+}
+
+static gboolean
+parse_entry (GtkEntry    *entry,
+             const char  *what,
+             gboolean     allow_empty,
+             guint32     *out_value,
+             GError     **error)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+
+  gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
+  if (allow_empty && *text == '\0')
+    {
+      *out_value = 0;
+      return TRUE;
+    }
+  if (sf_parse_number (text, what, out_value, error))
+    return TRUE;
+  gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
+  gtk_widget_grab_focus (GTK_WIDGET (entry));
+  return FALSE;
+}
+
+static void
+set_popover_message (GtkLabel   *label,
+                     const char *message)
+{
+  gtk_label_set_text (label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (label), message != NULL);
+}
+
+static void
+start_read (SfWindow   *self,
+            const char *path)
+{
+  g_autoptr(SfFlashJob) job = NULL;
+  guint32 address = 0, size = 0;
+
+  if (self->job != NULL || sf_port_chooser_get_path (self->port_chooser) == NULL ||
+      !parse_entry (self->read_address_entry, _("start"), TRUE, &address, NULL) ||
+      !parse_entry (self->read_size_entry, _("size"), TRUE, &size, NULL))
+    return;
+
+  g_free (self->read_target);
+  self->read_target = g_strdup (path);
+  job = _sf_window_create_job (self, SF_JOB_READ);
+  sf_flash_job_set_span (job, address, size);
+  sf_flash_job_set_output_path (job, path);
+  _sf_window_start_job (self, job);
+}
+
+static void
+read_file_chosen_cb (GFile    *file,
+                     gpointer  user_data)
+{
+  g_autoptr(SfWindow) self = user_data;
+  g_autofree char *path = NULL;
+
+  if (file == NULL || self->disposed)
+    return;
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      _sf_window_show_banner (self, SF_BANNER_ERROR, _("Choose a Local File"),
+                              _("The flash contents can only be saved to a file on this computer."),
+                              SF_BANNER_ACTION_NONE);
+      return;
+    }
+  start_read (self, path);
+}
+
+static void
+read_flash_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  SfWindow *self = SF_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  guint32 address, size;
+
+  if (!parse_entry (self->read_address_entry, _("start"), TRUE, &address, &error) ||
+      !parse_entry (self->read_size_entry, _("size"), TRUE, &size, &error))
+    {
+      set_popover_message (self->read_message, error->message);
+      gtk_menu_button_popup (self->read_button);
+      return;
+    }
+  set_popover_message (self->read_message, NULL);
+  g_settings_set_string (self->settings, "read-address",
+                         gtk_editable_get_text (GTK_EDITABLE (self->read_address_entry)));
+  g_settings_set_string (self->settings, "read-size",
+                         gtk_editable_get_text (GTK_EDITABLE (self->read_size_entry)));
+  gtk_popover_popdown (self->read_popover);
+
+  if (self->have_details)
+    name = g_strdup_printf ("%s-flash-0x%x.bin", sf_chip_get_id_name (self->details.chip), address);
+  else
+    name = g_strdup_printf ("flash-0x%x.bin", address);
+  sf_compat_save_file (GTK_WINDOW (self), _("Save Flash Contents"), name,
+                       read_file_chosen_cb, g_object_ref (self));
+}
+
+static void
+erase_region_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  SfWindow *self = SF_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SfFlashJob) job = NULL;
+  guint32 address, size;
+
+  if (!parse_entry (self->erase_address_entry, _("start"), FALSE, &address, &error) ||
+      !parse_entry (self->erase_size_entry, _("size"), FALSE, &size, &error))
+    {
+      set_popover_message (self->erase_message, error->message);
+      gtk_menu_button_popup (self->erase_button);
+      return;
+    }
+  if (address % SF_WINDOW_SECTOR_SIZE != 0 || size % SF_WINDOW_SECTOR_SIZE != 0 || size == 0)
+    {
+      set_popover_message (self->erase_message,
+                           _("Flash is erased in 4 KiB sectors: start and size must be "
+                             "multiples of 0x1000."));
+      gtk_widget_add_css_class (GTK_WIDGET (address % SF_WINDOW_SECTOR_SIZE != 0 ? self->erase_address_entry
+                                                                       : self->erase_size_entry),
+                                "error");
+      gtk_menu_button_popup (self->erase_button);
+      return;
+    }
+  if (self->have_details && self->details.flash_size > 0 &&
+      (guint64) address + size > self->details.flash_size)
+    {
+      g_autofree char *flash = sf_format_size (self->details.flash_size);
+      g_autofree char *message = g_strdup_printf (_("The region runs past the end of the %s flash."),
+                                                  flash);
+
+      set_popover_message (self->erase_message, message);
+      gtk_menu_button_popup (self->erase_button);
+      return;
+    }
+
+  set_popover_message (self->erase_message, NULL);
+  g_settings_set_string (self->settings, "erase-address",
+                         gtk_editable_get_text (GTK_EDITABLE (self->erase_address_entry)));
+  g_settings_set_string (self->settings, "erase-size",
+                         gtk_editable_get_text (GTK_EDITABLE (self->erase_size_entry)));
+  gtk_popover_popdown (self->erase_popover);
+
+  job = _sf_window_create_job (self, SF_JOB_ERASE_REGION);
+  sf_flash_job_set_span (job, address, size);
+  _sf_window_start_job (self, job);
+}
+
+/* A job that needs nothing but the connection options. */
+static void
+start_plain_job (SfWindow  *self,
+                 SfJobKind  kind)
+{
+  g_autoptr(SfFlashJob) job = _sf_window_create_job (self, kind);
+
+  _sf_window_start_job (self, job);
+}
+
+static void
+erase_flash_confirmed_cb (gboolean confirmed,
+                          gpointer user_data)
+{
+  g_autoptr(SfWindow) self = user_data;
+
+  if (!confirmed || self->disposed || self->job != NULL ||
+      sf_port_chooser_get_path (self->port_chooser) == NULL)
+    return;
+  start_plain_job (self, SF_JOB_ERASE_FLASH);
+}
+
+static void
+erase_flash_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  SfWindow *self = SF_WINDOW (widget);
+  g_autofree char *body = NULL;
+  g_autofree char *size = NULL;
+
+  if (self->have_details && self->details.flash_size > 0)
+    size = sf_format_size (self->details.flash_size);
+  body = size != NULL
+    ? g_strdup_printf (_("All %s of the board’s flash will be set blank: the firmware, its "
+                         "settings, saved Wi-Fi passwords and any files it stored. The board "
+                         "will not start until new firmware is flashed. This cannot be undone."),
+                       size)
+    : g_strdup (_("All of the board’s flash will be set blank: the firmware, its settings, "
+                  "saved Wi-Fi passwords and any files it stored. The board will not start "
+                  "until new firmware is flashed. This cannot be undone."));
+  sf_compat_confirm (GTK_WINDOW (self), _("Erase the Whole Flash?"), body, _("_Erase"),
+                     TRUE, erase_flash_confirmed_cb, g_object_ref (self));
+}
+
+static void
+chip_info_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SfWindow *self = SF_WINDOW (widget);
+
+  if (self->job == NULL)
+    start_plain_job (self, SF_JOB_CHIP_INFO);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SfWindow *self = SF_WINDOW (widget);
+
+  if (self->cancellable == NULL)
+    return;
+  g_cancellable_cancel (self->cancellable);
+  _sf_window_set_pulsing (self, TRUE);
+  gtk_label_set_text (self->phase_label, _("Cancelling…"));
+  gtk_label_set_text (self->percent_label, "");
+  gtk_label_set_text (self->progress_detail,
+                      _("Leaving the board ready for the next operation"));
+  _sf_window_update_actions (self);
+}
+
+static void
+files_chosen_cb (GListModel *files,
+                 gpointer    user_data)
+{
+  g_autoptr(SfWindow) self = user_data;
+
+  if (files == NULL || self->disposed)
+    return;
+  for (guint i = 0; i < g_list_model_get_n_items (files); i++)
+    {
+      g_autoptr(GFile) file = g_list_model_get_item (files, i);
+
+      _sf_window_add_row (self, file, NULL, TRUE);
+    }
+}
+
+static void
+add_file_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  sf_compat_open_files (GTK_WINDOW (widget), _("Add Firmware"), TRUE, files_chosen_cb,
+                        g_object_ref (widget));
+}
+
+static void
+use_other_port_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  sf_port_chooser_use_typed_port (SF_WINDOW (widget)->port_chooser);
+}
+
+static void
+copy_log_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  SfWindow *self = SF_WINDOW (widget);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->log_view);
+  g_autofree char *text = NULL;
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+}
+
+static void
+clear_log_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SfWindow *self = SF_WINDOW (widget);
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->log_view), "", 0);
+}
+
+static void
+dismiss_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  _sf_window_hide_banner (SF_WINDOW (widget));
+}
+
+static void
+choose_port_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  sf_port_chooser_popup (SF_WINDOW (widget)->port_chooser);
+}
+
+/* A shortcut for a disabled button would open its popover anyway. */
+static void
+popup_if_sensitive (GtkMenuButton *button)
+{
+  if (gtk_widget_is_sensitive (GTK_WIDGET (button)))
+    gtk_menu_button_popup (button);
+}
+
+static void
+show_read_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  popup_if_sensitive (SF_WINDOW (widget)->read_button);
+}
+
+static void
+show_erase_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  popup_if_sensitive (SF_WINDOW (widget)->erase_button);
+}
+
+static void
+show_options_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  popup_if_sensitive (SF_WINDOW (widget)->options_button);
+}
+
+void
+_sf_window_class_actions_init (SfWindowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  gtk_widget_class_install_action (widget_class, "win.flash", NULL, flash_action);
+  gtk_widget_class_install_action (widget_class, "win.read-flash", NULL, read_flash_action);
+  gtk_widget_class_install_action (widget_class, "win.erase-region", NULL, erase_region_action);
+  gtk_widget_class_install_action (widget_class, "win.erase-flash", NULL, erase_flash_action);
+  gtk_widget_class_install_action (widget_class, "win.chip-info", NULL, chip_info_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "win.add-file", NULL, add_file_action);
+  gtk_widget_class_install_action (widget_class, "win.use-other-port", NULL, use_other_port_action);
+  gtk_widget_class_install_action (widget_class, "win.copy-log", NULL, copy_log_action);
+  gtk_widget_class_install_action (widget_class, "win.clear-log", NULL, clear_log_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss", NULL, dismiss_action);
+  gtk_widget_class_install_action (widget_class, "win.choose-port", NULL, choose_port_action);
+  gtk_widget_class_install_action (widget_class, "win.show-read", NULL, show_read_action);
+  gtk_widget_class_install_action (widget_class, "win.show-erase", NULL, show_erase_action);
+  gtk_widget_class_install_action (widget_class, "win.show-options", NULL, show_options_action);
+  gtk_widget_class_install_property_action (widget_class, "win.show-log", "show-log");
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.flash", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.flash", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.add-file", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.show-read", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.show-erase", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK, "win.chip-info", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.choose-port", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.show-log", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.show-options", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+}

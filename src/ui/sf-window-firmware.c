@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sf-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sf-units.h"
+#include "sf-window-private.h"
+
+/* The firmware list: each row checks its own file; here the rows are
+ * checked against each other, the chip and the flash, and the list is
+ * kept in GSettings so it is there again on the next start. */
+
+GPtrArray *
+_sf_window_collect_rows (SfWindow *self)
+{
+  GPtrArray *rows = g_ptr_array_new ();
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->firmware_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (SF_IS_FIRMWARE_ROW (child))
+      g_ptr_array_add (rows, child);
+  return rows;
+}
+
+static SfChip
+chosen_chip (SfWindow *self)
+{
+  g_autofree char *name = g_settings_get_string (self->settings, "chip");
+  SfChip chip = SF_CHIP_AUTO;
+
+  if (self->have_details)
+    return self->details.chip;
+  if (!sf_chip_from_name (name, &chip))
+    chip = SF_CHIP_AUTO;
+  return chip;
+}
+
+static gboolean
+save_rows_idle (gpointer data)
+{
+  SfWindow *self = data;
+  g_autoptr(GPtrArray) rows = _sf_window_collect_rows (self);
+  GVariantBuilder builder;
+
+  self->save_source = 0;
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ssb)"));
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SfFirmwareRow *row = g_ptr_array_index (rows, i);
+      GFile *file = sf_firmware_row_get_file (row);
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path == NULL)
+        continue;
+      g_variant_builder_add (&builder, "(ssb)", path, sf_firmware_row_get_address_text (row),
+                             sf_firmware_row_get_enabled (row));
+    }
+  g_settings_set_value (self->settings, "firmware", g_variant_builder_end (&builder));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_save_rows (SfWindow *self)
+{
+  if (self->restoring || self->save_source != 0)
+    return;
+  self->save_source = g_idle_add (save_rows_idle, self);
+}
+
+/* Shows what the bootloader header says, and flags options that would
+ * rewrite it. */
+static void
+update_header_options (SfWindow  *self,
+                       GPtrArray *rows)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *changes = NULL;
+  SfFirmwareRow *boot_row = NULL;
+  const SfImageInfo *info = NULL;
+  SfChip chip = SF_CHIP_AUTO;
+
+  for (guint i = 0; i < rows->len && boot_row == NULL; i++)
+    {
+      SfFirmwareRow *row = g_ptr_array_index (rows, i);
+      const SfImageInfo *row_info = sf_firmware_row_get_image_info (row);
+      guint32 address;
+
+      sf_firmware_row_set_note (row, NULL);
+      if (!sf_firmware_row_get_enabled (row) || row_info == NULL ||
+          !sf_firmware_row_get_address (row, &address))
+        continue;
+      chip = row_info->chip != SF_CHIP_AUTO ? row_info->chip : chosen_chip (self);
+      if ((row_info->kind == SF_IMAGE_KIND_BOOTLOADER || row_info->kind == SF_IMAGE_KIND_MERGED) &&
+          address == sf_chip_get_bootloader_offset (chip))
+        {
+          boot_row = row;
+          info = row_info;
+        }
+    }
+
+  if (boot_row != NULL)
+    name = sf_firmware_row_dup_display_name (boot_row);
+  changes = sf_options_popover_show_header (self->options_popover, name, info, chip);
+  if (changes != NULL)
+    {
+      g_autofree char *note = g_strdup_printf (_("Header will be rewritten: %s"), changes);
+
+      sf_firmware_row_set_note (boot_row, note);
+    }
+}
+
+/* Checks the rows against each other and the flash size. */
+void
+_sf_window_validate_rows (SfWindow *self)
+{
+  g_autoptr(GPtrArray) rows = _sf_window_collect_rows (self);
+  guint32 flash_size = self->have_details ? self->details.flash_size : 0;
+  SfChip chip = chosen_chip (self);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SfFirmwareRow *row = g_ptr_array_index (rows, i);
+      SfFirmwareRowStatus status = SF_FIRMWARE_ROW_OK;
+      g_autofree char *message = NULL;
+      guint32 address = 0;
+      guint64 end;
+
+      sf_firmware_row_set_chip (row, chip);
+      if (!sf_firmware_row_get_enabled (row) || sf_firmware_row_get_own_problem (row) != NULL ||
+          !sf_firmware_row_get_address (row, &address))
+        {
+          sf_firmware_row_set_problem (row, SF_FIRMWARE_ROW_OK, NULL);
+          continue;
+        }
+      end = (guint64) address + g_bytes_get_size (sf_firmware_row_get_data (row));
+
+      if (flash_size > 0 && end > flash_size)
+        {
+          g_autofree char *size = sf_format_size (flash_size);
+
+          status = SF_FIRMWARE_ROW_ERROR;
+          message = g_strdup_printf (_("Runs past the end of the %s flash"), size);
+        }
+
+      for (guint j = 0; j < rows->len && status != SF_FIRMWARE_ROW_ERROR; j++)
+        {
+          SfFirmwareRow *other = g_ptr_array_index (rows, j);
+          guint32 other_address;
+          guint64 other_end;
+
+          if (j == i || !sf_firmware_row_get_enabled (other) ||
+              sf_firmware_row_get_own_problem (other) != NULL ||
+              !sf_firmware_row_get_address (other, &other_address))
+            continue;
+          other_end = (guint64) other_address + g_bytes_get_size (sf_firmware_row_get_data (other));
+          if (address < other_end && other_address < end)
+            {
+              g_autofree char *name = sf_firmware_row_dup_display_name (other);
+
+              status = SF_FIRMWARE_ROW_ERROR;
+              message = g_strdup_printf (_("Overlaps %s (0x%x–0x%x)"),
+                                         name, other_address, (guint) (other_end - 1));
+            }
+        }
+
+      if (status == SF_FIRMWARE_ROW_OK && address % SF_WINDOW_SECTOR_SIZE != 0)
+        {
+          status = SF_FIRMWARE_ROW_WARNING;
+          message = g_strdup (_("Not on a 4 KiB boundary: the bytes before it in that sector "
+                                "are kept, but this address is unusual"));
+        }
+      sf_firmware_row_set_problem (row, status, message);
+    }
+
+  update_header_options (self, rows);
+  _sf_window_update_actions (self);
+}
+
+/* The first row that stops the enabled files from being written. */
+SfFirmwareRow *
+_sf_window_first_bad_row (SfWindow  *self,
+                          char     **out_message)
+{
+  g_autoptr(GPtrArray) rows = _sf_window_collect_rows (self);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SfFirmwareRow *row = g_ptr_array_index (rows, i);
+      const char *problem;
+
+      if (!sf_firmware_row_get_enabled (row))
+        continue;
+      problem = sf_firmware_row_get_own_problem (row);
+      if (problem == NULL && sf_firmware_row_get_status (row) == SF_FIRMWARE_ROW_ERROR)
+        problem = sf_firmware_row_get_message (row);
+      if (problem != NULL)
+        {
+          g_autofree char *name = sf_firmware_row_dup_display_name (row);
+
+          *out_message = sf_firmware_row_get_file (row) != NULL
+                         ? g_strdup_printf ("%s: %s", name, problem)
+                         : g_strdup (_("A row has no file yet: choose one, or remove the row."));
+          return row;
+        }
+    }
+  return NULL;
+}
+
+static void
+row_changed_cb (SfWindow      *self,
+                SfFirmwareRow *row)
+{
+  _sf_window_validate_rows (self);
+  schedule_save_rows (self);
+}
+
+static void
+row_remove_cb (SfWindow      *self,
+               SfFirmwareRow *row)
+{
+  if (self->job != NULL)
+    return;
+  gtk_list_box_remove (self->firmware_list, GTK_WIDGET (row));
+  _sf_window_validate_rows (self);
+  schedule_save_rows (self);
+}
+
+SfFirmwareRow *
+_sf_window_add_row (SfWindow   *self,
+                    GFile      *file,
+                    const char *address,
+                    gboolean    enabled)
+{
+  SfFirmwareRow *row = SF_FIRMWARE_ROW (sf_firmware_row_new ());
+
+  sf_firmware_row_set_chip (row, chosen_chip (self));
+  if (address != NULL && *address != '\0')
+    sf_firmware_row_set_address_text (row, address);
+  sf_firmware_row_set_enabled (row, enabled);
+  sf_firmware_row_set_file (row, file);
+  g_signal_connect_object (row, "changed", G_CALLBACK (row_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "remove", G_CALLBACK (row_remove_cb), self, G_CONNECT_SWAPPED);
+  gtk_list_box_append (self->firmware_list, GTK_WIDGET (row));
+  _sf_window_validate_rows (self);
+  schedule_save_rows (self);
+  return row;
+}
+
+void
+_sf_window_restore_rows (SfWindow *self)
+{
+  g_autoptr(GVariant) rows = g_settings_get_value (self->settings, "firmware");
+  GVariantIter iter;
+  const char *path, *address;
+  gboolean enabled;
+
+  self->restoring = TRUE;
+  g_variant_iter_init (&iter, rows);
+  while (g_variant_iter_next (&iter, "(&s&sb)", &path, &address, &enabled))
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      _sf_window_add_row (self, file, address, enabled);
+    }
+  self->restoring = FALSE;
+}
+
+static gboolean
+drop_cb (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         SfWindow      *self)
+{
+  GSList *files;
+
+  if (self->job != NULL || !G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = g_value_get_boxed (value);
+  for (GSList *l = files; l != NULL; l = l->next)
+    _sf_window_add_row (self, l->data, NULL, TRUE);
+  return files != NULL;
+}
+
+void
+_sf_window_flush_rows (SfWindow *self)
+{
+  if (self->save_source != 0)
+    {
+      g_clear_handle_id (&self->save_source, g_source_remove);
+      save_rows_idle (self);
+    }
+}
+
+void
+_sf_window_init_firmware (SfWindow *self)
+{
+  GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+  g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+}
