@@ -60,14 +60,23 @@ for program in $programs; do
     not_ok "installed $bindir/$program (executable)"
   fi
 done
+check_file "$datadir/man/man1/sparkflash-cli.1"
+# The completion goes where bash-completion's pkg-config file says, or under
+# DATADIR without it: either way a file named after the command.
+if find "$destdir" -path '*/completions/sparkflash-cli' -type f -size +0 | grep -q .; then
+  ok "installed the bash completion for sparkflash-cli"
+else
+  not_ok "installed the bash completion for sparkflash-cli"
+fi
 if [ "$gui" = gui ]; then
+  check_file "$datadir/man/man1/sparkflash.1"
   check_file "$datadir/applications/$app_id.desktop"
   check_file "$datadir/metainfo/$app_id.metainfo.xml"
   check_file "$datadir/icons/hicolor/scalable/apps/$app_id.svg"
   check_file "$datadir/icons/hicolor/symbolic/apps/$app_id-symbolic.svg"
   check_file "$datadir/glib-2.0/schemas/$app_id.gschema.xml"
 else
-  for path in "$bindir/sparkflash" "$datadir/applications/$app_id.desktop"; do
+  for path in "$bindir/sparkflash" "$datadir/applications/$app_id.desktop" "$datadir/man/man1/sparkflash.1"; do
     if [ -e "$destdir$path" ]; then
       not_ok "a build without the window installs no $path"
     else
