@@ -27,7 +27,8 @@ complete_line () {
     . "$script" || exit 3
     COMP_WORDS=("$@")
     COMP_CWORD=$(($# - 1))
-    COMP_LINE="$*"
+    # As typed: bash splits "--chip=e" into "--chip", "=", "e".
+    COMP_LINE=$(printf "%s\n" "$*" | sed -e "s/ = /=/g" -e "s/ =\$/=/")
     COMP_POINT=${#COMP_LINE}
     _sparkflash_cli sparkflash-cli "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}" || exit 4
     printf "%s\n" "${COMPREPLY[@]}"
@@ -77,6 +78,11 @@ for mode in $modes; do
   expect "$mode" "no file for write_flash's address" "" \
     sparkflash-cli write_flash 0x10000 "$tmp/app.bin" "$tmp/a"
   expect "$mode" "--flash_mode d" "dio dout" sparkflash-cli write_flash --flash_mode d
+  expect "$mode" "--chip=e" "esp32 esp32c2 esp32c3 esp32c6 esp32h2 esp32s2 esp32s3 esp8266" \
+    sparkflash-cli --chip = e
+  expect "$mode" "--after=" "hard_reset no_reset no_reset_stub soft_reset" sparkflash-cli --after =
+  expect "$mode" "a file after --port=PORT write_flash ADDRESS" "$tmp/app.bin" \
+    sparkflash-cli --port = /dev/null write_flash 0x10000 "$tmp/a"
 done
 
 # Every command the program lists is completed, in both spellings.
