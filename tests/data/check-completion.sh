@@ -100,5 +100,19 @@ for command in $commands; do
   fi
 done
 
+# ... and every long option each command's help lists, after that command.
+for command in $commands; do
+  offered=" $(complete_line alone sparkflash-cli "$command" -- | tr '\n' ' ') "
+  missing=""
+  for option in $("$cli" "$command" --help | grep -o -- '--[a-z][a-z_-]*' | tr _ - | sort -u); do
+    [[ $offered == *" $option "* ]] || missing+=" $option"
+  done
+  if [ -z "$missing" ]; then
+    ok "completes the options of $command"
+  else
+    not_ok "completes the options of $command: missing$missing"
+  fi
+done
+
 echo "1..$n"
 exit $fail

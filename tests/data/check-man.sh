@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The manual pages render without a warning, and sparkflash-cli(1) describes
-# every command "sparkflash-cli --help" lists.
-#   check-man.sh SPARKFLASH_CLI PAGE...
+# The manual pages render without a warning and carry the project's version,
+# and sparkflash-cli(1) describes every command and long option
+# "sparkflash-cli --help" lists.
+#   check-man.sh VERSION SPARKFLASH_CLI PAGE...
 set -uo pipefail
-cli=${1:?usage: check-man.sh SPARKFLASH_CLI PAGE...}
-shift
+version=${1:?usage: check-man.sh VERSION SPARKFLASH_CLI PAGE...}
+cli=${2:?usage: check-man.sh VERSION SPARKFLASH_CLI PAGE...}
+shift 2
 
 n=0
 fail=0
@@ -25,6 +27,11 @@ for page in "$@"; do
   else
     sed 's/^/# /' <<<"$warnings"
     not_ok "$name renders without warnings"
+  fi
+  if grep -q "^\.TH .* \"Sparkflash $version\"" "$page"; then
+    ok "$name is the manual of Sparkflash $version"
+  else
+    not_ok "$name is the manual of Sparkflash $version (its .TH line)"
   fi
   if [ "$name" = sparkflash-cli.1 ]; then
     text=$(LC_ALL=C.UTF-8 MANWIDTH=80 groff -man -Tutf8 "$page" 2>/dev/null | sed 's/.\x08//g')
