@@ -8,6 +8,7 @@ packages=(
   meson ninja-build pkg-config gcc
   libglib2.0-dev libglib2.0-dev-bin libgtk-4-dev libserialport-dev zlib1g-dev libjson-glib-dev
   gettext xvfb xauth dbus desktop-file-utils appstream flatpak-builder
+  bash-completion groff-base man-db
   util-linux diffutils
 )
 # The flasher stubs come from the esptool-js npm package (src/stubs/README.md),

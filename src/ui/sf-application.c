@@ -41,26 +41,17 @@ struct _SfApplication
 
 G_DEFINE_FINAL_TYPE (SfApplication, sf_application, GTK_TYPE_APPLICATION)
 
-/* Uninstalled builds (tests, render scripts, run-app.sh) find the schema
- * compiled in the build tree. */
+/* Uninstalled runs (tests, render scripts, run-app.sh) find the schema
+ * through GSETTINGS_SCHEMA_DIR, which meson devenv and the tests set. A
+ * missing schema is said in words rather than by GLib's abort. */
 static GSettings *
 create_settings (void)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettingsSchemaSource) build_source = NULL;
 
   if (source != NULL)
     schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-#ifdef SF_BUILD_SCHEMA_DIR
-  if (schema == NULL)
-    {
-      build_source = g_settings_schema_source_new_from_directory (SF_BUILD_SCHEMA_DIR, source,
-                                                                  FALSE, NULL);
-      if (build_source != NULL)
-        schema = g_settings_schema_source_lookup (build_source, APP_ID, TRUE);
-    }
-#endif
   if (schema == NULL)
     g_error ("The settings schema %s is not installed", APP_ID);
   return g_settings_new_full (schema, NULL, NULL);

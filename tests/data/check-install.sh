@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the build into a temporary DESTDIR and checks that everything a
 # desktop needs landed where it looks for it, then runs the installed programs.
-#   check-install.sh BUILD_DIR SOURCE_ROOT PREFIX BINDIR DATADIR LOCALEDIR APP_ID VERSION
+#   check-install.sh BUILD_DIR SOURCE_ROOT PREFIX BINDIR DATADIR LOCALEDIR APP_ID VERSION GUI
 # BINDIR, DATADIR and LOCALEDIR are meson's options: relative to PREFIX or absolute.
+# GUI is "gui", or "no-gui" for a -Dgui=false build (no window, no desktop files).
 set -uo pipefail
 
-if [ $# -ne 8 ]; then
-  echo "usage: check-install.sh BUILD_DIR SOURCE_ROOT PREFIX BINDIR DATADIR LOCALEDIR APP_ID VERSION" >&2
+if [ $# -ne 9 ]; then
+  echo "usage: check-install.sh BUILD_DIR SOURCE_ROOT PREFIX BINDIR DATADIR LOCALEDIR APP_ID VERSION GUI" >&2
   exit 2
 fi
-build=$1 root=$2 prefix=$3 bindir=$4 datadir=$5 localedir=$6 app_id=$7 version=$8
+build=$1 root=$2 prefix=$3 bindir=$4 datadir=$5 localedir=$6 app_id=$7 version=$8 gui=$9
 package=sparkflash
 
 under_prefix () {
@@ -50,18 +51,39 @@ check_file () {
   fi
 }
 
-for program in sparkflash sparkflash-cli sparkflash-sim; do
+programs="sparkflash-cli sparkflash-sim"
+[ "$gui" = gui ] && programs="sparkflash $programs"
+for program in $programs; do
   if [ -x "$destdir$bindir/$program" ]; then
     ok "installed $bindir/$program"
   else
     not_ok "installed $bindir/$program (executable)"
   fi
 done
-check_file "$datadir/applications/$app_id.desktop"
-check_file "$datadir/metainfo/$app_id.metainfo.xml"
-check_file "$datadir/icons/hicolor/scalable/apps/$app_id.svg"
-check_file "$datadir/icons/hicolor/symbolic/apps/$app_id-symbolic.svg"
-check_file "$datadir/glib-2.0/schemas/$app_id.gschema.xml"
+check_file "$datadir/man/man1/sparkflash-cli.1"
+# The completion goes where bash-completion's pkg-config file says, or under
+# DATADIR without it: either way a file named after the command.
+if find "$destdir" -path '*/completions/sparkflash-cli' -type f -size +0 | grep -q .; then
+  ok "installed the bash completion for sparkflash-cli"
+else
+  not_ok "installed the bash completion for sparkflash-cli"
+fi
+if [ "$gui" = gui ]; then
+  check_file "$datadir/man/man1/sparkflash.1"
+  check_file "$datadir/applications/$app_id.desktop"
+  check_file "$datadir/metainfo/$app_id.metainfo.xml"
+  check_file "$datadir/icons/hicolor/scalable/apps/$app_id.svg"
+  check_file "$datadir/icons/hicolor/symbolic/apps/$app_id-symbolic.svg"
+  check_file "$datadir/glib-2.0/schemas/$app_id.gschema.xml"
+else
+  for path in "$bindir/sparkflash" "$datadir/applications/$app_id.desktop" "$datadir/man/man1/sparkflash.1"; do
+    if [ -e "$destdir$path" ]; then
+      not_ok "a build without the window installs no $path"
+    else
+      ok "a build without the window installs no $path"
+    fi
+  done
+fi
 
 langs=$(sed -e 's/#.*//' "$root/po/LINGUAS" | tr -s '[:space:]' '\n' | sed '/^$/d')
 for lang in $langs; do
@@ -71,21 +93,24 @@ done
 
 # The software centre finds the app through <launchable>; it must name the
 # .desktop file that was installed.
-if grep -qF "<launchable type=\"desktop-id\">$app_id.desktop</launchable>" \
-     "$destdir$datadir/metainfo/$app_id.metainfo.xml" 2>/dev/null; then
-  ok "the metainfo launches $app_id.desktop"
-else
-  not_ok "the metainfo launches $app_id.desktop"
-fi
-if grep -qxF "Icon=$app_id" "$destdir$datadir/applications/$app_id.desktop" 2>/dev/null; then
-  ok "the .desktop file uses the installed icon"
-else
-  not_ok "the .desktop file uses the installed icon (Icon=$app_id)"
+if [ "$gui" = gui ]; then
+  if grep -qF "<launchable type=\"desktop-id\">$app_id.desktop</launchable>" \
+       "$destdir$datadir/metainfo/$app_id.metainfo.xml" 2>/dev/null; then
+    ok "the metainfo launches $app_id.desktop"
+  else
+    not_ok "the metainfo launches $app_id.desktop"
+  fi
+  if grep -qxF "Icon=$app_id" "$destdir$datadir/applications/$app_id.desktop" 2>/dev/null; then
+    ok "the .desktop file uses the installed icon"
+  else
+    not_ok "the .desktop file uses the installed icon (Icon=$app_id)"
+  fi
 fi
 
 # The installed programs start and report this version. --version returns
 # before GTK opens a display, so this needs neither a display nor a schema.
-for program in sparkflash-cli sparkflash; do
+for program in $programs; do
+  [ "$program" = sparkflash-sim ] && continue
   if out=$(timeout 30 "$destdir$bindir/$program" --version 2>&1) && grep -qF -- "$version" <<<"$out"; then
     ok "installed $program --version prints $version"
   else
