@@ -27,11 +27,6 @@
 #define EXIT_FAILED      1
 #define EXIT_USAGE       2
 
-/* The ROM loader connects reliably at this rate; faster comes after. */
-/* The most flash any supported chip addresses in ROM mode (3-byte addressing). */
-#define MAX_FLASH_SIZE   (16u * 1024 * 1024)
-#define SECTOR_SIZE      0x1000
-
 typedef struct
 {
   SfCliArgs     args;
@@ -160,7 +155,7 @@ flash_limit_hint (const SfCli *cli)
 static guint32
 flash_limit (const SfCli *cli)
 {
-  return cli->args.flash_size_bytes != 0 ? cli->args.flash_size_bytes : MAX_FLASH_SIZE;
+  return cli->args.flash_size_bytes != 0 ? cli->args.flash_size_bytes : SF_FLASH_MAX_SIZE;
 }
 
 static gboolean
@@ -306,11 +301,11 @@ prepare (SfCli   *cli,
                          _("Give addresses like 0x10000, 65536 or 64K."), &cli->address, error) ||
           !parse_size_or_all (cli, operands->pdata[1], error))
         return FALSE;
-      if (cli->address % SECTOR_SIZE != 0)
+      if (cli->address % SF_FLASH_SECTOR_SIZE != 0)
         return sf_cli_usage_error (error, _("Flash is erased in 4 KiB sectors: use an address like 0x10000."),
                             _("erase_region: address 0x%08x is not a multiple of 4096 (0x1000)."),
                             cli->address);
-      if (!cli->size_all && cli->size % SECTOR_SIZE != 0)
+      if (!cli->size_all && cli->size % SF_FLASH_SECTOR_SIZE != 0)
         return sf_cli_usage_error (error, _("Flash is erased in 4 KiB sectors: use a size like 0x1000 or 64K."),
                             _("erase_region: size 0x%x is not a multiple of 4096 (0x1000)."),
                             cli->size);

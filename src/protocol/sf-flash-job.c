@@ -124,7 +124,7 @@ sf_flash_job_init (SfFlashJob *self)
   self->regions = g_array_new (FALSE, TRUE, sizeof (Region));
   g_array_set_clear_func (self->regions, region_clear);
   self->pending_lines = g_ptr_array_new_with_free_func (g_free);
-  self->baud = SF_SESSION_SYNC_BAUD;
+  self->baud = SF_SYNC_BAUD;
   self->before = SF_BEFORE_DEFAULT_RESET;
   self->after = SF_AFTER_HARD_RESET;
 }

@@ -64,7 +64,7 @@ sf_flasher_erase_region (SfFlasher     *self,
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
 
-  if (address % SF_FLASH_SECTOR != 0 || size % SF_FLASH_SECTOR != 0)
+  if (address % SF_FLASH_SECTOR_SIZE != 0 || size % SF_FLASH_SECTOR_SIZE != 0)
     {
       g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT,
                    _("Flash is erased in 4 KiB sectors: the address (0x%08x) and the size "

@@ -86,16 +86,16 @@ sf_flasher_get_flash_size (SfFlasher  *self,
       if (!sf_flasher_read_flash_id (self, &flash_id, error))
         return FALSE;
       self->flash_size = flash_size_from_id (flash_id);
-      if (self->flash_size == 0 || self->flash_size > 16u * 1024 * 1024)
+      if (self->flash_size == 0 || self->flash_size > SF_FLASH_MAX_SIZE)
         {
           /* Beyond 16 MiB the ROM needs 4-byte addressing it lacks. */
-          if (self->flash_size > 16u * 1024 * 1024)
+          if (self->flash_size > SF_FLASH_MAX_SIZE)
             _sf_flasher_log (self, _("Warning: the flash chip is larger than 16 MB; "
                               "only the first 16 MB can be used."));
           else
             _sf_flasher_log (self, _("Warning: could not tell the flash size from its ID 0x%06x; "
                               "assuming 4 MB."), flash_id);
-          self->flash_size = self->flash_size == 0 ? SF_DEFAULT_FLASH_SIZE : 16u * 1024 * 1024;
+          self->flash_size = self->flash_size == 0 ? SF_FLASH_DEFAULT_SIZE : SF_FLASH_MAX_SIZE;
         }
     }
   *out_size = self->flash_size;

@@ -33,8 +33,6 @@ struct _SfFlasher
   gboolean        have_flash_id;
 };
 
-#define SF_DEFAULT_FLASH_SIZE (4u * 1024 * 1024)
-
 void     _sf_flasher_log            (SfFlasher     *self,
                                      const char    *format,
                                      ...) G_GNUC_PRINTF (2, 3);

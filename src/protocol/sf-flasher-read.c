@@ -29,7 +29,7 @@ static gboolean
 ends_erased (const guint8 *data,
              gsize         length)
 {
-  gsize tail = MIN (length, SF_FLASH_SECTOR);
+  gsize tail = MIN (length, SF_FLASH_SECTOR_SIZE);
 
   for (gsize i = length - tail; i < length; i++)
     if (data[i] != 0xFF)
@@ -87,7 +87,7 @@ _sf_flasher_read_checked (SfFlasher     *self,
   if (self->loader.caps.can_read_fast)
     {
       /* Ten bits a byte: two seconds of the link, in whole sectors. */
-      chunk = self->loader.baud / 10 * 2 & ~(SF_FLASH_SECTOR - 1);
+      chunk = self->loader.baud / 10 * 2 & ~(SF_FLASH_SECTOR_SIZE - 1);
       chunk = CLAMP (chunk, SF_LOADER_READ_CHUNK_MIN, SF_LOADER_READ_CHUNK);
     }
   self->loader.cancellable = cancellable;

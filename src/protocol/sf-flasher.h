@@ -8,6 +8,17 @@
 
 G_BEGIN_DECLS
 
+/* The rate every ROM loader syncs at after a reset, and the rate to fall
+ * back to when a faster one fails. */
+#define SF_SYNC_BAUD          115200
+/* Flash is erased in sectors of this size: what an erase must be aligned to. */
+#define SF_FLASH_SECTOR_SIZE  0x1000
+/* The most flash the loaders can address: their SPI commands carry 3-byte
+ * addresses, and beyond 16 MiB the chip needs 4-byte addressing. */
+#define SF_FLASH_MAX_SIZE     (16u * 1024 * 1024)
+/* What esptool assumes when the flash size cannot be told. */
+#define SF_FLASH_DEFAULT_SIZE (4u * 1024 * 1024)
+
 /* What to do to the chip before talking to it (esptool's --before). */
 typedef enum
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sf-chip-private.h"
+#include "sf-flasher.h"
 #include "sf-image-private.h"
 #include "sf-protocol-error.h"
 #include "sf-units.h"
@@ -305,7 +306,7 @@ sf_image_rewrite_header (GBytes      *data,
     {
       if (g_ascii_strcasecmp (flash_size, "detect") == 0)
         {
-          size_bytes = detected_flash_size != 0 ? detected_flash_size : 4 * 1024 * 1024;
+          size_bytes = detected_flash_size != 0 ? detected_flash_size : SF_FLASH_DEFAULT_SIZE;
         }
       else
         {

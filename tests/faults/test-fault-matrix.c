@@ -215,7 +215,7 @@ run_cell (const Cell *cell,
   gsize image_size = cell->op == OP_WRITE_SUBSECTOR ? 100 : esp8266_rom ? 2048 : 6144;
   Work work = { .op = cell->op, .image = random_bytes (rand, image_size) };
   SfSessionOptions options = {
-    .baud = SF_SESSION_SYNC_BAUD,
+    .baud = SF_SYNC_BAUD,
     .before = SF_BEFORE_NO_RESET,
     .after = SF_AFTER_NO_RESET,
     .no_stub = cell->no_stub,

@@ -71,7 +71,7 @@ open_flasher (Fixture *fixture)
   g_autoptr(SfTransport) transport = NULL;
   SfFlasher *flasher;
 
-  transport = sf_transport_open (sf_sim_device_get_port_path (fixture->sim), 115200, &error);
+  transport = sf_transport_open (sf_sim_device_get_port_path (fixture->sim), SF_SYNC_BAUD, &error);
   g_assert_no_error (error);
   flasher = sf_flasher_new (transport);
   sf_flasher_set_log_func (flasher, log_cb, fixture->log);
