@@ -8,6 +8,7 @@
 
 #include "sf-flasher-private.h"
 #include "sf-protocol-error.h"
+#include "sf-units.h"
 
 /* What the chip says about itself: MAC address, flash chip and size,
  * package and revision from eFuse. */
@@ -350,3 +351,23 @@ sf_flasher_read_chip_details (SfFlasher      *self,
   return TRUE;
 }
 
+
+char **
+sf_chip_details_describe (const SfChipDetails *details)
+{
+  GPtrArray *lines;
+  g_autofree char *mac = NULL;
+
+  g_return_val_if_fail (details != NULL, NULL);
+
+  lines = g_ptr_array_new ();
+  g_ptr_array_add (lines, g_strdup_printf (_("Chip is %s"), details->description));
+  if (details->features != NULL && *details->features != '\0')
+    g_ptr_array_add (lines, g_strdup_printf (_("Features: %s"), details->features));
+  if (details->crystal_mhz != 0)
+    g_ptr_array_add (lines, g_strdup_printf (_("Crystal is %uMHz"), details->crystal_mhz));
+  mac = sf_format_mac (details->mac);
+  g_ptr_array_add (lines, g_strdup_printf (_("MAC: %s"), mac));
+  g_ptr_array_add (lines, NULL);
+  return (char **) g_ptr_array_free (lines, FALSE);
+}

@@ -114,6 +114,11 @@ typedef struct
 } SfChipDetails;
 
 void     sf_chip_details_clear (SfChipDetails *details);
+/* The lines that describe a chip once connected, as esptool prints them:
+ * "Chip is ESP32-D0WD-V3 (revision v3.0)", "Features: ..." and
+ * "Crystal is 40MHz" where known, "MAC: 24:0a:c4:...". Translated.
+ * A NULL-terminated array; free with g_strfreev(). */
+char   **sf_chip_details_describe (const SfChipDetails *details);
 
 /* How a read into a file treats a file that is already there. */
 typedef enum

@@ -8,7 +8,6 @@
 #include "sf-protocol-error.h"
 #include "sf-session.h"
 #include "sf-stub-image.h"
-#include "sf-units.h"
 
 /* The one place that decides how a visit to the board goes: which loader,
  * which rate, and what to do when either lets us down. The window's job
@@ -60,19 +59,15 @@ describe_chip (Session  *session,
                GError  **error)
 {
   SfChipDetails *details = &session->result->details;
-  g_autofree char *mac = NULL;
+  g_auto(GStrv) lines = NULL;
 
   sf_chip_details_clear (details);
   if (!sf_flasher_read_chip_details (session->flasher, details, error))
     return FALSE;
 
-  mac = sf_format_mac (details->mac);
-  session_log (session, _("Chip is %s"), details->description);
-  if (details->features != NULL && *details->features != '\0')
-    session_log (session, _("Features: %s"), details->features);
-  if (details->crystal_mhz != 0)
-    session_log (session, _("Crystal is %uMHz"), details->crystal_mhz);
-  session_log (session, _("MAC: %s"), mac);
+  lines = sf_chip_details_describe (details);
+  for (guint i = 0; lines[i] != NULL; i++)
+    session_log (session, "%s", lines[i]);
   session->described = TRUE;
   return TRUE;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "sf-flasher.h"
 #include "sf-protocol-error.h"
 #include "sf-units.h"
 
@@ -215,6 +216,34 @@ test_format_size (void)
     }
 }
 
+/* The one set of lines the log, the CLI and the window describe a chip with. */
+static void
+test_describe_chip (void)
+{
+  SfChipDetails details = {
+    .chip = SF_CHIP_ESP32,
+    .description = (char *) "ESP32-D0WD-V3 (revision v3.0)",
+    .features = (char *) "Wi-Fi, BT, Dual Core",
+    .crystal_mhz = 40,
+    .mac = { 0x24, 0x0a, 0xc4, 0x01, 0xab, 0xff },
+  };
+  g_auto(GStrv) lines = sf_chip_details_describe (&details);
+
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  g_assert_cmpstr (lines[0], ==, "Chip is ESP32-D0WD-V3 (revision v3.0)");
+  g_assert_cmpstr (lines[1], ==, "Features: Wi-Fi, BT, Dual Core");
+  g_assert_cmpstr (lines[2], ==, "Crystal is 40MHz");
+  g_assert_cmpstr (lines[3], ==, "MAC: 24:0a:c4:01:ab:ff");
+
+  /* What is not known is left out rather than printed empty. */
+  details.features = NULL;
+  details.crystal_mhz = 0;
+  g_clear_pointer (&lines, g_strfreev);
+  lines = sf_chip_details_describe (&details);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_cmpstr (lines[1], ==, "MAC: 24:0a:c4:01:ab:ff");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -225,6 +254,7 @@ main (int   argc,
   g_test_add_func ("/protocol/units/parse-number/bad", test_parse_number_bad);
   g_test_add_func ("/protocol/units/parse-flash-size", test_parse_flash_size);
   g_test_add_func ("/protocol/units/format-size", test_format_size);
+  g_test_add_func ("/protocol/units/describe-chip", test_describe_chip);
 
   return g_test_run ();
 }
