@@ -64,17 +64,10 @@ sf_flasher_erase_region (SfFlasher     *self,
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
 
-  if (address % SF_FLASH_SECTOR_SIZE != 0 || size % SF_FLASH_SECTOR_SIZE != 0)
-    {
-      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT,
-                   _("Flash is erased in 4 KiB sectors: the address (0x%08x) and the size "
-                     "(0x%x) must both be multiples of 0x1000 (4096)."),
-                   address, size);
-      return FALSE;
-    }
-
-  if (!_sf_flasher_prepare_flash (self, error) ||
-      !_sf_flasher_check_span (self, address, size, error))
+  /* The alignment first: a misaligned span is wrong on any flash. */
+  if (!sf_flasher_check_span (address, size, 0, TRUE, error) ||
+      !_sf_flasher_prepare_flash (self, error) ||
+      !_sf_flasher_check_span (self, address, size, TRUE, error))
     return FALSE;
 
   _sf_flasher_log (self, _("Erasing region (may be slow depending on size)..."));

@@ -47,10 +47,11 @@ gboolean _sf_flasher_require_connection (SfFlasher *self,
 /* Makes the flash usable: attached, its size known to the loader. */
 gboolean _sf_flasher_prepare_flash  (SfFlasher     *self,
                                      GError       **error);
-/* [address, address + size) must be non-empty and inside the flash. */
+/* sf_flasher_check_span() against the chip's flash size. */
 gboolean _sf_flasher_check_span     (SfFlasher     *self,
                                      guint32        address,
                                      guint32        size,
+                                     gboolean       whole_sectors,
                                      GError       **error);
 const char *_sf_flasher_region_name (const SfFlashRegion *region);
 

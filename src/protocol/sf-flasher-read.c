@@ -168,7 +168,7 @@ sf_flasher_read_flash (SfFlasher      *self,
   self->loader.cancellable = cancellable;
   if (!_sf_flasher_require_connection (self, error) ||
       !_sf_flasher_prepare_flash (self, error) ||
-      !_sf_flasher_check_span (self, address, size, error))
+      !_sf_flasher_check_span (self, address, size, FALSE, error))
     return FALSE;
 
   start = g_get_monotonic_time ();

@@ -199,6 +199,15 @@ gboolean     sf_flasher_check_regions      (const SfFlashRegion  *regions,
                                             guint                 n_regions,
                                             guint32               flash_size,
                                             GError              **error);
+/* The same for a span to read or erase: [address, address + size) is
+ * non-empty and inside @flash_size (0 = unknown), and with @whole_sectors
+ * (erasing) both ends are multiples of SF_FLASH_SECTOR_SIZE. The flasher
+ * checks again before it asks the chip for anything. */
+gboolean     sf_flasher_check_span         (guint32               address,
+                                            guint32               size,
+                                            guint32               flash_size,
+                                            gboolean              whole_sectors,
+                                            GError              **error);
 
 gboolean     sf_flasher_write_flash        (SfFlasher            *self,
                                             const SfFlashRegion  *regions,

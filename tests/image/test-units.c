@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "sf-flasher.h"
 #include "sf-protocol-error.h"
 #include "sf-units.h"
@@ -244,6 +246,45 @@ test_describe_chip (void)
   g_assert_cmpstr (lines[1], ==, "MAC: 24:0a:c4:01:ab:ff");
 }
 
+/* The rule for a span to read or erase, as the CLI and the window check it. */
+static void
+test_check_span (void)
+{
+  const guint32 MiB = 1024 * 1024;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sf_flasher_check_span (0x3FF000, 0x1000, 4 * MiB, TRUE, NULL));
+  g_assert_true (sf_flasher_check_span (0x10001, 3, 0, FALSE, NULL));
+  g_assert_true (sf_flasher_check_span (0xFFFFF000, 0x1000, 0, TRUE, NULL));
+
+  g_assert_false (sf_flasher_check_span (0, 0, 0, FALSE, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  g_assert_false (sf_flasher_check_span (0x10001, 0x1000, 0, TRUE, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "0x00010001"));
+  g_clear_error (&error);
+
+  g_assert_false (sf_flasher_check_span (0x10000, 100, 0, TRUE, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "0x64"));
+  g_clear_error (&error);
+
+  g_assert_false (sf_flasher_check_span (4 * MiB, 0x1000, 4 * MiB, TRUE, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE);
+  g_clear_error (&error);
+
+  g_assert_false (sf_flasher_check_span (0x3FF000, 0x2000, 4 * MiB, FALSE, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "past the end"));
+  g_clear_error (&error);
+
+  /* Past 4 GiB is past any flash, known or not. */
+  g_assert_false (sf_flasher_check_span (0xFFFFF000, 0x2000, 0, FALSE, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -255,6 +296,7 @@ main (int   argc,
   g_test_add_func ("/protocol/units/parse-flash-size", test_parse_flash_size);
   g_test_add_func ("/protocol/units/format-size", test_format_size);
   g_test_add_func ("/protocol/units/describe-chip", test_describe_chip);
+  g_test_add_func ("/protocol/units/check-span", test_check_span);
 
   return g_test_run ();
 }
