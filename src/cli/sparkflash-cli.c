@@ -387,7 +387,7 @@ resolve_range (SfCli               *cli,
 
       if (!cli->size_all)
         return TRUE;
-      if (!sf_flasher_get_flash_size (flasher, &flash_size, error))
+      if (!sf_flasher_get_flash_size (flasher, &flash_size, cli->cancellable, error))
         return FALSE;
       size_text = sf_format_size (flash_size);
       warning = g_strdup_printf (_("Could not detect the flash size; assuming %s. "
@@ -427,7 +427,7 @@ rewrite_bootloader_headers (SfCli      *cli,
 
       if (region->address != offset)
         continue;
-      if (!sf_flasher_get_flash_size (flasher, &flash_size, error))
+      if (!sf_flasher_get_flash_size (flasher, &flash_size, cli->cancellable, error))
         return FALSE;
       if (!(rewritten = sf_image_rewrite_header (region->data, chip, cli->args.flash_mode,
                                                  cli->args.flash_size, cli->args.flash_freq,
@@ -455,7 +455,7 @@ run_command (SfCli                *cli,
         guint8 mac[6];
         g_autofree char *mac_text = NULL;
 
-        if (!sf_flasher_read_mac (flasher, mac, error))
+        if (!sf_flasher_read_mac (flasher, mac, cli->cancellable, error))
           return FALSE;
         mac_text = sf_format_mac (mac);
         /* Only the ESP8266 has a chip ID: the low three bytes of its MAC. */
@@ -477,7 +477,7 @@ run_command (SfCli                *cli,
         guint8 mac[6];
         g_autofree char *mac_text = NULL;
 
-        if (!sf_flasher_read_mac (flasher, mac, error))
+        if (!sf_flasher_read_mac (flasher, mac, cli->cancellable, error))
           return FALSE;
         mac_text = sf_format_mac (mac);
         sf_cli_output_print ("MAC: %s", mac_text);
@@ -489,7 +489,7 @@ run_command (SfCli                *cli,
         guint32 flash_id;
         guint32 flash_size = details->flash_size;
 
-        if (!sf_flasher_read_flash_id (flasher, &flash_id, error))
+        if (!sf_flasher_read_flash_id (flasher, &flash_id, cli->cancellable, error))
           return FALSE;
         sf_cli_output_print (_("Manufacturer: %02x"), flash_id & 0xFF);
         sf_cli_output_print (_("Device: %02x%02x"), (flash_id >> 8) & 0xFF, (flash_id >> 16) & 0xFF);

@@ -427,7 +427,7 @@ do_operation (SfFlasher            *flasher,
         {
           guint32 flash_size;
 
-          if (!sf_flasher_get_flash_size (flasher, &flash_size, error))
+          if (!sf_flasher_get_flash_size (flasher, &flash_size, cancellable, error))
             return FALSE;
           if (self->address >= flash_size)
             {

@@ -25,7 +25,7 @@ erase_exactly (SfFlasher     *self,
   g_autofree guint8 *kept = NULL;
   guint32 flash_size, over, end = address + size;
 
-  if (!sf_flasher_get_flash_size (self, &flash_size, error))
+  if (!sf_flasher_get_flash_size (self, &flash_size, cancellable, error))
     return FALSE;
   over = MIN (self->loader.ops->overerase (&self->loader, address, size), flash_size - end);
 
@@ -60,14 +60,14 @@ sf_flasher_erase_region (SfFlasher     *self,
 
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
 
   /* The alignment first: a misaligned span is wrong on any flash. */
   if (!sf_flasher_check_span (address, size, 0, TRUE, error) ||
-      !_sf_flasher_prepare_flash (self, error) ||
-      !_sf_flasher_check_span (self, address, size, TRUE, error))
+      !_sf_flasher_prepare_flash (self, cancellable, error) ||
+      !_sf_flasher_check_span (self, address, size, TRUE, cancellable, error))
     return FALSE;
 
   _sf_flasher_log (self, _("Erasing region (may be slow depending on size)..."));
@@ -89,10 +89,10 @@ sf_flasher_erase_flash (SfFlasher     *self,
 
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!_sf_flasher_require_connection (self, error) ||
-      !_sf_flasher_prepare_flash (self, error) ||
-      !sf_flasher_get_flash_size (self, &flash_size, error))
+      !_sf_flasher_prepare_flash (self, cancellable, error) ||
+      !sf_flasher_get_flash_size (self, &flash_size, cancellable, error))
     return FALSE;
 
   _sf_flasher_log (self, _("Erasing flash (this may take a while)..."));

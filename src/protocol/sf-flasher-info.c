@@ -14,12 +14,14 @@
  * package and revision from eFuse. */
 
 gboolean
-sf_flasher_read_flash_id (SfFlasher  *self,
-                          guint32    *out_flash_id,
-                          GError    **error)
+sf_flasher_read_flash_id (SfFlasher     *self,
+                          guint32       *out_flash_id,
+                          GCancellable  *cancellable,
+                          GError       **error)
 {
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
 
@@ -74,9 +76,10 @@ sf_flasher_set_flash_size (SfFlasher *self,
 }
 
 gboolean
-sf_flasher_get_flash_size (SfFlasher  *self,
-                           guint32    *out_size,
-                           GError    **error)
+sf_flasher_get_flash_size (SfFlasher     *self,
+                           guint32       *out_size,
+                           GCancellable  *cancellable,
+                           GError       **error)
 {
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
@@ -84,7 +87,7 @@ sf_flasher_get_flash_size (SfFlasher  *self,
     {
       guint32 flash_id;
 
-      if (!sf_flasher_read_flash_id (self, &flash_id, error))
+      if (!sf_flasher_read_flash_id (self, &flash_id, cancellable, error))
         return FALSE;
       self->flash_size = flash_size_from_id (flash_id);
       if (self->flash_size == 0 || self->flash_size > SF_FLASH_MAX_SIZE)
@@ -104,15 +107,17 @@ sf_flasher_get_flash_size (SfFlasher  *self,
 }
 
 gboolean
-sf_flasher_read_mac (SfFlasher  *self,
-                     guint8      out_mac[6],
-                     GError    **error)
+sf_flasher_read_mac (SfFlasher     *self,
+                     guint8         out_mac[6],
+                     GCancellable  *cancellable,
+                     GError       **error)
 {
   const SfChipInfo *chip;
   guint32 lo, hi;
 
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
   chip = self->loader.chip;
@@ -284,6 +289,7 @@ describe_efuse_revision (SfFlasher      *self,
 gboolean
 sf_flasher_read_chip_details (SfFlasher      *self,
                               SfChipDetails  *out_details,
+                              GCancellable   *cancellable,
                               GError        **error)
 {
   g_auto(SfChipDetails) details = { 0 };
@@ -292,6 +298,7 @@ sf_flasher_read_chip_details (SfFlasher      *self,
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
   g_return_val_if_fail (out_details != NULL, FALSE);
 
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
   chip = self->loader.chip;
@@ -341,8 +348,8 @@ sf_flasher_read_chip_details (SfFlasher      *self,
     }
 
   if (!_sf_loader_crystal_mhz (&self->loader, &details.crystal_mhz, error) ||
-      !sf_flasher_read_mac (self, details.mac, error) ||
-      !sf_flasher_read_flash_id (self, &details.flash_id, error))
+      !sf_flasher_read_mac (self, details.mac, cancellable, error) ||
+      !sf_flasher_read_flash_id (self, &details.flash_id, cancellable, error))
     return FALSE;
   details.flash_size = flash_size_from_id (details.flash_id);
 

@@ -67,7 +67,7 @@ _sf_flasher_build_span (SfFlasher     *self,
   gsize body_len;
   guint64 end, sector_end;
 
-  if (!sf_flasher_get_flash_size (self, &flash_size, error))
+  if (!sf_flasher_get_flash_size (self, &flash_size, cancellable, error))
     return FALSE;
 
   span->start = start;
@@ -209,7 +209,7 @@ write_piece (SfFlasher     *self,
   write.packed_size = compress && self->loader.caps.erases_on_begin
                       ? _sf_block_source_count_packed (source) : length;
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!self->loader.ops->write_begin (&self->loader, &write, error))
     return FALSE;
 
@@ -493,7 +493,7 @@ write_one (SfFlasher             *self,
       guint32 flash_size;
       g_autoptr(GBytes) rewritten = NULL;
 
-      if (!sf_flasher_get_flash_size (self, &flash_size, error))
+      if (!sf_flasher_get_flash_size (self, &flash_size, cancellable, error))
         return FALSE;
       rewritten = sf_image_rewrite_header (data, self->loader.chip->chip,
                                            options->flash_mode, options->flash_size,
@@ -556,7 +556,7 @@ sf_flasher_write_flash (SfFlasher             *self,
 
   if (options == NULL)
     options = &defaults;
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
 
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
@@ -570,8 +570,8 @@ sf_flasher_write_flash (SfFlasher             *self,
       return FALSE;
     }
 
-  if (!_sf_flasher_prepare_flash (self, error) ||
-      !sf_flasher_get_flash_size (self, &flash_size, error) ||
+  if (!_sf_flasher_prepare_flash (self, cancellable, error) ||
+      !sf_flasher_get_flash_size (self, &flash_size, cancellable, error) ||
       !sf_flasher_check_regions (regions, n_regions, flash_size, error))
     return FALSE;
 

@@ -250,8 +250,9 @@ sf_flasher_is_stub (SfFlasher *self)
 }
 
 gboolean
-_sf_flasher_prepare_flash (SfFlasher  *self,
-                           GError    **error)
+_sf_flasher_prepare_flash (SfFlasher     *self,
+                           GCancellable  *cancellable,
+                           GError       **error)
 {
   guint32 size;
 
@@ -259,7 +260,7 @@ _sf_flasher_prepare_flash (SfFlasher  *self,
     return TRUE;
   /* The size comes first: reading the JEDEC id needs no attached flash,
    * and the loader must know the size before it goes past 2 MB. */
-  if (!sf_flasher_get_flash_size (self, &size, error) ||
+  if (!sf_flasher_get_flash_size (self, &size, cancellable, error) ||
       !self->loader.ops->attach_flash (&self->loader, size, error))
     return FALSE;
   self->flash_attached = TRUE;
@@ -389,15 +390,16 @@ sf_flasher_check_span (guint32   address,
 }
 
 gboolean
-_sf_flasher_check_span (SfFlasher  *self,
-                        guint32     address,
-                        guint32     size,
-                        gboolean    whole_sectors,
-                        GError    **error)
+_sf_flasher_check_span (SfFlasher     *self,
+                        guint32        address,
+                        guint32        size,
+                        gboolean       whole_sectors,
+                        GCancellable  *cancellable,
+                        GError       **error)
 {
   guint32 flash_size;
 
-  return sf_flasher_get_flash_size (self, &flash_size, error) &&
+  return sf_flasher_get_flash_size (self, &flash_size, cancellable, error) &&
          sf_flasher_check_span (address, size, flash_size, whole_sectors, error);
 }
 
@@ -431,7 +433,7 @@ sf_flasher_leave (SfFlasher     *self,
 
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   switch (after)
     {
     case SF_AFTER_HARD_RESET:

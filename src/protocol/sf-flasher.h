@@ -130,6 +130,9 @@ typedef enum
 #define SF_TYPE_FLASHER (sf_flasher_get_type ())
 G_DECLARE_FINAL_TYPE (SfFlasher, sf_flasher, SF, FLASHER, GObject)
 
+/* Every call that talks to the chip blocks (run it in a worker thread) and
+ * takes a cancellable, checked between reads and used for that call alone:
+ * a cancelled call leaves nothing behind to fail the next one. */
 SfFlasher   *sf_flasher_new                (SfTransport          *transport) G_GNUC_WARN_UNUSED_RESULT;
 SfTransport *sf_flasher_get_transport      (SfFlasher            *self);
 void         sf_flasher_set_progress_func  (SfFlasher            *self,
@@ -177,17 +180,21 @@ SfChip       sf_flasher_get_chip           (SfFlasher            *self);
 guint        sf_flasher_get_baud           (SfFlasher            *self);
 gboolean     sf_flasher_read_chip_details  (SfFlasher            *self,
                                             SfChipDetails        *out_details,
+                                            GCancellable         *cancellable,
                                             GError              **error);
 gboolean     sf_flasher_read_mac           (SfFlasher            *self,
                                             guint8                out_mac[6],
+                                            GCancellable         *cancellable,
                                             GError              **error);
 gboolean     sf_flasher_read_flash_id      (SfFlasher            *self,
                                             guint32              *out_flash_id,
+                                            GCancellable         *cancellable,
                                             GError              **error);
 /* The flash size in bytes: the one set with set_flash_size, else detected
  * from the JEDEC id (cached), else 4 MiB as esptool assumes. */
 gboolean     sf_flasher_get_flash_size     (SfFlasher            *self,
                                             guint32              *out_size,
+                                            GCancellable         *cancellable,
                                             GError              **error);
 void         sf_flasher_set_flash_size     (SfFlasher            *self,
                                             guint32               size);

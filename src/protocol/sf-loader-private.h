@@ -165,7 +165,7 @@ struct _SfLoader
   SfSlipDecoder      decoder;
   const SfChipInfo  *chip;          /* NULL until detected */
   guint              baud;
-  GCancellable      *cancellable;   /* of the flasher call in progress */
+  GCancellable      *cancellable;   /* lent by the flasher call in progress; NULL between calls */
   SfLoaderCaps       caps;
   const SfLoaderOps *ops;
   guint8             last_status;   /* first status byte of the last refusal */

@@ -62,7 +62,7 @@ describe_chip (Session  *session,
   g_auto(GStrv) lines = NULL;
 
   sf_chip_details_clear (details);
-  if (!sf_flasher_read_chip_details (session->flasher, details, error))
+  if (!sf_flasher_read_chip_details (session->flasher, details, session->cancellable, error))
     return FALSE;
 
   lines = sf_chip_details_describe (details);

@@ -110,7 +110,7 @@ work_cb (SfFlasher            *flasher,
     {
     case OP_INFO:
       sf_chip_details_clear (&work->details);
-      return sf_flasher_read_chip_details (flasher, &work->details, error);
+      return sf_flasher_read_chip_details (flasher, &work->details, cancellable, error);
     case OP_WRITE_RAW:
       return sf_flasher_write_flash (flasher, &region, 1, &options, cancellable, error);
     case OP_WRITE_COMPRESSED:
