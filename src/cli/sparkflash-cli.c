@@ -397,8 +397,8 @@ resolve_range (SfCli               *cli,
 
   if (!check_span (cli, flash_size, &local_error))
     {
-      g_set_error (error, local_error->domain, local_error->code, "%s: %s",
-                   sf_cli_command_get_name (cli->args.command), local_error->message);
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: ",
+                                  sf_cli_command_get_name (cli->args.command));
       return FALSE;
     }
   if (cli->size_all)
