@@ -27,11 +27,6 @@
 #define EXIT_FAILED      1
 #define EXIT_USAGE       2
 
-/* The ROM loader connects reliably at this rate; faster comes after. */
-/* The most flash any supported chip addresses in ROM mode (3-byte addressing). */
-#define MAX_FLASH_SIZE   (16u * 1024 * 1024)
-#define SECTOR_SIZE      0x1000
-
 typedef struct
 {
   SfCliArgs     args;
@@ -160,29 +155,41 @@ flash_limit_hint (const SfCli *cli)
 static guint32
 flash_limit (const SfCli *cli)
 {
-  return cli->args.flash_size_bytes != 0 ? cli->args.flash_size_bytes : MAX_FLASH_SIZE;
+  return cli->args.flash_size_bytes != 0 ? cli->args.flash_size_bytes : SF_FLASH_MAX_SIZE;
 }
 
+/* read_flash's and erase_region's span, by the flasher's rule. SIZE ALL
+ * stands for the smallest span at the address until the flash size is
+ * known. */
 static gboolean
-check_range (const char  *command,
-             guint32      address,
-             guint32      size,
-             guint32      flash_size,
-             const char  *hint,
-             GError     **error)
+check_span (const SfCli  *cli,
+            guint32       flash_size,
+            GError      **error)
 {
-  g_autofree char *flash_text = sf_format_size (flash_size);
+  gboolean erase = cli->args.command == SF_CLI_COMMAND_ERASE_REGION;
+  guint32 size = !cli->size_all ? cli->size : erase ? SF_FLASH_SECTOR_SIZE : 1;
 
-  if (address >= flash_size)
-    return sf_cli_usage_error (error, hint, _("%s: address 0x%08x is past the end of the %s flash."),
-                        command, address, flash_text);
-  if ((guint64) address + size > flash_size)
-    return sf_cli_usage_error (error, hint,
-                        _("%s: 0x%x bytes at 0x%08x end at 0x%08llx, "
-                          "past the end of the %s flash (0x%08x)."),
-                        command, size, address, (unsigned long long) address + size,
-                        flash_text, flash_size);
-  return TRUE;
+  return sf_flasher_check_span (cli->address, size, flash_size, erase, error);
+}
+
+/* check_span() before the port is opened: a usage error, with a hint. */
+static gboolean
+check_span_usage (const SfCli  *cli,
+                  GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  const char *hint = NULL;
+
+  if (check_span (cli, flash_limit (cli), &local_error))
+    return TRUE;
+  if (g_error_matches (local_error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE))
+    hint = flash_limit_hint (cli);
+  else if (cli->args.command == SF_CLI_COMMAND_ERASE_REGION)
+    hint = cli->address % SF_FLASH_SECTOR_SIZE != 0
+           ? _("Flash is erased in 4 KiB sectors: use an address like 0x10000.")
+           : _("Flash is erased in 4 KiB sectors: use a size like 0x1000 or 64K.");
+  return sf_cli_usage_error (error, hint, "%s: %s", sf_cli_command_get_name (cli->args.command),
+                             local_error->message);
 }
 
 static gboolean
@@ -297,25 +304,14 @@ prepare (SfCli   *cli,
           !parse_size_or_all (cli, operands->pdata[1], error))
         return FALSE;
       cli->path = operands->pdata[2];
-      return check_range ("read_flash", cli->address, cli->size_all ? 1 : cli->size,
-                          flash_limit (cli), flash_limit_hint (cli), error) &&
-             check_output_path (cli, error);
+      return check_span_usage (cli, error) && check_output_path (cli, error);
 
     case SF_CLI_COMMAND_ERASE_REGION:
       if (!parse_number ("erase_region", operands->pdata[0], "address",
                          _("Give addresses like 0x10000, 65536 or 64K."), &cli->address, error) ||
           !parse_size_or_all (cli, operands->pdata[1], error))
         return FALSE;
-      if (cli->address % SECTOR_SIZE != 0)
-        return sf_cli_usage_error (error, _("Flash is erased in 4 KiB sectors: use an address like 0x10000."),
-                            _("erase_region: address 0x%08x is not a multiple of 4096 (0x1000)."),
-                            cli->address);
-      if (!cli->size_all && cli->size % SECTOR_SIZE != 0)
-        return sf_cli_usage_error (error, _("Flash is erased in 4 KiB sectors: use a size like 0x1000 or 64K."),
-                            _("erase_region: size 0x%x is not a multiple of 4096 (0x1000)."),
-                            cli->size);
-      return check_range ("erase_region", cli->address, cli->size_all ? 1 : cli->size,
-                          flash_limit (cli), flash_limit_hint (cli), error);
+      return check_span_usage (cli, error);
 
     case SF_CLI_COMMAND_IMAGE_INFO:
       return (cli->image = load_file ("image_info", operands->pdata[0], "", error)) != NULL;
@@ -381,48 +377,32 @@ resolve_range (SfCli               *cli,
                const SfChipDetails *details,
                GError             **error)
 {
-  const char *command = sf_cli_command_get_name (cli->args.command);
   guint32 flash_size = known_flash_size (cli, details);
-  g_autofree char *size_text = NULL;
+  g_autoptr(GError) local_error = NULL;
 
   if (flash_size == 0)
     {
+      g_autofree char *size_text = NULL;
+      g_autofree char *warning = NULL;
+
       if (!cli->size_all)
         return TRUE;
-      if (!sf_flasher_get_flash_size (flasher, &flash_size, error))
+      if (!sf_flasher_get_flash_size (flasher, &flash_size, cli->cancellable, error))
         return FALSE;
       size_text = sf_format_size (flash_size);
-      {
-        g_autofree char *warning = g_strdup_printf (_("Could not detect the flash size; assuming %s. "
-                                                      "Pass --flash_size to set it."), size_text);
-
-        sf_cli_output_warning (warning);
-      }
-    }
-  else
-    {
-      size_text = sf_format_size (flash_size);
+      warning = g_strdup_printf (_("Could not detect the flash size; assuming %s. "
+                                   "Pass --flash_size to set it."), size_text);
+      sf_cli_output_warning (warning);
     }
 
-  if (cli->address >= flash_size)
+  if (!check_span (cli, flash_size, &local_error))
     {
-      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE,
-                   _("%s: address 0x%08x is past the end of this board's %s flash."),
-                   command, cli->address, size_text);
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: ",
+                                  sf_cli_command_get_name (cli->args.command));
       return FALSE;
     }
   if (cli->size_all)
-    {
-      cli->size = flash_size - cli->address;
-      return TRUE;
-    }
-  if ((guint64) cli->address + cli->size > flash_size)
-    {
-      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE,
-                   _("%s: 0x%x bytes at 0x%08x run past the end of this board's %s flash (0x%08x)."),
-                   command, cli->size, cli->address, size_text, flash_size);
-      return FALSE;
-    }
+    cli->size = flash_size - cli->address;
   return TRUE;
 }
 
@@ -447,7 +427,7 @@ rewrite_bootloader_headers (SfCli      *cli,
 
       if (region->address != offset)
         continue;
-      if (!sf_flasher_get_flash_size (flasher, &flash_size, error))
+      if (!sf_flasher_get_flash_size (flasher, &flash_size, cli->cancellable, error))
         return FALSE;
       if (!(rewritten = sf_image_rewrite_header (region->data, chip, cli->args.flash_mode,
                                                  cli->args.flash_size, cli->args.flash_freq,
@@ -475,7 +455,7 @@ run_command (SfCli                *cli,
         guint8 mac[6];
         g_autofree char *mac_text = NULL;
 
-        if (!sf_flasher_read_mac (flasher, mac, error))
+        if (!sf_flasher_read_mac (flasher, mac, cli->cancellable, error))
           return FALSE;
         mac_text = sf_format_mac (mac);
         /* Only the ESP8266 has a chip ID: the low three bytes of its MAC. */
@@ -497,7 +477,7 @@ run_command (SfCli                *cli,
         guint8 mac[6];
         g_autofree char *mac_text = NULL;
 
-        if (!sf_flasher_read_mac (flasher, mac, error))
+        if (!sf_flasher_read_mac (flasher, mac, cli->cancellable, error))
           return FALSE;
         mac_text = sf_format_mac (mac);
         sf_cli_output_print ("MAC: %s", mac_text);
@@ -509,7 +489,7 @@ run_command (SfCli                *cli,
         guint32 flash_id;
         guint32 flash_size = details->flash_size;
 
-        if (!sf_flasher_read_flash_id (flasher, &flash_id, error))
+        if (!sf_flasher_read_flash_id (flasher, &flash_id, cli->cancellable, error))
           return FALSE;
         sf_cli_output_print (_("Manufacturer: %02x"), flash_id & 0xFF);
         sf_cli_output_print (_("Device: %02x%02x"), (flash_id >> 8) & 0xFF, (flash_id >> 16) & 0xFF);

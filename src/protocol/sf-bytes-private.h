@@ -16,6 +16,20 @@ _sf_put_le32 (guint8  *out,
   out[3] = value >> 24;
 }
 
+static inline void
+_sf_put_le16 (guint8  *out,
+              guint16  value)
+{
+  out[0] = value & 0xFF;
+  out[1] = value >> 8;
+}
+
+static inline guint16
+_sf_get_le16 (const guint8 *in)
+{
+  return (guint16) (in[0] | in[1] << 8);
+}
+
 static inline guint32
 _sf_get_le32 (const guint8 *in)
 {

@@ -124,7 +124,7 @@ sf_flash_job_init (SfFlashJob *self)
   self->regions = g_array_new (FALSE, TRUE, sizeof (Region));
   g_array_set_clear_func (self->regions, region_clear);
   self->pending_lines = g_ptr_array_new_with_free_func (g_free);
-  self->baud = SF_SESSION_SYNC_BAUD;
+  self->baud = SF_SYNC_BAUD;
   self->before = SF_BEFORE_DEFAULT_RESET;
   self->after = SF_AFTER_HARD_RESET;
 }
@@ -427,7 +427,7 @@ do_operation (SfFlasher            *flasher,
         {
           guint32 flash_size;
 
-          if (!sf_flasher_get_flash_size (flasher, &flash_size, error))
+          if (!sf_flasher_get_flash_size (flasher, &flash_size, cancellable, error))
             return FALSE;
           if (self->address >= flash_size)
             {

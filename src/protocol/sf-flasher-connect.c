@@ -283,7 +283,7 @@ sf_flasher_connect (SfFlasher     *self,
 {
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   self->connected = FALSE;
   self->flash_attached = FALSE;
   self->stub_was_running = FALSE;
@@ -339,7 +339,7 @@ sf_flasher_start_stub (SfFlasher     *self,
   if (self->loader.caps.is_stub)
     return TRUE;
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   _sf_flasher_log (self, _("Uploading stub..."));
   if (!_sf_stub_loader_start (&self->loader, error))
     return FALSE;
@@ -378,7 +378,7 @@ sf_flasher_change_baud (SfFlasher     *self,
       return FALSE;
     }
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   _sf_flasher_log (self, _("Changing baud rate to %u"), baud);
   /* The reply comes at the old rate; the chip switches after sending it. */
   if (!self->loader.ops->change_baud (&self->loader, baud, error) ||
@@ -412,7 +412,7 @@ sf_flasher_check_link (SfFlasher     *self,
 
   /* Reading a harmless register twice proves both directions carry
    * whole frames: a rate the cable cannot carry garbles one of them. */
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   for (guint i = 0; i < 2; i++)
     if (!_sf_loader_read_reg (&self->loader, SF_CHIP_MAGIC_REG, &value, error))
       return FALSE;

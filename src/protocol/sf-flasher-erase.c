@@ -25,7 +25,7 @@ erase_exactly (SfFlasher     *self,
   g_autofree guint8 *kept = NULL;
   guint32 flash_size, over, end = address + size;
 
-  if (!sf_flasher_get_flash_size (self, &flash_size, error))
+  if (!sf_flasher_get_flash_size (self, &flash_size, cancellable, error))
     return FALSE;
   over = MIN (self->loader.ops->overerase (&self->loader, address, size), flash_size - end);
 
@@ -60,21 +60,14 @@ sf_flasher_erase_region (SfFlasher     *self,
 
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
 
-  if (address % SF_FLASH_SECTOR != 0 || size % SF_FLASH_SECTOR != 0)
-    {
-      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT,
-                   _("Flash is erased in 4 KiB sectors: the address (0x%08x) and the size "
-                     "(0x%x) must both be multiples of 0x1000 (4096)."),
-                   address, size);
-      return FALSE;
-    }
-
-  if (!_sf_flasher_prepare_flash (self, error) ||
-      !_sf_flasher_check_span (self, address, size, error))
+  /* The alignment first: a misaligned span is wrong on any flash. */
+  if (!sf_flasher_check_span (address, size, 0, TRUE, error) ||
+      !_sf_flasher_prepare_flash (self, cancellable, error) ||
+      !_sf_flasher_check_span (self, address, size, TRUE, cancellable, error))
     return FALSE;
 
   _sf_flasher_log (self, _("Erasing region (may be slow depending on size)..."));
@@ -96,10 +89,10 @@ sf_flasher_erase_flash (SfFlasher     *self,
 
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!_sf_flasher_require_connection (self, error) ||
-      !_sf_flasher_prepare_flash (self, error) ||
-      !sf_flasher_get_flash_size (self, &flash_size, error))
+      !_sf_flasher_prepare_flash (self, cancellable, error) ||
+      !sf_flasher_get_flash_size (self, &flash_size, cancellable, error))
     return FALSE;
 
   _sf_flasher_log (self, _("Erasing flash (this may take a while)..."));

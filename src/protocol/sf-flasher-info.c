@@ -8,17 +8,20 @@
 
 #include "sf-flasher-private.h"
 #include "sf-protocol-error.h"
+#include "sf-units.h"
 
 /* What the chip says about itself: MAC address, flash chip and size,
  * package and revision from eFuse. */
 
 gboolean
-sf_flasher_read_flash_id (SfFlasher  *self,
-                          guint32    *out_flash_id,
-                          GError    **error)
+sf_flasher_read_flash_id (SfFlasher     *self,
+                          guint32       *out_flash_id,
+                          GCancellable  *cancellable,
+                          GError       **error)
 {
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
 
@@ -73,9 +76,10 @@ sf_flasher_set_flash_size (SfFlasher *self,
 }
 
 gboolean
-sf_flasher_get_flash_size (SfFlasher  *self,
-                           guint32    *out_size,
-                           GError    **error)
+sf_flasher_get_flash_size (SfFlasher     *self,
+                           guint32       *out_size,
+                           GCancellable  *cancellable,
+                           GError       **error)
 {
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
@@ -83,19 +87,19 @@ sf_flasher_get_flash_size (SfFlasher  *self,
     {
       guint32 flash_id;
 
-      if (!sf_flasher_read_flash_id (self, &flash_id, error))
+      if (!sf_flasher_read_flash_id (self, &flash_id, cancellable, error))
         return FALSE;
       self->flash_size = flash_size_from_id (flash_id);
-      if (self->flash_size == 0 || self->flash_size > 16u * 1024 * 1024)
+      if (self->flash_size == 0 || self->flash_size > SF_FLASH_MAX_SIZE)
         {
           /* Beyond 16 MiB the ROM needs 4-byte addressing it lacks. */
-          if (self->flash_size > 16u * 1024 * 1024)
+          if (self->flash_size > SF_FLASH_MAX_SIZE)
             _sf_flasher_log (self, _("Warning: the flash chip is larger than 16 MB; "
                               "only the first 16 MB can be used."));
           else
             _sf_flasher_log (self, _("Warning: could not tell the flash size from its ID 0x%06x; "
                               "assuming 4 MB."), flash_id);
-          self->flash_size = self->flash_size == 0 ? SF_DEFAULT_FLASH_SIZE : 16u * 1024 * 1024;
+          self->flash_size = self->flash_size == 0 ? SF_FLASH_DEFAULT_SIZE : SF_FLASH_MAX_SIZE;
         }
     }
   *out_size = self->flash_size;
@@ -103,15 +107,17 @@ sf_flasher_get_flash_size (SfFlasher  *self,
 }
 
 gboolean
-sf_flasher_read_mac (SfFlasher  *self,
-                     guint8      out_mac[6],
-                     GError    **error)
+sf_flasher_read_mac (SfFlasher     *self,
+                     guint8         out_mac[6],
+                     GCancellable  *cancellable,
+                     GError       **error)
 {
   const SfChipInfo *chip;
   guint32 lo, hi;
 
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
   chip = self->loader.chip;
@@ -283,6 +289,7 @@ describe_efuse_revision (SfFlasher      *self,
 gboolean
 sf_flasher_read_chip_details (SfFlasher      *self,
                               SfChipDetails  *out_details,
+                              GCancellable   *cancellable,
                               GError        **error)
 {
   g_auto(SfChipDetails) details = { 0 };
@@ -291,6 +298,7 @@ sf_flasher_read_chip_details (SfFlasher      *self,
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
   g_return_val_if_fail (out_details != NULL, FALSE);
 
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
   chip = self->loader.chip;
@@ -340,8 +348,8 @@ sf_flasher_read_chip_details (SfFlasher      *self,
     }
 
   if (!_sf_loader_crystal_mhz (&self->loader, &details.crystal_mhz, error) ||
-      !sf_flasher_read_mac (self, details.mac, error) ||
-      !sf_flasher_read_flash_id (self, &details.flash_id, error))
+      !sf_flasher_read_mac (self, details.mac, cancellable, error) ||
+      !sf_flasher_read_flash_id (self, &details.flash_id, cancellable, error))
     return FALSE;
   details.flash_size = flash_size_from_id (details.flash_id);
 
@@ -350,3 +358,23 @@ sf_flasher_read_chip_details (SfFlasher      *self,
   return TRUE;
 }
 
+
+char **
+sf_chip_details_describe (const SfChipDetails *details)
+{
+  GPtrArray *lines;
+  g_autofree char *mac = NULL;
+
+  g_return_val_if_fail (details != NULL, NULL);
+
+  lines = g_ptr_array_new ();
+  g_ptr_array_add (lines, g_strdup_printf (_("Chip is %s"), details->description));
+  if (details->features != NULL && *details->features != '\0')
+    g_ptr_array_add (lines, g_strdup_printf (_("Features: %s"), details->features));
+  if (details->crystal_mhz != 0)
+    g_ptr_array_add (lines, g_strdup_printf (_("Crystal is %uMHz"), details->crystal_mhz));
+  mac = sf_format_mac (details->mac);
+  g_ptr_array_add (lines, g_strdup_printf (_("MAC: %s"), mac));
+  g_ptr_array_add (lines, NULL);
+  return (char **) g_ptr_array_free (lines, FALSE);
+}

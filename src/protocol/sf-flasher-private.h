@@ -33,7 +33,39 @@ struct _SfFlasher
   gboolean        have_flash_id;
 };
 
-#define SF_DEFAULT_FLASH_SIZE (4u * 1024 * 1024)
+/* The loader checks for cancellation between reads, deep below the
+ * flasher's operations. Rather than thread a cancellable through every
+ * loader command for that one check, each flasher call lends its own to
+ * the loader for as long as it runs:
+ *
+ *   g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
+ *
+ * When the scope ends, on every return path, the loader gets back what it
+ * had: NULL between calls, or the outer call's when one operation runs
+ * another. So no cancellable outlives the call that was given it. */
+typedef struct
+{
+  SfLoader     *loader;
+  GCancellable *previous;
+} SfCancelScope;
+
+static inline SfCancelScope
+_sf_flasher_lend_cancellable (SfFlasher    *self,
+                              GCancellable *cancellable)
+{
+  SfCancelScope scope = { &self->loader, self->loader.cancellable };
+
+  self->loader.cancellable = cancellable;
+  return scope;
+}
+
+static inline void
+_sf_cancel_scope_end (SfCancelScope *scope)
+{
+  scope->loader->cancellable = scope->previous;
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SfCancelScope, _sf_cancel_scope_end)
 
 void     _sf_flasher_log            (SfFlasher     *self,
                                      const char    *format,
@@ -48,11 +80,14 @@ gboolean _sf_flasher_require_connection (SfFlasher *self,
                                      GError       **error);
 /* Makes the flash usable: attached, its size known to the loader. */
 gboolean _sf_flasher_prepare_flash  (SfFlasher     *self,
+                                     GCancellable  *cancellable,
                                      GError       **error);
-/* [address, address + size) must be non-empty and inside the flash. */
+/* sf_flasher_check_span() against the chip's flash size. */
 gboolean _sf_flasher_check_span     (SfFlasher     *self,
                                      guint32        address,
                                      guint32        size,
+                                     gboolean       whole_sectors,
+                                     GCancellable  *cancellable,
                                      GError       **error);
 const char *_sf_flasher_region_name (const SfFlashRegion *region);
 

@@ -29,7 +29,7 @@ static gboolean
 ends_erased (const guint8 *data,
              gsize         length)
 {
-  gsize tail = MIN (length, SF_FLASH_SECTOR);
+  gsize tail = MIN (length, SF_FLASH_SECTOR_SIZE);
 
   for (gsize i = length - tail; i < length; i++)
     if (data[i] != 0xFF)
@@ -87,10 +87,10 @@ _sf_flasher_read_checked (SfFlasher     *self,
   if (self->loader.caps.can_read_fast)
     {
       /* Ten bits a byte: two seconds of the link, in whole sectors. */
-      chunk = self->loader.baud / 10 * 2 & ~(SF_FLASH_SECTOR - 1);
+      chunk = self->loader.baud / 10 * 2 & ~(SF_FLASH_SECTOR_SIZE - 1);
       chunk = CLAMP (chunk, SF_LOADER_READ_CHUNK_MIN, SF_LOADER_READ_CHUNK);
     }
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   for (guint32 done = 0; done < size;)
     {
       guint32 n = MIN (chunk, size - done);
@@ -165,10 +165,10 @@ sf_flasher_read_flash (SfFlasher      *self,
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
   g_return_val_if_fail (G_IS_OUTPUT_STREAM (output), FALSE);
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!_sf_flasher_require_connection (self, error) ||
-      !_sf_flasher_prepare_flash (self, error) ||
-      !_sf_flasher_check_span (self, address, size, error))
+      !_sf_flasher_prepare_flash (self, cancellable, error) ||
+      !_sf_flasher_check_span (self, address, size, FALSE, cancellable, error))
     return FALSE;
 
   start = g_get_monotonic_time ();

@@ -113,7 +113,7 @@ _sf_flasher_verify_span (SfFlasher     *self,
   gsize mismatch = G_MAXSIZE;
 
   _sf_flasher_progress (self, SF_PHASE_VERIFY, 0, total);
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (self->loader.caps.can_md5)
     {
       gboolean same;
@@ -160,10 +160,10 @@ sf_flasher_verify_flash (SfFlasher            *self,
 
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!_sf_flasher_require_connection (self, error) ||
-      !_sf_flasher_prepare_flash (self, error) ||
-      !sf_flasher_get_flash_size (self, &flash_size, error) ||
+      !_sf_flasher_prepare_flash (self, cancellable, error) ||
+      !sf_flasher_get_flash_size (self, &flash_size, cancellable, error) ||
       !sf_flasher_check_regions (regions, n_regions, flash_size, error))
     return FALSE;
 

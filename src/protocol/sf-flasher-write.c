@@ -63,11 +63,11 @@ _sf_flasher_build_span (SfFlasher     *self,
                         GError       **error)
 {
   guint32 flash_size;
-  guint32 start = address & ~(SF_FLASH_SECTOR - 1);
+  guint32 start = address & ~(SF_FLASH_SECTOR_SIZE - 1);
   gsize body_len;
   guint64 end, sector_end;
 
-  if (!sf_flasher_get_flash_size (self, &flash_size, error))
+  if (!sf_flasher_get_flash_size (self, &flash_size, cancellable, error))
     return FALSE;
 
   span->start = start;
@@ -78,7 +78,7 @@ _sf_flasher_build_span (SfFlasher     *self,
   if (span->tail == NULL)
     span->tail = g_byte_array_new ();
   end = (guint64) address + body_len;
-  sector_end = (end + SF_FLASH_SECTOR - 1) & ~(guint64) (SF_FLASH_SECTOR - 1);
+  sector_end = (end + SF_FLASH_SECTOR_SIZE - 1) & ~(guint64) (SF_FLASH_SECTOR_SIZE - 1);
   sector_end += self->loader.ops->overerase (&self->loader, start, sector_end - start);
   sector_end = MIN (sector_end, flash_size);
 
@@ -209,7 +209,7 @@ write_piece (SfFlasher     *self,
   write.packed_size = compress && self->loader.caps.erases_on_begin
                       ? _sf_block_source_count_packed (source) : length;
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   if (!self->loader.ops->write_begin (&self->loader, &write, error))
     return FALSE;
 
@@ -279,7 +279,7 @@ write_piece_resuming (SfFlasher     *self,
       reached = confirmed;
       if (self->loader.caps.is_stub || compress)
         confirmed = confirmed > UNWRITTEN_LAG ? confirmed - UNWRITTEN_LAG : 0;
-      restart = confirmed & ~(gsize) (SF_FLASH_SECTOR - 1);
+      restart = confirmed & ~(gsize) (SF_FLASH_SECTOR_SIZE - 1);
       _sf_flasher_log (self, _("Writing at 0x%08zx was interrupted (%s); going on from 0x%08zx."),
                        span->start + offset + reached, local_error->message,
                        span->start + offset + restart);
@@ -339,14 +339,14 @@ find_dirty_sectors (SfFlasher     *self,
         return FALSE;
       if (same)
         continue;
-      for (gsize sector = chunk; sector < chunk + chunk_len; sector += SF_FLASH_SECTOR)
+      for (gsize sector = chunk; sector < chunk + chunk_len; sector += SF_FLASH_SECTOR_SIZE)
         {
-          gsize n = MIN (SF_FLASH_SECTOR, total - sector);
+          gsize n = MIN (SF_FLASH_SECTOR_SIZE, total - sector);
 
-          if (chunk_len > SF_FLASH_SECTOR &&
+          if (chunk_len > SF_FLASH_SECTOR_SIZE &&
               !_sf_flasher_span_matches (self, span, sector, n, &same, error))
             return FALSE;
-          dirty[sector / SF_FLASH_SECTOR] = chunk_len <= SF_FLASH_SECTOR || !same;
+          dirty[sector / SF_FLASH_SECTOR_SIZE] = chunk_len <= SF_FLASH_SECTOR_SIZE || !same;
         }
     }
   return TRUE;
@@ -369,7 +369,7 @@ write_span (SfFlasher             *self,
             GError               **error)
 {
   gsize total = _sf_span_length (span);
-  guint n_sectors = (total + SF_FLASH_SECTOR - 1) / SF_FLASH_SECTOR;
+  guint n_sectors = (total + SF_FLASH_SECTOR_SIZE - 1) / SF_FLASH_SECTOR_SIZE;
   g_autofree gboolean *dirty = g_new (gboolean, n_sectors);
   gboolean compress;
 
@@ -390,7 +390,7 @@ write_span (SfFlasher             *self,
         {
           memset (dirty, 0, n_sectors * sizeof *dirty);
         }
-      else if (total > SF_FLASH_SECTOR && memcmp (blank, remote, 16) != 0)
+      else if (total > SF_FLASH_SECTOR_SIZE && memcmp (blank, remote, 16) != 0)
         {
           /* Only flash that holds something is narrowed down: on blank
            * flash (a new board, after erase_flash) it would cost time. */
@@ -409,14 +409,14 @@ write_span (SfFlasher             *self,
 
       if (!dirty[i])
         {
-          totals->skipped += MIN (SF_FLASH_SECTOR, total - (gsize) i * SF_FLASH_SECTOR);
+          totals->skipped += MIN (SF_FLASH_SECTOR_SIZE, total - (gsize) i * SF_FLASH_SECTOR_SIZE);
           i++;
           continue;
         }
       while (i < n_sectors && dirty[i])
         i++;
-      offset = (gsize) first * SF_FLASH_SECTOR;
-      length = MIN ((gsize) i * SF_FLASH_SECTOR, total) - offset;
+      offset = (gsize) first * SF_FLASH_SECTOR_SIZE;
+      length = MIN ((gsize) i * SF_FLASH_SECTOR_SIZE, total) - offset;
       totals->written += length;
       if (!write_piece_resuming (self, span, offset, length, compress, total, &packed,
                                  cancellable, error))
@@ -493,7 +493,7 @@ write_one (SfFlasher             *self,
       guint32 flash_size;
       g_autoptr(GBytes) rewritten = NULL;
 
-      if (!sf_flasher_get_flash_size (self, &flash_size, error))
+      if (!sf_flasher_get_flash_size (self, &flash_size, cancellable, error))
         return FALSE;
       rewritten = sf_image_rewrite_header (data, self->loader.chip->chip,
                                            options->flash_mode, options->flash_size,
@@ -556,7 +556,7 @@ sf_flasher_write_flash (SfFlasher             *self,
 
   if (options == NULL)
     options = &defaults;
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
 
   if (!_sf_flasher_require_connection (self, error))
     return FALSE;
@@ -570,8 +570,8 @@ sf_flasher_write_flash (SfFlasher             *self,
       return FALSE;
     }
 
-  if (!_sf_flasher_prepare_flash (self, error) ||
-      !sf_flasher_get_flash_size (self, &flash_size, error) ||
+  if (!_sf_flasher_prepare_flash (self, cancellable, error) ||
+      !sf_flasher_get_flash_size (self, &flash_size, cancellable, error) ||
       !sf_flasher_check_regions (regions, n_regions, flash_size, error))
     return FALSE;
 

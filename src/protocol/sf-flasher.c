@@ -250,8 +250,9 @@ sf_flasher_is_stub (SfFlasher *self)
 }
 
 gboolean
-_sf_flasher_prepare_flash (SfFlasher  *self,
-                           GError    **error)
+_sf_flasher_prepare_flash (SfFlasher     *self,
+                           GCancellable  *cancellable,
+                           GError       **error)
 {
   guint32 size;
 
@@ -259,7 +260,7 @@ _sf_flasher_prepare_flash (SfFlasher  *self,
     return TRUE;
   /* The size comes first: reading the JEDEC id needs no attached flash,
    * and the loader must know the size before it goes past 2 MB. */
-  if (!sf_flasher_get_flash_size (self, &size, error) ||
+  if (!sf_flasher_get_flash_size (self, &size, cancellable, error) ||
       !self->loader.ops->attach_flash (&self->loader, size, error))
     return FALSE;
   self->flash_attached = TRUE;
@@ -341,22 +342,42 @@ sf_flasher_check_regions (const SfFlashRegion  *regions,
 }
 
 gboolean
-_sf_flasher_check_span (SfFlasher  *self,
-                        guint32     address,
-                        guint32     size,
-                        GError    **error)
+sf_flasher_check_span (guint32   address,
+                       guint32   size,
+                       guint32   flash_size,
+                       gboolean  whole_sectors,
+                       GError  **error)
 {
-  guint32 flash_size;
-
-  if (!sf_flasher_get_flash_size (self, &flash_size, error))
-    return FALSE;
   if (size == 0)
     {
       g_set_error_literal (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT,
                            _("The size is 0: there is nothing to do."));
       return FALSE;
     }
-  if ((guint64) address + size > flash_size)
+  /* Erasing works on whole sectors: anything else would erase bytes
+   * outside the span, or leave some of it as it was. */
+  if (whole_sectors && address % SF_FLASH_SECTOR_SIZE != 0)
+    {
+      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT,
+                   _("Address 0x%08x is not a multiple of 4096 (0x1000)."), address);
+      return FALSE;
+    }
+  if (whole_sectors && size % SF_FLASH_SECTOR_SIZE != 0)
+    {
+      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT,
+                   _("Size 0x%x is not a multiple of 4096 (0x1000)."), size);
+      return FALSE;
+    }
+  if (flash_size != 0 && address >= flash_size)
+    {
+      g_autofree char *flash_text = sf_format_size (flash_size);
+
+      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE,
+                   _("Address 0x%08x is past the end of the %s flash."), address, flash_text);
+      return FALSE;
+    }
+  if ((flash_size != 0 && (guint64) address + size > flash_size) ||
+      (guint64) address + size > (guint64) G_MAXUINT32 + 1)
     {
       g_autofree char *flash_text = sf_format_size (flash_size);
 
@@ -366,6 +387,20 @@ _sf_flasher_check_span (SfFlasher  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+_sf_flasher_check_span (SfFlasher     *self,
+                        guint32        address,
+                        guint32        size,
+                        gboolean       whole_sectors,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  guint32 flash_size;
+
+  return sf_flasher_get_flash_size (self, &flash_size, cancellable, error) &&
+         sf_flasher_check_span (address, size, flash_size, whole_sectors, error);
 }
 
 /* --- finishing ------------------------------------------------------------ */
@@ -398,7 +433,7 @@ sf_flasher_leave (SfFlasher     *self,
 
   g_return_val_if_fail (SF_IS_FLASHER (self), FALSE);
 
-  self->loader.cancellable = cancellable;
+  g_auto(SfCancelScope) scope = _sf_flasher_lend_cancellable (self, cancellable);
   switch (after)
     {
     case SF_AFTER_HARD_RESET:

@@ -8,6 +8,17 @@
 
 G_BEGIN_DECLS
 
+/* The rate every ROM loader syncs at after a reset, and the rate to fall
+ * back to when a faster one fails. */
+#define SF_SYNC_BAUD          115200
+/* Flash is erased in sectors of this size: what an erase must be aligned to. */
+#define SF_FLASH_SECTOR_SIZE  0x1000
+/* The most flash the loaders can address: their SPI commands carry 3-byte
+ * addresses, and beyond 16 MiB the chip needs 4-byte addressing. */
+#define SF_FLASH_MAX_SIZE     (16u * 1024 * 1024)
+/* What esptool assumes when the flash size cannot be told. */
+#define SF_FLASH_DEFAULT_SIZE (4u * 1024 * 1024)
+
 /* What to do to the chip before talking to it (esptool's --before). */
 typedef enum
 {
@@ -103,6 +114,11 @@ typedef struct
 } SfChipDetails;
 
 void     sf_chip_details_clear (SfChipDetails *details);
+/* The lines that describe a chip once connected, as esptool prints them:
+ * "Chip is ESP32-D0WD-V3 (revision v3.0)", "Features: ..." and
+ * "Crystal is 40MHz" where known, "MAC: 24:0a:c4:...". Translated.
+ * A NULL-terminated array; free with g_strfreev(). */
+char   **sf_chip_details_describe (const SfChipDetails *details);
 
 /* How a read into a file treats a file that is already there. */
 typedef enum
@@ -114,6 +130,9 @@ typedef enum
 #define SF_TYPE_FLASHER (sf_flasher_get_type ())
 G_DECLARE_FINAL_TYPE (SfFlasher, sf_flasher, SF, FLASHER, GObject)
 
+/* Every call that talks to the chip blocks (run it in a worker thread) and
+ * takes a cancellable, checked between reads and used for that call alone:
+ * a cancelled call leaves nothing behind to fail the next one. */
 SfFlasher   *sf_flasher_new                (SfTransport          *transport) G_GNUC_WARN_UNUSED_RESULT;
 SfTransport *sf_flasher_get_transport      (SfFlasher            *self);
 void         sf_flasher_set_progress_func  (SfFlasher            *self,
@@ -161,17 +180,21 @@ SfChip       sf_flasher_get_chip           (SfFlasher            *self);
 guint        sf_flasher_get_baud           (SfFlasher            *self);
 gboolean     sf_flasher_read_chip_details  (SfFlasher            *self,
                                             SfChipDetails        *out_details,
+                                            GCancellable         *cancellable,
                                             GError              **error);
 gboolean     sf_flasher_read_mac           (SfFlasher            *self,
                                             guint8                out_mac[6],
+                                            GCancellable         *cancellable,
                                             GError              **error);
 gboolean     sf_flasher_read_flash_id      (SfFlasher            *self,
                                             guint32              *out_flash_id,
+                                            GCancellable         *cancellable,
                                             GError              **error);
 /* The flash size in bytes: the one set with set_flash_size, else detected
  * from the JEDEC id (cached), else 4 MiB as esptool assumes. */
 gboolean     sf_flasher_get_flash_size     (SfFlasher            *self,
                                             guint32              *out_size,
+                                            GCancellable         *cancellable,
                                             GError              **error);
 void         sf_flasher_set_flash_size     (SfFlasher            *self,
                                             guint32               size);
@@ -182,6 +205,15 @@ void         sf_flasher_set_flash_size     (SfFlasher            *self,
 gboolean     sf_flasher_check_regions      (const SfFlashRegion  *regions,
                                             guint                 n_regions,
                                             guint32               flash_size,
+                                            GError              **error);
+/* The same for a span to read or erase: [address, address + size) is
+ * non-empty and inside @flash_size (0 = unknown), and with @whole_sectors
+ * (erasing) both ends are multiples of SF_FLASH_SECTOR_SIZE. The flasher
+ * checks again before it asks the chip for anything. */
+gboolean     sf_flasher_check_span         (guint32               address,
+                                            guint32               size,
+                                            guint32               flash_size,
+                                            gboolean              whole_sectors,
                                             GError              **error);
 
 gboolean     sf_flasher_write_flash        (SfFlasher            *self,

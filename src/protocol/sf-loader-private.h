@@ -5,6 +5,7 @@
 
 #include "sf-bytes-private.h"
 #include "sf-chip-private.h"
+#include "sf-flasher.h"
 #include "sf-reply-private.h"
 #include "sf-slip-private.h"
 #include "sf-transport.h"
@@ -41,9 +42,7 @@ typedef enum
 
 #define SF_ROM_WRITE_BLOCK      0x400
 #define SF_STUB_WRITE_BLOCK     0x4000
-#define SF_FLASH_SECTOR         0x1000
 #define SF_READ_SLOW_CHUNK      64
-#define SF_SYNC_BAUD            115200
 
 /* Timeouts, in milliseconds: the defaults esptool has settled on. */
 #define SF_TIMEOUT_DEFAULT      3000
@@ -166,7 +165,7 @@ struct _SfLoader
   SfSlipDecoder      decoder;
   const SfChipInfo  *chip;          /* NULL until detected */
   guint              baud;
-  GCancellable      *cancellable;   /* of the flasher call in progress */
+  GCancellable      *cancellable;   /* lent by the flasher call in progress; NULL between calls */
   SfLoaderCaps       caps;
   const SfLoaderOps *ops;
   guint8             last_status;   /* first status byte of the last refusal */

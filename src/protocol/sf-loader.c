@@ -161,12 +161,8 @@ _sf_loader_send (SfLoader      *self,
 
   header[0] = 0x00;
   header[1] = op;
-  header[2] = length & 0xFF;
-  header[3] = length >> 8;
-  header[4] = checksum & 0xFF;
-  header[5] = (checksum >> 8) & 0xFF;
-  header[6] = (checksum >> 16) & 0xFF;
-  header[7] = checksum >> 24;
+  _sf_put_le16 (header + 2, length);
+  _sf_put_le32 (header + 4, checksum);
   g_byte_array_append (packet, header, sizeof header);
   if (length > 0)
     g_byte_array_append (packet, data, length);
@@ -945,7 +941,7 @@ _sf_loader_spi_set_params (SfLoader  *self,
   _sf_put_le32 (params, 0);
   _sf_put_le32 (params + 4, flash_size);
   _sf_put_le32 (params + 8, 0x10000);
-  _sf_put_le32 (params + 12, SF_FLASH_SECTOR);
+  _sf_put_le32 (params + 12, SF_FLASH_SECTOR_SIZE);
   _sf_put_le32 (params + 16, 0x100);
   _sf_put_le32 (params + 20, 0xFFFF);
   return _sf_loader_command (self, SF_OP_SPI_SET_PARAMS, params, sizeof params, 0,

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "sf-bytes-private.h"
 #include "sf-reply-private.h"
 
 /* The ROM answers a failure with status 0x01 and puts its reason second. */
@@ -168,13 +169,12 @@ _sf_reply_parse (const guint8 *frame,
   /* Direction 1, an opcode, a length that is the frame's, a status. */
   if (length < 10 || frame[0] != 0x01 || !is_opcode (frame[1]))
     return SF_REPLY_MALFORMED;
-  data_len = (gsize) frame[2] | (gsize) frame[3] << 8;
+  data_len = _sf_get_le16 (frame + 2);
   if (data_len != length - 8)
     return SF_REPLY_MALFORMED;
 
   reply.op = frame[1];
-  reply.value = (guint32) frame[4] | (guint32) frame[5] << 8 |
-                (guint32) frame[6] << 16 | (guint32) frame[7] << 24;
+  reply.value = _sf_get_le32 (frame + 4);
 
   if (reply.op != op)
     {

@@ -21,15 +21,15 @@ static guint32
 esp8266_erase_size (guint32 offset,
                     guint32 size)
 {
-  guint32 sectors = (size + SF_FLASH_SECTOR - 1) / SF_FLASH_SECTOR;
-  guint32 start = offset / SF_FLASH_SECTOR;
+  guint32 sectors = (size + SF_FLASH_SECTOR_SIZE - 1) / SF_FLASH_SECTOR_SIZE;
+  guint32 start = offset / SF_FLASH_SECTOR_SIZE;
   guint32 head = 16 - (start % 16);
 
   if (sectors < head)
     head = sectors;
   if (sectors < 2 * head)
-    return (sectors + 1) / 2 * SF_FLASH_SECTOR;
-  return (sectors - head) * SF_FLASH_SECTOR;
+    return (sectors + 1) / 2 * SF_FLASH_SECTOR_SIZE;
+  return (sectors - head) * SF_FLASH_SECTOR_SIZE;
 }
 
 /* The compensated count above still erases one sector too many for an
@@ -44,11 +44,11 @@ rom_overerase (SfLoader *self,
   if (!self->chip->is_esp8266_family || size == 0)
     return 0;
 
-  sectors = (size + SF_FLASH_SECTOR - 1) / SF_FLASH_SECTOR;
-  asked = esp8266_erase_size (offset, size) / SF_FLASH_SECTOR;
-  to_boundary = 16 - (offset / SF_FLASH_SECTOR) % 16;
+  sectors = (size + SF_FLASH_SECTOR_SIZE - 1) / SF_FLASH_SECTOR_SIZE;
+  asked = esp8266_erase_size (offset, size) / SF_FLASH_SECTOR_SIZE;
+  to_boundary = 16 - (offset / SF_FLASH_SECTOR_SIZE) % 16;
   erased = asked + MIN (asked, to_boundary);
-  return erased > sectors ? (erased - sectors) * SF_FLASH_SECTOR : 0;
+  return erased > sectors ? (erased - sectors) * SF_FLASH_SECTOR_SIZE : 0;
 }
 
 static gboolean

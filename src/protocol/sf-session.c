@@ -8,7 +8,6 @@
 #include "sf-protocol-error.h"
 #include "sf-session.h"
 #include "sf-stub-image.h"
-#include "sf-units.h"
 
 /* The one place that decides how a visit to the board goes: which loader,
  * which rate, and what to do when either lets us down. The window's job
@@ -60,19 +59,15 @@ describe_chip (Session  *session,
                GError  **error)
 {
   SfChipDetails *details = &session->result->details;
-  g_autofree char *mac = NULL;
+  g_auto(GStrv) lines = NULL;
 
   sf_chip_details_clear (details);
-  if (!sf_flasher_read_chip_details (session->flasher, details, error))
+  if (!sf_flasher_read_chip_details (session->flasher, details, session->cancellable, error))
     return FALSE;
 
-  mac = sf_format_mac (details->mac);
-  session_log (session, _("Chip is %s"), details->description);
-  if (details->features != NULL && *details->features != '\0')
-    session_log (session, _("Features: %s"), details->features);
-  if (details->crystal_mhz != 0)
-    session_log (session, _("Crystal is %uMHz"), details->crystal_mhz);
-  session_log (session, _("MAC: %s"), mac);
+  lines = sf_chip_details_describe (details);
+  for (guint i = 0; lines[i] != NULL; i++)
+    session_log (session, "%s", lines[i]);
   session->described = TRUE;
   return TRUE;
 }
@@ -127,7 +122,7 @@ connect (Session  *session,
     before = SF_BEFORE_NO_RESET;
   if (!sf_flasher_set_link_baud (session->flasher,
                                  before == SF_BEFORE_NO_RESET_NO_SYNC && options->baud != 0
-                                 ? options->baud : SF_SESSION_SYNC_BAUD, error))
+                                 ? options->baud : SF_SYNC_BAUD, error))
     return FALSE;
 
   if (!sf_flasher_connect (session->flasher, options->chip, before, session->cancellable, error))
@@ -171,7 +166,7 @@ speed_up (Session  *session,
 
   session->result->failed_baud = baud;
   session_log (session, _("%u baud did not get through (%s) Going back to %u baud."),
-               baud, local_error->message, SF_SESSION_SYNC_BAUD);
+               baud, local_error->message, SF_SYNC_BAUD);
   return connect (session, error);
 }
 
@@ -190,7 +185,7 @@ run (Session        *session,
 
   if (options->baud == 0 && sf_flasher_can_change_baud (session->flasher))
     session_log (session, _("No baud rate given: working at %u baud, or at %u if the link "
-                            "cannot carry that."), baud, SF_SESSION_SYNC_BAUD);
+                            "cannot carry that."), baud, SF_SYNC_BAUD);
   if (options->before != SF_BEFORE_NO_RESET_NO_SYNC && !speed_up (session, baud, error))
     return FALSE;
 
@@ -200,7 +195,7 @@ run (Session        *session,
 
   /* A fast rate can fail in the middle of the work, when the link heats
    * up or noise grows; the work is safe to do again from the start. */
-  if (sf_flasher_get_baud (session->flasher) <= SF_SESSION_SYNC_BAUD ||
+  if (sf_flasher_get_baud (session->flasher) <= SF_SYNC_BAUD ||
       !is_link_error (local_error))
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -208,7 +203,7 @@ run (Session        *session,
     }
   session->result->failed_baud = sf_flasher_get_baud (session->flasher);
   session_log (session, _("Communication at %u baud failed (%s) Trying again at %u baud."),
-               session->result->failed_baud, local_error->message, SF_SESSION_SYNC_BAUD);
+               session->result->failed_baud, local_error->message, SF_SYNC_BAUD);
   g_clear_error (&local_error);
   return connect (session, error) &&
          func (session->flasher, &session->result->details, user_data,
@@ -233,7 +228,7 @@ sf_session_run (const SfSessionOptions  *options,
   g_return_val_if_fail (func != NULL, FALSE);
 
   session_log (&session, _("Serial port %s"), options->port);
-  transport = sf_transport_open (options->port, SF_SESSION_SYNC_BAUD, error);
+  transport = sf_transport_open (options->port, SF_SYNC_BAUD, error);
   if (transport == NULL)
     return FALSE;
   session_log (&session, _("Connecting..."));

@@ -9,8 +9,6 @@ G_BEGIN_DECLS
 
 /* The rate a session works at when nobody chose one. */
 #define SF_SESSION_FAST_BAUD 921600
-/* The rate every board syncs at, and what a session falls back to. */
-#define SF_SESSION_SYNC_BAUD 115200
 
 typedef struct
 {

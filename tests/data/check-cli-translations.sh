@@ -93,7 +93,7 @@ for lang in $langs; do
   expect_translated "$lang" "Unknown command “%s”." "$out" "frobnicate" "an unknown command"
 
   out=$(run_cli "$lang" --port /dev/ttyNOPE erase_region 0x1001 0x1000)
-  expect_translated "$lang" "erase_region: address 0x%08x is not a multiple of 4096 (0x1000)." \
+  expect_translated "$lang" "Address 0x%08x is not a multiple of 4096 (0x1000)." \
     "$out" 0x1001 "a misaligned erase_region"
 done
 

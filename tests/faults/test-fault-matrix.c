@@ -114,7 +114,7 @@ work_cb (SfFlasher            *flasher,
     {
     case OP_INFO:
       sf_chip_details_clear (&work->details);
-      return sf_flasher_read_chip_details (flasher, &work->details, error);
+      return sf_flasher_read_chip_details (flasher, &work->details, cancellable, error);
     case OP_WRITE_RAW:
       return sf_flasher_write_flash (flasher, &region, 1, &options, cancellable, error);
     case OP_WRITE_COMPRESSED:
@@ -219,7 +219,7 @@ run_cell (const Cell *cell,
   gsize image_size = cell->op == OP_WRITE_SUBSECTOR ? 100 : esp8266_rom ? 2048 : 6144;
   Work work = { .op = cell->op, .image = random_bytes (rand, image_size) };
   SfSessionOptions options = {
-    .baud = SF_SESSION_SYNC_BAUD,
+    .baud = SF_SYNC_BAUD,
     .before = SF_BEFORE_NO_RESET,
     .after = SF_AFTER_NO_RESET,
     .no_stub = cell->no_stub,

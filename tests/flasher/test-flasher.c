@@ -71,7 +71,7 @@ open_flasher (Fixture *fixture)
   g_autoptr(SfTransport) transport = NULL;
   SfFlasher *flasher;
 
-  transport = sf_transport_open (sf_sim_device_get_port_path (fixture->sim), 115200, &error);
+  transport = sf_transport_open (sf_sim_device_get_port_path (fixture->sim), SF_SYNC_BAUD, &error);
   g_assert_no_error (error);
   flasher = sf_flasher_new (transport);
   sf_flasher_set_log_func (flasher, log_cb, fixture->log);
@@ -166,16 +166,16 @@ test_connect_and_identify (Fixture       *fixture,
   connect (fixture);
   g_assert_cmpint (sf_flasher_get_chip (fixture->flasher), ==, fixture->chip_case->chip);
 
-  g_assert_true (sf_flasher_read_mac (fixture->flasher, mac, &error));
+  g_assert_true (sf_flasher_read_mac (fixture->flasher, mac, NULL, &error));
   g_assert_no_error (error);
   sf_sim_device_get_mac (fixture->sim, sim_mac);
   g_assert_cmpmem (mac, 6, sim_mac, 6);
 
-  g_assert_true (sf_flasher_get_flash_size (fixture->flasher, &size, &error));
+  g_assert_true (sf_flasher_get_flash_size (fixture->flasher, &size, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (size, ==, sf_sim_device_get_flash_size (fixture->sim));
 
-  g_assert_true (sf_flasher_read_chip_details (fixture->flasher, &details, &error));
+  g_assert_true (sf_flasher_read_chip_details (fixture->flasher, &details, NULL, &error));
   g_assert_no_error (error);
   g_assert_nonnull (details.description);
   g_assert_cmpuint (details.flash_size, ==, size);

@@ -139,7 +139,7 @@ test_stub_never_greets (Fixture       *fixture,
 {
   g_autoptr(GBytes) image = pattern_bytes (20000);
   WriteWork work = { image, 0x20000 };
-  SfSessionOptions options = options_for (fixture, 115200);
+  SfSessionOptions options = options_for (fixture, SF_SYNC_BAUD);
   g_auto(SfSessionResult) result = { { 0 } };
   g_autoptr(GError) error = NULL;
 
@@ -167,7 +167,7 @@ test_baud_change_fails (Fixture       *fixture,
   g_assert_true (sf_session_run (&options, write_cb, &work, &result, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (result.failed_baud, ==, 921600);
-  g_assert_cmpuint (result.used_baud, ==, SF_SESSION_SYNC_BAUD);
+  g_assert_cmpuint (result.used_baud, ==, SF_SYNC_BAUD);
   g_assert_true (log_contains (fixture, "921600 baud did not get through"));
   assert_flash (fixture, 0x30000, image);
 }
@@ -178,7 +178,7 @@ test_late_write_error (Fixture       *fixture,
 {
   g_autoptr(GBytes) image = pattern_bytes (200000);
   WriteWork work = { image, 0x40000 };
-  SfSessionOptions options = options_for (fixture, 115200);
+  SfSessionOptions options = options_for (fixture, SF_SYNC_BAUD);
   g_auto(SfSessionResult) result = { { 0 } };
   g_autoptr(GError) error = NULL;
 
@@ -207,7 +207,7 @@ test_esp8266_rom_rate_is_no_failure (Fixture       *fixture,
   options.no_stub = TRUE;
   g_assert_true (sf_session_run (&options, write_cb, &work, &result, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (result.used_baud, ==, SF_SESSION_SYNC_BAUD);
+  g_assert_cmpuint (result.used_baud, ==, SF_SYNC_BAUD);
   g_assert_cmpuint (result.failed_baud, ==, 0);
   g_assert_true (log_contains (fixture, "cannot change its baud rate"));
   assert_flash (fixture, 0x8000, image);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
+#include "sf-flasher.h"
 #include "sf-protocol-error.h"
 #include "sf-units.h"
 
@@ -215,6 +218,73 @@ test_format_size (void)
     }
 }
 
+/* The one set of lines the log, the CLI and the window describe a chip with. */
+static void
+test_describe_chip (void)
+{
+  SfChipDetails details = {
+    .chip = SF_CHIP_ESP32,
+    .description = (char *) "ESP32-D0WD-V3 (revision v3.0)",
+    .features = (char *) "Wi-Fi, BT, Dual Core",
+    .crystal_mhz = 40,
+    .mac = { 0x24, 0x0a, 0xc4, 0x01, 0xab, 0xff },
+  };
+  g_auto(GStrv) lines = sf_chip_details_describe (&details);
+
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  g_assert_cmpstr (lines[0], ==, "Chip is ESP32-D0WD-V3 (revision v3.0)");
+  g_assert_cmpstr (lines[1], ==, "Features: Wi-Fi, BT, Dual Core");
+  g_assert_cmpstr (lines[2], ==, "Crystal is 40MHz");
+  g_assert_cmpstr (lines[3], ==, "MAC: 24:0a:c4:01:ab:ff");
+
+  /* What is not known is left out rather than printed empty. */
+  details.features = NULL;
+  details.crystal_mhz = 0;
+  g_clear_pointer (&lines, g_strfreev);
+  lines = sf_chip_details_describe (&details);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_cmpstr (lines[1], ==, "MAC: 24:0a:c4:01:ab:ff");
+}
+
+/* The rule for a span to read or erase, as the CLI and the window check it. */
+static void
+test_check_span (void)
+{
+  const guint32 MiB = 1024 * 1024;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sf_flasher_check_span (0x3FF000, 0x1000, 4 * MiB, TRUE, NULL));
+  g_assert_true (sf_flasher_check_span (0x10001, 3, 0, FALSE, NULL));
+  g_assert_true (sf_flasher_check_span (0xFFFFF000, 0x1000, 0, TRUE, NULL));
+
+  g_assert_false (sf_flasher_check_span (0, 0, 0, FALSE, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  g_assert_false (sf_flasher_check_span (0x10001, 0x1000, 0, TRUE, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "0x00010001"));
+  g_clear_error (&error);
+
+  g_assert_false (sf_flasher_check_span (0x10000, 100, 0, TRUE, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "0x64"));
+  g_clear_error (&error);
+
+  g_assert_false (sf_flasher_check_span (4 * MiB, 0x1000, 4 * MiB, TRUE, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE);
+  g_clear_error (&error);
+
+  g_assert_false (sf_flasher_check_span (0x3FF000, 0x2000, 4 * MiB, FALSE, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "past the end"));
+  g_clear_error (&error);
+
+  /* Past 4 GiB is past any flash, known or not. */
+  g_assert_false (sf_flasher_check_span (0xFFFFF000, 0x2000, 0, FALSE, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -225,6 +295,8 @@ main (int   argc,
   g_test_add_func ("/protocol/units/parse-number/bad", test_parse_number_bad);
   g_test_add_func ("/protocol/units/parse-flash-size", test_parse_flash_size);
   g_test_add_func ("/protocol/units/format-size", test_format_size);
+  g_test_add_func ("/protocol/units/describe-chip", test_describe_chip);
+  g_test_add_func ("/protocol/units/check-span", test_check_span);
 
   return g_test_run ();
 }
