@@ -427,15 +427,10 @@ do_operation (SfFlasher            *flasher,
         {
           guint32 flash_size;
 
-          if (!sf_flasher_get_flash_size (flasher, &flash_size, cancellable, error))
+          /* To the end of the flash: at least its first byte must be in it. */
+          if (!sf_flasher_get_flash_size (flasher, &flash_size, cancellable, error) ||
+              !sf_flasher_check_span (self->address, 1, flash_size, FALSE, error))
             return FALSE;
-          if (self->address >= flash_size)
-            {
-              g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_IMAGE_TOO_LARGE,
-                           _("0x%08x is past the end of the flash (0x%08x)."),
-                           self->address, flash_size);
-              return FALSE;
-            }
           size = flash_size - self->address;
         }
       return sf_flasher_read_flash_to_file (flasher, self->address, size, self->output_path,

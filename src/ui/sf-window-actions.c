@@ -216,25 +216,10 @@ erase_region_action (GtkWidget  *widget,
       gtk_menu_button_popup (self->erase_button);
       return;
     }
-  if (address % SF_WINDOW_SECTOR_SIZE != 0 || size % SF_WINDOW_SECTOR_SIZE != 0 || size == 0)
+  if (!sf_flasher_check_span (address, size, self->have_details ? self->details.flash_size : 0,
+                              TRUE, &error))
     {
-      set_popover_message (self->erase_message,
-                           _("Flash is erased in 4 KiB sectors: start and size must be "
-                             "multiples of 0x1000."));
-      gtk_widget_add_css_class (GTK_WIDGET (address % SF_WINDOW_SECTOR_SIZE != 0 ? self->erase_address_entry
-                                                                       : self->erase_size_entry),
-                                "error");
-      gtk_menu_button_popup (self->erase_button);
-      return;
-    }
-  if (self->have_details && self->details.flash_size > 0 &&
-      (guint64) address + size > self->details.flash_size)
-    {
-      g_autofree char *flash = sf_format_size (self->details.flash_size);
-      g_autofree char *message = g_strdup_printf (_("The region runs past the end of the %s flash."),
-                                                  flash);
-
-      set_popover_message (self->erase_message, message);
+      set_popover_message (self->erase_message, error->message);
       gtk_menu_button_popup (self->erase_button);
       return;
     }

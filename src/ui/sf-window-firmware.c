@@ -112,6 +112,22 @@ update_header_options (SfWindow  *self,
     }
 }
 
+/* A row as the flasher sees it; FALSE for a row that is off or has a
+ * problem of its own (no file, no address). */
+static gboolean
+row_region (SfFirmwareRow  *row,
+            SfFlashRegion  *out_region,
+            char          **out_name)
+{
+  if (!sf_firmware_row_get_enabled (row) || sf_firmware_row_get_own_problem (row) != NULL ||
+      !sf_firmware_row_get_address (row, &out_region->address))
+    return FALSE;
+  out_region->data = sf_firmware_row_get_data (row);
+  *out_name = sf_firmware_row_dup_display_name (row);
+  out_region->name = *out_name;
+  return TRUE;
+}
+
 /* Checks the rows against each other and the flash size. */
 void
 _sf_window_validate_rows (SfWindow *self)
@@ -125,48 +141,38 @@ _sf_window_validate_rows (SfWindow *self)
       SfFirmwareRow *row = g_ptr_array_index (rows, i);
       SfFirmwareRowStatus status = SF_FIRMWARE_ROW_OK;
       g_autofree char *message = NULL;
-      guint32 address = 0;
-      guint64 end;
+      g_autofree char *name = NULL;
+      g_autoptr(GError) error = NULL;
+      SfFlashRegion region[2];
 
       sf_firmware_row_set_chip (row, chip);
-      if (!sf_firmware_row_get_enabled (row) || sf_firmware_row_get_own_problem (row) != NULL ||
-          !sf_firmware_row_get_address (row, &address))
+      if (!row_region (row, &region[0], &name))
         {
           sf_firmware_row_set_problem (row, SF_FIRMWARE_ROW_OK, NULL);
           continue;
         }
-      end = (guint64) address + g_bytes_get_size (sf_firmware_row_get_data (row));
 
-      if (flash_size > 0 && end > flash_size)
+      /* The flasher's own rules, one row against the flash, then against
+       * each other row: what it would refuse is marked on the row. */
+      if (!sf_flasher_check_regions (region, 1, flash_size, &error))
         {
-          g_autofree char *size = sf_format_size (flash_size);
-
           status = SF_FIRMWARE_ROW_ERROR;
-          message = g_strdup_printf (_("Runs past the end of the %s flash"), size);
+          message = g_strdup (error->message);
         }
-
       for (guint j = 0; j < rows->len && status != SF_FIRMWARE_ROW_ERROR; j++)
         {
-          SfFirmwareRow *other = g_ptr_array_index (rows, j);
-          guint32 other_address;
-          guint64 other_end;
+          g_autofree char *other_name = NULL;
 
-          if (j == i || !sf_firmware_row_get_enabled (other) ||
-              sf_firmware_row_get_own_problem (other) != NULL ||
-              !sf_firmware_row_get_address (other, &other_address))
+          if (j == i || !row_region (g_ptr_array_index (rows, j), &region[1], &other_name))
             continue;
-          other_end = (guint64) other_address + g_bytes_get_size (sf_firmware_row_get_data (other));
-          if (address < other_end && other_address < end)
+          if (!sf_flasher_check_regions (region, 2, 0, &error))
             {
-              g_autofree char *name = sf_firmware_row_dup_display_name (other);
-
               status = SF_FIRMWARE_ROW_ERROR;
-              message = g_strdup_printf (_("Overlaps %s (0x%x–0x%x)"),
-                                         name, other_address, (guint) (other_end - 1));
+              message = g_strdup (error->message);
             }
         }
 
-      if (status == SF_FIRMWARE_ROW_OK && address % SF_WINDOW_SECTOR_SIZE != 0)
+      if (status == SF_FIRMWARE_ROW_OK && region[0].address % SF_FLASH_SECTOR_SIZE != 0)
         {
           status = SF_FIRMWARE_ROW_WARNING;
           message = g_strdup (_("Not on a 4 KiB boundary: the bytes before it in that sector "

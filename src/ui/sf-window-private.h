@@ -105,9 +105,6 @@ struct _SfWindow
   gboolean              disposed;
 };
 
-/* Flash is erased in sectors of this size; addresses off it are unusual. */
-#define SF_WINDOW_SECTOR_SIZE 0x1000
-
 /* sf-window.c */
 void           _sf_window_show_banner       (SfWindow       *self,
                                              SfBannerKind    kind,
