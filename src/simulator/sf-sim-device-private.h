@@ -72,6 +72,11 @@ struct _SfSimDevice
   gboolean          in_data_request; /* the stub is handling FLASH_(DEFL_)DATA */
   gboolean          awaiting_sync;   /* reset, and the ROM has answered nothing yet */
   gint64            garbage_due_us;
+  /* After CHANGE_BAUDRATE the host's port ran at another rate than the
+   * chip's UART: what each sends, the other hears garbled, until the host
+   * moves its port again (0 = the two agree). */
+  guint             mismatch_host_baud;
+  guint             mismatch_chip_baud;
   GByteArray       *noisy;           /* scratch: frames after the cable */
 
   /* Shared with the serving thread; protected by mutex */

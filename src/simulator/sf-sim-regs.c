@@ -18,6 +18,7 @@ struct _SfSimRegs
   SfSimFlash      *flash;    /* not owned */
   GHashTable      *registers;
   guint            line_baud;
+  guint            uart_switch;  /* taken by the serving thread */
   gboolean         flash_wel;
 };
 
@@ -49,6 +50,22 @@ _sf_sim_regs_set_line_baud (SfSimRegs *self,
 {
   if (baud > 0)
     self->line_baud = baud;
+}
+
+void
+_sf_sim_regs_switch_uart (SfSimRegs *self,
+                          guint      baud)
+{
+  self->uart_switch = baud;
+}
+
+guint
+_sf_sim_regs_take_uart_switch (SfSimRegs *self)
+{
+  guint baud = self->uart_switch;
+
+  self->uart_switch = 0;
+  return baud;
 }
 
 
