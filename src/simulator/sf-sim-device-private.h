@@ -72,6 +72,11 @@ struct _SfSimDevice
   gboolean          in_data_request; /* the stub is handling FLASH_(DEFL_)DATA */
   gboolean          awaiting_sync;   /* reset, and the ROM has answered nothing yet */
   gint64            garbage_due_us;
+  /* CHANGE_BAUDRATE put the chip's UART at switched_baud while the host
+   * was at switched_from_baud; the next bytes tell where the host went
+   * (0 = nothing to check). */
+  guint             switched_baud;
+  guint             switched_from_baud;
   /* After CHANGE_BAUDRATE the host's port ran at another rate than the
    * chip's UART: what each sends, the other hears garbled, until the host
    * moves its port again (0 = the two agree). */
