@@ -3,7 +3,7 @@
  * own tiny client (sim-test-util.c): upload and OHAI, framing, strict
  * lengths, unknown opcodes, the plain commands, baud changes, the faults
  * and reset (its flash commands: test-sim-stub-flash.c). The wall-clock
- * checks of the flash timing model run only when SF_SIM_TEST_TIMING is
+ * checks of the flash timing model run only when SF_TEST_TIMING is
  * set (the "timing" suite). */
 #define _GNU_SOURCE
 
@@ -612,7 +612,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  if (g_getenv ("SF_SIM_TEST_TIMING") != NULL)
+  if (g_getenv ("SF_TEST_TIMING") != NULL)
     {
       g_test_add_func ("/simulator/stub/timing/rom", test_timing_rom);
       g_test_add_func ("/simulator/stub/timing/stub-double-buffer", test_timing_stub);
