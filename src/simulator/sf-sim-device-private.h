@@ -40,6 +40,7 @@ struct _SfSimDevice
   /* Configuration, set before start */
   const SfSimChip  *chip;
   gsize             flash_size;
+  guint             xtal_mhz;     /* 0 = the chip's */
   char             *flash_path;
   gboolean          boot_log;
   gboolean          emulate_baud;

@@ -134,6 +134,17 @@ ensure_flash (SfSimDevice  *self,
 }
 
 void
+sf_sim_device_set_crystal_mhz (SfSimDevice *self,
+                               guint        mhz)
+{
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+  g_return_if_fail (!is_running (self));
+  g_return_if_fail (mhz == 0 || mhz == 26 || mhz == 40);
+
+  self->xtal_mhz = mhz;
+}
+
+void
 sf_sim_device_set_flash_size (SfSimDevice *self,
                               gsize        size)
 {
@@ -894,6 +905,8 @@ sf_sim_device_start (SfSimDevice  *self,
     }
 
   self->regs = _sf_sim_regs_new (self->chip, self->flash);
+  if (self->xtal_mhz != 0)
+    _sf_sim_regs_set_xtal_mhz (self->regs, self->xtal_mhz);
   _sf_sim_timing_reset (&self->timing);
   self->rom = _sf_sim_rom_new (self->chip, self->flash, self->regs, &self->timing);
   self->stub = _sf_sim_stub_new (self->chip, self->flash, self->regs, &self->timing, stub_emit_cb, self);

@@ -18,6 +18,11 @@ typedef struct _SfSimRegs SfSimRegs;
 SfSimRegs *_sf_sim_regs_new           (const SfSimChip *chip,
                                        SfSimFlash      *flash);
 void       _sf_sim_regs_free          (SfSimRegs       *self);
+/* The crystal fitted, if not the chip's usual one (SfSimChip.xtal_mhz). */
+void       _sf_sim_regs_set_xtal_mhz  (SfSimRegs       *self,
+                                       guint            mhz);
+/* The UART's clock in Hz: the crystal's, times the chip's factor. */
+double     _sf_sim_regs_uart_clock    (SfSimRegs       *self);
 /* The rate the host's port runs at, which the ROM's auto-baud measured;
  * it shows in the UART clock divider register. */
 void       _sf_sim_regs_set_line_baud (SfSimRegs       *self,

@@ -135,7 +135,7 @@ static guint
 rom_uart_rate (SfSimRom *self,
                guint32   value)
 {
-  double real_clock = (double) self->chip->xtal_mhz * 1e6 * self->chip->uart_clock_factor;
+  double real_clock = _sf_sim_regs_uart_clock (self->regs);
   double rom_clock = real_clock;
 
   switch (self->chip->rom_clock)

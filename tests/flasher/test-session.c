@@ -40,9 +40,14 @@ fixture_setup (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
+  /* "CHIP" or "CHIP:MHZ", a board with another crystal. */
+  g_auto(GStrv) chip = g_strsplit (data, ":", 2);
+
   fixture->log = g_ptr_array_new_with_free_func (g_free);
-  fixture->sim = sf_sim_device_new (data, &error);
+  fixture->sim = sf_sim_device_new (chip[0], &error);
   g_assert_no_error (error);
+  if (chip[1] != NULL)
+    sf_sim_device_set_crystal_mhz (fixture->sim, (guint) g_ascii_strtoull (chip[1], NULL, 10));
   g_assert_true (sf_sim_device_start (fixture->sim, &error));
   g_assert_no_error (error);
 }
@@ -328,6 +333,12 @@ main (int   argc,
       if (sf_stub_images_available ())
         g_test_add (stub, Fixture, every_chip[i], fixture_setup, test_stub_baud_change, fixture_teardown);
     }
+  /* On a 26 MHz board: the ESP32's ROM calibrates to it, the ESP32-C2's
+   * believes in 40 MHz and must be sent a value scaled by 40/26. */
+  g_test_add ("/session/esp32-26mhz/rom-baud-change", Fixture, "esp32:26", fixture_setup,
+              test_rom_baud_change, fixture_teardown);
+  g_test_add ("/session/esp32c2-26mhz/rom-baud-change", Fixture, "esp32c2:26", fixture_setup,
+              test_rom_baud_change, fixture_teardown);
 
   return g_test_run ();
 }

@@ -705,6 +705,31 @@ test_change_baud_wrong_value (void)
   port_close (&port);
 }
 
+/* The ESP32-C2 ROM divides by 40 MHz whatever crystal is fitted: on a
+ * 26 MHz board the host has to send 40/26 of the rate it wants. */
+static void
+test_change_baud_esp32c2_26mhz (void)
+{
+  const guint32 scaled = 460800 * 40 / 26;
+  guint32 wanted[] = { scaled, 460800 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (wanted); i++)
+    {
+      Port port;
+
+      port_open (&port, "esp32c2");
+      sf_sim_device_set_crystal_mhz (port.device, 26);
+      port_start (&port);
+      do_sync (&port);
+      /* Auto-baud: 26 MHz / 115200. */
+      g_assert_cmpuint (read_reg (&port, 0x60000014), ==, 226);
+      /* Unscaled, the UART runs at 299 520 baud. */
+      rom_change_baud (&port, wanted[i], B460800);
+      g_assert_cmpint (read_reg_heard (&port, 0x40001000, 0x6F51306F), ==, wanted[i] == scaled);
+      port_close (&port);
+    }
+}
+
 /* The ESP32 ROM divides by the crystal its RTC calibration makes out, not
  * the real one: the host has to scale the value by calibrated / real. */
 static void
@@ -1079,6 +1104,7 @@ main (int   argc,
   g_test_add_func ("/simulator/command/change-baud", test_change_baud);
   g_test_add_func ("/simulator/command/change-baud-wrong-value", test_change_baud_wrong_value);
   g_test_add_func ("/simulator/command/change-baud-esp32-calibration", test_change_baud_esp32_calibration);
+  g_test_add_func ("/simulator/command/change-baud-esp32c2-26mhz", test_change_baud_esp32c2_26mhz);
   g_test_add_func ("/simulator/flash/attach-required", test_attach_required);
   g_test_add_func ("/simulator/flash/begin-length", test_flash_begin_length);
   g_test_add_func ("/simulator/flash/write-checksum-seq", test_flash_write);
