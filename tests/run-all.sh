@@ -22,15 +22,19 @@ run_suite () {
   meson compile -C "$dir"
   # GUI tests need a display; everything runs under one virtual X server.
   xvfb-run -a -s "-screen 0 1024x768x24" \
-    meson test -C "$dir" --print-errorlogs --num-processes 2 || true
+    meson test -C "$dir" --print-errorlogs --num-processes 2 "${test_args[@]}" || true
 }
 
 logs=(_build/meson-logs/testlog.json)
+test_args=()
 run_suite _build --werror -Dstubs=enabled
 if [ $sanitize -eq 1 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
+  # Sanitized code runs several times slower: more time for each test,
+  # and no upper bounds on wall-clock time (the timing suite) to trip over.
+  test_args=(--timeout-multiplier 3 --no-suite timing)
   run_suite _build-asan --werror -Dstubs=enabled -Db_sanitize=address,undefined -Db_lundef=false
   logs+=(_build-asan/meson-logs/testlog.json)
 fi

@@ -19,6 +19,16 @@ typedef struct
   guint32 value;
 } SfSimRegister;
 
+/* The clock the ROM divides by when CHANGE_BAUDRATE sets its UART: a
+ * ROM that gets it wrong ends up at another rate than it was sent, and
+ * the host must send a value scaled to make up for it. */
+typedef enum
+{
+  SF_SIM_ROM_CLOCK_REAL,        /* the real UART clock: exact */
+  SF_SIM_ROM_CLOCK_CALIBRATED,  /* ESP32: RTC calibration × eFuse CK8M word */
+  SF_SIM_ROM_CLOCK_ASSUMES_40,  /* ESP32-C2: a 40 MHz crystal, whatever is fitted */
+} SfSimRomClock;
+
 typedef struct
 {
   const char          *name;            /* as esptool's --chip */
@@ -36,6 +46,7 @@ typedef struct
   guint32              uart_clkdiv_reg;
   guint                xtal_mhz;
   guint                uart_clock_factor; /* UART clock = xtal × factor (2 on ESP8266) */
+  SfSimRomClock        rom_clock;
   guint32              mac_lo_reg;      /* 0 on the ESP8266 (OTP layout instead) */
   guint32              mac_hi_reg;
   guint32              mac_hi_extra;    /* bits OR-ed above the MAC in the hi word */

@@ -23,8 +23,7 @@ static const SfSimRegister esp32_registers[] = {
   { 0x3FF5A014, (1u << 20) },
   /* APB_CTL_DATE: rev bit2 (bit 31). */
   { 0x3FF6607C, 0x80000000u | 0x16042000u },
-  /* RTCCALICFG1: 1280 << 7; 1280 × 15625 × 80 / 40 = 40 MHz exactly. */
-  { 0x3FF5F06C, 1280u << 7 },
+  /* RTCCALICFG1 (0x3FF5F06C) follows the crystal: sf-sim-regs.c. */
   { 0 }
 };
 
@@ -99,6 +98,7 @@ static const SfSimChip chips[] = {
     .uart_clkdiv_reg = 0x3FF40014,
     .xtal_mhz = 40,
     .uart_clock_factor = 1,
+    .rom_clock = SF_SIM_ROM_CLOCK_CALIBRATED,
     .mac_lo_reg = 0x3FF5A004,
     .mac_hi_reg = 0x3FF5A008,
     .mac = { 0x24, 0x0A, 0xC4, 0x12, 0x34, 0x56 },
@@ -190,6 +190,7 @@ static const SfSimChip chips[] = {
     .uart_clkdiv_reg = 0x60000014,
     .xtal_mhz = 40,
     .uart_clock_factor = 1,
+    .rom_clock = SF_SIM_ROM_CLOCK_ASSUMES_40,
     /* BLOCK2: the MAC is word0 and the low half of word1, whose upper
      * bits carry the revision (v1.0: major 1 at bit 20). */
     .mac_lo_reg = 0x60008840,

@@ -116,16 +116,28 @@ _sf_sim_device_send_frames (SfSimDevice  *self,
                             gsize         length,
                             gint64        ready_us)
 {
+  g_autoptr(GByteArray) heard = NULL;
+
   /* The loaders have done their work by now: whatever the cable does,
    * it does to the answer only. */
-  if (length == 0 || !_sf_sim_noise_affects_output (self->noise))
+  if (length != 0 && _sf_sim_noise_affects_output (self->noise))
     {
-      _sf_sim_device_enqueue (self, kind, wire, length, ready_us);
-      return;
+      g_byte_array_set_size (self->noisy, 0);
+      _sf_sim_noise_pass_output (self->noise, wire, length, self->noisy);
+      wire = self->noisy->data;
+      length = self->noisy->len;
     }
-  g_byte_array_set_size (self->noisy, 0);
-  _sf_sim_noise_pass_output (self->noise, wire, length, self->noisy);
-  _sf_sim_device_enqueue (self, kind, self->noisy->data, self->noisy->len, ready_us);
+  /* A host listening at the wrong rate reads whatever its UART makes of
+   * the chip's bits. */
+  if (length != 0 && self->mismatch_chip_baud != 0)
+    {
+      heard = g_byte_array_new ();
+      _sf_sim_noise_resample_uart (wire, length, self->mismatch_chip_baud,
+                                   self->mismatch_host_baud, heard);
+      wire = heard->data;
+      length = heard->len;
+    }
+  _sf_sim_device_enqueue (self, kind, wire, length, ready_us);
 }
 
 void

@@ -40,6 +40,7 @@ struct _SfSimDevice
   /* Configuration, set before start */
   const SfSimChip  *chip;
   gsize             flash_size;
+  guint             xtal_mhz;     /* 0 = the chip's */
   char             *flash_path;
   gboolean          boot_log;
   gboolean          emulate_baud;
@@ -72,6 +73,16 @@ struct _SfSimDevice
   gboolean          in_data_request; /* the stub is handling FLASH_(DEFL_)DATA */
   gboolean          awaiting_sync;   /* reset, and the ROM has answered nothing yet */
   gint64            garbage_due_us;
+  /* CHANGE_BAUDRATE put the chip's UART at switched_baud while the host
+   * was at switched_from_baud; the next bytes tell where the host went
+   * (0 = nothing to check). */
+  guint             switched_baud;
+  guint             switched_from_baud;
+  /* After CHANGE_BAUDRATE the host's port ran at another rate than the
+   * chip's UART: what each sends, the other hears garbled, until the host
+   * moves its port again (0 = the two agree). */
+  guint             mismatch_host_baud;
+  guint             mismatch_chip_baud;
   GByteArray       *noisy;           /* scratch: frames after the cable */
 
   /* Shared with the serving thread; protected by mutex */

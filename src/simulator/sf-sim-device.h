@@ -24,6 +24,12 @@ G_DECLARE_FINAL_TYPE (SfSimDevice, sf_sim_device, SF, SIM_DEVICE, GObject)
  * Fails for a chip the simulator does not know. */
 SfSimDevice *sf_sim_device_new              (const char   *chip,
                                              GError      **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Before start: the crystal the board has, in MHz (26 or 40; 0, the
+ * default, is the chip's usual one). It shows in the UART divider after
+ * auto-baud, in the ESP32's RTC calibration, and in where a ROM that
+ * assumes another crystal puts its UART on CHANGE_BAUDRATE. */
+void         sf_sim_device_set_crystal_mhz  (SfSimDevice  *self,
+                                             guint         mhz);
 /* Before start. Default 4 MiB; the JEDEC id follows the size. */
 void         sf_sim_device_set_flash_size   (SfSimDevice  *self,
                                              gsize         size);
@@ -66,7 +72,10 @@ void         sf_sim_device_set_emulate_baud (SfSimDevice  *self,
  * The board always talks at the rate the client set, also after a stub's
  * CHANGE_BAUDRATE (the real stub switches its UART after the reply): a
  * client whose new rate does not get through goes back to 115200 and is
- * heard again, by the ROM or the running stub, without a reset. */
+ * heard again, by the ROM or the running stub, without a reset. Only a
+ * client that moves its port after CHANGE_BAUDRATE to a rate more than
+ * 3 % off where the value sent puts the chip's UART hears noise, and is
+ * not heard, until it moves its port again. */
 void         sf_sim_device_set_max_baud     (SfSimDevice  *self,
                                              guint         max_baud);
 /* Any time: make the board take as long as real flash does (a W25Q32JV's

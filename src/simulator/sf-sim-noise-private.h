@@ -56,6 +56,16 @@ gboolean    _sf_sim_noise_drop_request     (SfSimNoise       *self);
 /* Appends a burst of line garbage to @out and counts it. */
 void        _sf_sim_noise_make_garbage     (SfSimNoise       *self,
                                             GByteArray       *out);
+/* What a UART at @rx_baud makes of @length bytes sent back to back at
+ * @tx_baud (8N1): it waits for a start bit, samples each bit in the
+ * middle of where its own clock puts it, and keeps the byte whether or
+ * not the stop bit is there. Appends those bytes to @out. Not random, and
+ * no fault is counted: the two ends simply disagree on the rate. */
+void        _sf_sim_noise_resample_uart    (const guint8     *data,
+                                            gsize             length,
+                                            guint             tx_baud,
+                                            guint             rx_baud,
+                                            GByteArray       *out);
 void        _sf_sim_noise_get_counts       (SfSimNoise       *self,
                                             SfSimFaultCounts *out_counts);
 

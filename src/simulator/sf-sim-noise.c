@@ -351,3 +351,65 @@ _sf_sim_noise_get_counts (SfSimNoise       *self,
   *out_counts = self->counts;
   g_mutex_unlock (&self->mutex);
 }
+
+/* The line level @t after the first start bit, in units where a bit the
+ * sender sends lasts @bit_time. */
+static guint
+uart_level (const guint8 *data,
+            gsize         length,
+            guint64       bit_time,
+            guint64       t)
+{
+  guint64 bit = t / bit_time;
+  guint k = bit % 10;
+
+  if (bit >= (guint64) length * 10 || k == 9)
+    return 1;                         /* idle, or a stop bit */
+  if (k == 0)
+    return 0;                         /* start bit */
+  return (data[bit / 10] >> (k - 1)) & 1;
+}
+
+void
+_sf_sim_noise_resample_uart (const guint8 *data,
+                             gsize         length,
+                             guint         tx_baud,
+                             guint         rx_baud,
+                             GByteArray   *out)
+{
+  /* Time in units of 1 / (tx × rx) s: the sender's bit lasts rx of them,
+   * the receiver's tx, so both are whole numbers. */
+  guint64 tx_bit = rx_baud, rx_bit = tx_baud;
+  guint64 end = (guint64) length * 10 * tx_bit;
+  guint64 t = 0;
+
+  g_return_if_fail (tx_baud > 0 && rx_baud > 0);
+
+  while (t < end)
+    {
+      guint8 byte = 0;
+
+      /* The next low level: a start bit as the receiver sees it. */
+      if (uart_level (data, length, tx_bit, t) != 0)
+        {
+          guint64 bit = t / tx_bit + 1;
+
+          while (bit * tx_bit < end && uart_level (data, length, tx_bit, bit * tx_bit) != 0)
+            bit++;
+          if (bit * tx_bit >= end)
+            break;
+          t = bit * tx_bit;
+        }
+      /* Still low half a bit later, or it was a glitch. */
+      if (uart_level (data, length, tx_bit, t + rx_bit / 2) != 0)
+        {
+          t += rx_bit / 2;
+          continue;
+        }
+      for (guint k = 1; k <= 8; k++)
+        byte |= uart_level (data, length, tx_bit, t + k * rx_bit + rx_bit / 2) << (k - 1);
+      g_byte_array_append (out, &byte, 1);
+      /* Back to hunting at the middle of the stop bit. */
+      t += 9 * rx_bit + rx_bit / 2;
+    }
+}

@@ -18,10 +18,22 @@ typedef struct _SfSimRegs SfSimRegs;
 SfSimRegs *_sf_sim_regs_new           (const SfSimChip *chip,
                                        SfSimFlash      *flash);
 void       _sf_sim_regs_free          (SfSimRegs       *self);
+/* The crystal fitted, if not the chip's usual one (SfSimChip.xtal_mhz). */
+void       _sf_sim_regs_set_xtal_mhz  (SfSimRegs       *self,
+                                       guint            mhz);
+/* The UART's clock in Hz: the crystal's, times the chip's factor. */
+double     _sf_sim_regs_uart_clock    (SfSimRegs       *self);
 /* The rate the host's port runs at, which the ROM's auto-baud measured;
  * it shows in the UART clock divider register. */
 void       _sf_sim_regs_set_line_baud (SfSimRegs       *self,
                                        guint            baud);
+/* CHANGE_BAUDRATE set the chip's UART divider: from now on it runs at
+ * @baud, the rate it really ends up at (0 = it did not switch). The
+ * serving thread takes it, once, to compare with the rate the host's port
+ * is switched to after the reply. */
+void       _sf_sim_regs_switch_uart   (SfSimRegs       *self,
+                                       guint            baud);
+guint      _sf_sim_regs_take_uart_switch (SfSimRegs    *self);
 guint32    _sf_sim_regs_read          (SfSimRegs       *self,
                                        guint32          address);
 /* (value & mask) | (old & ~mask). */

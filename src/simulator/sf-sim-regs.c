@@ -7,6 +7,8 @@
 
 #include "sf-sim-regs-private.h"
 
+#define ESP32_RTC_CALI_REG 0x3FF5F06C
+
 #define SPI_CMD_USR    (1u << 18)
 #define SPI_USR_ADDR   (1u << 30)
 #define SPI_USR_MISO   (1u << 28)
@@ -17,7 +19,9 @@ struct _SfSimRegs
   const SfSimChip *chip;
   SfSimFlash      *flash;    /* not owned */
   GHashTable      *registers;
+  guint            xtal_mhz;
   guint            line_baud;
+  guint            uart_switch;  /* taken by the serving thread */
   gboolean         flash_wel;
 };
 
@@ -30,6 +34,7 @@ _sf_sim_regs_new (const SfSimChip *chip,
   self->chip = chip;
   self->flash = flash;
   self->registers = g_hash_table_new (NULL, NULL);
+  self->xtal_mhz = chip->xtal_mhz;
   self->line_baud = 115200;
   return self;
 }
@@ -44,11 +49,40 @@ _sf_sim_regs_free (SfSimRegs *self)
 }
 
 void
+_sf_sim_regs_set_xtal_mhz (SfSimRegs *self,
+                           guint      mhz)
+{
+  self->xtal_mhz = mhz;
+}
+
+double
+_sf_sim_regs_uart_clock (SfSimRegs *self)
+{
+  return (double) self->xtal_mhz * 1e6 * self->chip->uart_clock_factor;
+}
+
+void
 _sf_sim_regs_set_line_baud (SfSimRegs *self,
                             guint      baud)
 {
   if (baud > 0)
     self->line_baud = baud;
+}
+
+void
+_sf_sim_regs_switch_uart (SfSimRegs *self,
+                          guint      baud)
+{
+  self->uart_switch = baud;
+}
+
+guint
+_sf_sim_regs_take_uart_switch (SfSimRegs *self)
+{
+  guint baud = self->uart_switch;
+
+  self->uart_switch = 0;
+  return baud;
 }
 
 
@@ -88,9 +122,18 @@ _sf_sim_regs_read (SfSimRegs *self,
     {
       /* The ROM's auto-baud set the divider for the rate the host uses;
        * esptool derives the crystal from it (crystal = rate × divider). */
-      guint64 uart_clock = (guint64) self->chip->xtal_mhz * 1000000 * self->chip->uart_clock_factor;
+      guint64 uart_clock = (guint64) _sf_sim_regs_uart_clock (self);
       return (guint32) ((uart_clock + self->line_baud / 2) / self->line_baud) & 0xFFFFF;
     }
+
+  /* The ESP32's RTC calibration (RTCCALICFG1, bits 7 up) measures the
+   * crystal fitted, which its ROM then takes as 15625 × that × the CK8M
+   * eFuse (80) / 40 Hz: 1280 is exactly 40 MHz, 832 exactly 26 MHz, so
+   * the ROM calibrated right. Written by a host, it reads what was
+   * written. */
+  if (self->chip->rom_clock == SF_SIM_ROM_CLOCK_CALIBRATED && address == ESP32_RTC_CALI_REG &&
+      !g_hash_table_contains (self->registers, GUINT_TO_POINTER (address)))
+    return (1280u * self->xtal_mhz / 40) << 7;
 
   if (g_hash_table_lookup_extended (self->registers, GUINT_TO_POINTER (address), NULL, &value))
     return GPOINTER_TO_UINT (value);

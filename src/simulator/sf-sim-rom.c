@@ -128,6 +128,43 @@ reboot (SfSimRom *self)
   self->rom_baud = 115200;
 }
 
+/* The rate the ROM's UART ends up at when CHANGE_BAUDRATE sends @value:
+ * it sets divider = its idea of the UART clock / @value, so the real rate
+ * is @value × real clock / that idea. */
+static guint
+rom_uart_rate (SfSimRom *self,
+               guint32   value)
+{
+  double real_clock = _sf_sim_regs_uart_clock (self->regs);
+  double rom_clock = real_clock;
+
+  switch (self->chip->rom_clock)
+    {
+    case SF_SIM_ROM_CLOCK_CALIBRATED:
+      {
+        /* The ESP32 ROM takes the crystal from the RTC slow clock
+         * calibration and the CK8M frequency eFuse (word4 bits 0–7), as
+         * the registers read now; uncalibrated (0), it uses the real one. */
+        guint32 cali = _sf_sim_regs_read (self->regs, 0x3FF5F06C);
+        guint32 efuse4 = _sf_sim_regs_read (self->regs, 0x3FF5A010);
+        double calibrated = ((cali >> 7) & 0x1FFFFFF) * 15625.0 * (efuse4 & 0xFF) / 40;
+
+        if (calibrated > 0)
+          rom_clock = calibrated;
+      }
+      break;
+
+    case SF_SIM_ROM_CLOCK_ASSUMES_40:
+      rom_clock = 40e6 * self->chip->uart_clock_factor;
+      break;
+
+    case SF_SIM_ROM_CLOCK_REAL:
+    default:
+      break;
+    }
+  return (guint) (value * real_clock / rom_clock + 0.5);
+}
+
 void
 _sf_sim_rom_reset (SfSimRom *self)
 {
@@ -770,8 +807,10 @@ dispatch (SfSimRom     *self,
           reply_error (self, out, opcode, ERR_MALFORMED);
           break;
         }
-      self->rom_baud = _sf_sim_get_le32 (payload);
+      self->rom_baud = rom_uart_rate (self, _sf_sim_get_le32 (payload));
       reply_ok (self, out, opcode);
+      /* It switches once the reply is out. */
+      _sf_sim_regs_switch_uart (self->regs, self->rom_baud);
       break;
 
     case SF_SIM_OP_GET_SECURITY_INFO:

@@ -377,7 +377,12 @@ post_process (SfSimStub    *self,
       /* Waits for the reply to leave, switches, settles. (The simulated
        * line goes on at whatever rate the host's port runs.) */
       if (_sf_sim_get_le32 (payload) != 0)
-        self->baud = _sf_sim_get_le32 (payload);
+        {
+          /* The stub knows its real crystal: it ends up at the rate it
+           * was sent. */
+          self->baud = _sf_sim_get_le32 (payload);
+          _sf_sim_regs_switch_uart (self->regs, self->baud);
+        }
       self->now_us += _sf_sim_timing_delay_us (self->timing, BAUD_SWITCH_US);
       return SF_SIM_STUB_OK;
 

@@ -51,6 +51,14 @@ problem () {
   case_problems+=("$1")
 }
 
+# within VALUE LIMIT: VALUE (a time taken) is at most LIMIT, or timing does
+# not count here. Upper bounds on wall-clock time hold on an idle machine,
+# not under the sanitizers: only the "timing" suite sets SF_TEST_TIMING
+# (tests/test-timing.h).
+within () {
+  [ -z "${SF_TEST_TIMING:-}" ] || [ "$1" -le "$2" ]
+}
+
 end () {
   local line
   tap_count=$((tap_count + 1))

@@ -34,7 +34,7 @@ expect_refused_fast () {
   ms=$(elapsed_ms "$start")
   expect_usage_error "$1"
   expect_stderr "$2"
-  [ "$ms" -lt 3000 ] || problem "took $ms ms to refuse"
+  within "$ms" 2999 || problem "took $ms ms to refuse"
 }
 
 begin "write_flash of a FIFO is refused at once, naming it"
@@ -288,7 +288,7 @@ run_bg "${S[@]}" --no-stub write_flash -u 0x10000 big.bin
 if wait_for_stdout '^Writing at'; then
   stop_cli TERM
   expect_rc 143
-  [ "$stop_ms" -le 2500 ] || problem "took $stop_ms ms to end after SIGTERM"
+  within "$stop_ms" 2500 || problem "took $stop_ms ms to end after SIGTERM"
   expect_stderr "Interrupted."
   expect_stderr "0x00010000 (big.bin) is now partly written"
   expect_stderr "write_flash again"
@@ -304,7 +304,7 @@ run_bg "${S[@]}" --no-stub read_flash 0 0x100000 keep/backup.bin
 if wait_for_stdout '^Reading at'; then
   stop_cli TERM
   expect_rc 143
-  [ "$stop_ms" -le 2500 ] || problem "took $stop_ms ms to end after SIGTERM"
+  within "$stop_ms" 2500 || problem "took $stop_ms ms to end after SIGTERM"
   expect_stderr "flash was not changed, and “keep/backup.bin” was left as it was"
   expect_same keep/backup.bin backup-before.bin
   [ "$(ls -A keep)" = backup.bin ] || problem "left in keep/: $(ls -A keep | tr '\n' ' ')"
@@ -323,7 +323,7 @@ if wait_for_stdout 'Connecting'; then
   sleep 0.5
   stop_cli INT
   expect_rc 130
-  [ "$stop_ms" -le 2500 ] || problem "took $stop_ms ms to end after SIGINT"
+  within "$stop_ms" 2500 || problem "took $stop_ms ms to end after SIGINT"
   expect_stderr "Interrupted."
   expect_stderr "The board's flash was not changed."
 else

@@ -40,9 +40,14 @@ fixture_setup (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
+  /* "CHIP" or "CHIP:MHZ", a board with another crystal. */
+  g_auto(GStrv) chip = g_strsplit (data, ":", 2);
+
   fixture->log = g_ptr_array_new_with_free_func (g_free);
-  fixture->sim = sf_sim_device_new (data, &error);
+  fixture->sim = sf_sim_device_new (chip[0], &error);
   g_assert_no_error (error);
+  if (chip[1] != NULL)
+    sf_sim_device_set_crystal_mhz (fixture->sim, (guint) g_ascii_strtoull (chip[1], NULL, 10));
   g_assert_true (sf_sim_device_start (fixture->sim, &error));
   g_assert_no_error (error);
 }
@@ -192,25 +197,54 @@ test_late_write_error (Fixture       *fixture,
   g_assert_false (log_contains (fixture, "Hash of data verified."));
 }
 
+/* Writes through a session asked for @baud (the ROM loader only, with
+ * @no_stub): it lands, at @used_baud, and no rate failed on the way. */
+static void
+assert_write_at (Fixture  *fixture,
+                 guint     baud,
+                 gboolean  no_stub,
+                 guint     used_baud)
+{
+  g_autoptr(GBytes) image = pattern_bytes (20000);
+  WriteWork work = { image, 0x10000 };
+  SfSessionOptions options = options_for (fixture, baud);
+  g_auto(SfSessionResult) result = { { 0 } };
+  g_autoptr(GError) error = NULL;
+
+  options.no_stub = no_stub;
+  g_assert_true (sf_session_run (&options, write_cb, &work, &result, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (result.stub, ==, !no_stub);
+  g_assert_cmpuint (result.failed_baud, ==, 0);
+  g_assert_cmpuint (result.used_baud, ==, used_baud);
+  assert_flash (fixture, 0x10000, image);
+}
+
 static void
 test_esp8266_rom_rate_is_no_failure (Fixture       *fixture,
                                      gconstpointer  data)
 {
-  g_autoptr(GBytes) image = pattern_bytes (5000);
-  WriteWork work = { image, 0x8000 };
-  SfSessionOptions options = options_for (fixture, 460800);
-  g_auto(SfSessionResult) result = { { 0 } };
-  g_autoptr(GError) error = NULL;
-
   /* Its ROM cannot change rate: the work is done at 115200, and that is
    * the loader's limit, not the adapter's. */
-  options.no_stub = TRUE;
-  g_assert_true (sf_session_run (&options, write_cb, &work, &result, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (result.used_baud, ==, SF_SYNC_BAUD);
-  g_assert_cmpuint (result.failed_baud, ==, 0);
+  assert_write_at (fixture, 460800, TRUE, SF_SYNC_BAUD);
   g_assert_true (log_contains (fixture, "cannot change its baud rate"));
-  assert_flash (fixture, 0x8000, image);
+}
+
+/* The session moves to 921600 and the work gets done there: the value its
+ * CHANGE_BAUDRATE sends puts the chip's UART where the host's port goes,
+ * which the simulator checks (noise otherwise). */
+static void
+test_rom_baud_change (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  assert_write_at (fixture, 921600, TRUE, 921600);
+}
+
+static void
+test_stub_baud_change (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  assert_write_at (fixture, 921600, FALSE, 921600);
 }
 
 static gboolean
@@ -260,6 +294,9 @@ main (int   argc,
       char *argv[])
 {
   static const char *const chips[] = { "esp8266", "esp32", "esp32c3" };
+  static const char *const every_chip[] = {
+    "esp8266", "esp32", "esp32s2", "esp32s3", "esp32c2", "esp32c3", "esp32c6", "esp32h2",
+  };
 
   g_test_init (&argc, &argv, NULL);
 
@@ -283,6 +320,25 @@ main (int   argc,
     }
   g_test_add ("/session/esp8266/rom-rate-is-no-failure", Fixture, "esp8266", fixture_setup,
               test_esp8266_rom_rate_is_no_failure, fixture_teardown);
+
+  /* Every simulated chip's ROM (but the ESP8266's, which cannot) and stub
+   * changes rate with the value the simulator expects. */
+  for (guint i = 0; i < G_N_ELEMENTS (every_chip); i++)
+    {
+      g_autofree char *rom = g_strdup_printf ("/session/%s/rom-baud-change", every_chip[i]);
+      g_autofree char *stub = g_strdup_printf ("/session/%s/stub-baud-change", every_chip[i]);
+
+      if (!g_str_equal (every_chip[i], "esp8266"))
+        g_test_add (rom, Fixture, every_chip[i], fixture_setup, test_rom_baud_change, fixture_teardown);
+      if (sf_stub_images_available ())
+        g_test_add (stub, Fixture, every_chip[i], fixture_setup, test_stub_baud_change, fixture_teardown);
+    }
+  /* On a 26 MHz board: the ESP32's ROM calibrates to it, the ESP32-C2's
+   * believes in 40 MHz and must be sent a value scaled by 40/26. */
+  g_test_add ("/session/esp32-26mhz/rom-baud-change", Fixture, "esp32:26", fixture_setup,
+              test_rom_baud_change, fixture_teardown);
+  g_test_add ("/session/esp32c2-26mhz/rom-baud-change", Fixture, "esp32c2:26", fixture_setup,
+              test_rom_baud_change, fixture_teardown);
 
   return g_test_run ();
 }

@@ -409,6 +409,33 @@ read_reg (Port    *port,
   return get32 (reply->data + 4);
 }
 
+/* READ_REG of @address: does its right answer, @expected, come back?
+ * What comes is looked at as raw bytes, since from a UART at the wrong
+ * rate it need not be SLIP at all. */
+gboolean
+read_reg_heard (Port    *port,
+                guint32  address,
+                guint32  expected)
+{
+  guint8 payload[4];
+  gboolean heard = FALSE;
+  const guint8 *p;
+  gsize n;
+
+  put32 (payload, address);
+  send_command (port, 0x0A, payload, 4, 0);
+  while (fill (port, 500))
+    ;
+  /* C0, direction 1, READ_REG, a 16-bit size, the value. */
+  p = port->pending->data;
+  n = port->pending->len;
+  for (gsize i = 0; i + 9 <= n && !heard; i++)
+    heard = p[i] == 0xC0 && p[i + 1] == 0x01 && p[i + 2] == 0x0A &&
+            get32 (p + i + 5) == expected;
+  g_byte_array_set_size (port->pending, 0);
+  return heard;
+}
+
 void
 write_reg (Port    *port,
            guint32  address,

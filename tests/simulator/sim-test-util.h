@@ -85,6 +85,9 @@ GByteArray *read_reg_reply (Port    *port,
                             guint32 address);
 guint32     read_reg       (Port    *port,
                             guint32 address);
+gboolean    read_reg_heard (Port    *port,
+                            guint32  address,
+                            guint32  expected);
 void        write_reg      (Port    *port,
                             guint32 address,
                             guint32 value,

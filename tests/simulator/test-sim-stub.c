@@ -3,7 +3,7 @@
  * own tiny client (sim-test-util.c): upload and OHAI, framing, strict
  * lengths, unknown opcodes, the plain commands, baud changes, the faults
  * and reset (its flash commands: test-sim-stub-flash.c). The wall-clock
- * checks of the flash timing model run only when SF_SIM_TEST_TIMING is
+ * checks of the flash timing model run only when SF_TEST_TIMING is
  * set (the "timing" suite). */
 #define _GNU_SOURCE
 
@@ -302,18 +302,30 @@ test_mem_through_stub (void)
 
 /* --- Baud rate ------------------------------------------------------------- */
 
+/* CHANGE_BAUDRATE [@rate, @old_rate], answered at the old rate; then
+ * the host's port to @speed. */
+static void
+stub_change_baud (Port    *port,
+                  guint32  rate,
+                  guint32  old_rate,
+                  speed_t  speed)
+{
+  guint8 args[8];
+
+  put32 (args, rate);
+  put32 (args + 4, old_rate);
+  stub_expect (port, 0x0F, args, 8, 0);
+  set_port_baud (port, speed);
+}
+
 static void
 test_change_baud (void)
 {
   Port port;
-  guint8 args[8];
 
   start_stub (&port, "esp8266");
   /* [new, old]: the old rate is ignored (0 is as good as 115200). */
-  put32 (args, 460800);
-  put32 (args + 4, 0);
-  stub_expect (&port, 0x0F, args, 8, 0);
-  set_port_baud (&port, B460800);
+  stub_change_baud (&port, 460800, 0, B460800);
   g_assert_cmphex (stub_read_reg (&port, 0x40001000), ==, 0xFFF0C101);
   set_port_baud (&port, B115200);
 
@@ -321,16 +333,27 @@ test_change_baud (void)
    * then the host hears nothing at the new one; back at 115200 the
    * running stub answers again, no reset, no new upload. */
   sf_sim_device_set_max_baud (port.device, 460800);
-  put32 (args, 921600);
-  put32 (args + 4, 115200);
-  stub_expect (&port, 0x0F, args, 8, 0);
-  set_port_baud (&port, B921600);
+  stub_change_baud (&port, 921600, 115200, B921600);
   send_command (&port, 0x0A, (const guint8 *) "\x00\x10\x00\x40", 4, 0);
   assert_quiet (&port, 300);
   set_port_baud (&port, B115200);
   drain (&port, 100);
   g_assert_cmphex (stub_read_reg (&port, 0x40001000), ==, 0xFFF0C101);
   g_assert_true (sf_sim_device_get_stub_running (port.device));
+  port_close (&port);
+}
+
+/* The stub's UART ends up at the rate it is sent; a host that moves its
+ * port to another one hears noise, and is not heard. */
+static void
+test_change_baud_wrong_value (void)
+{
+  Port port;
+
+  start_stub (&port, "esp32");
+  stub_change_baud (&port, 230400, 115200, B460800);
+  g_assert_false (read_reg_heard (&port, 0x40001000, 0x00F01D83));
+  g_assert_false (read_reg_heard (&port, 0x40001000, 0x00F01D83));
   port_close (&port);
 }
 
@@ -589,7 +612,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  if (g_getenv ("SF_SIM_TEST_TIMING") != NULL)
+  if (g_getenv ("SF_TEST_TIMING") != NULL)
     {
       g_test_add_func ("/simulator/stub/timing/rom", test_timing_rom);
       g_test_add_func ("/simulator/stub/timing/stub-double-buffer", test_timing_stub);
@@ -607,6 +630,7 @@ main (int   argc,
   g_test_add_func ("/simulator/stub/command/flash-end-stays", test_flash_end_stays);
   g_test_add_func ("/simulator/stub/command/mem", test_mem_through_stub);
   g_test_add_func ("/simulator/stub/baud/change", test_change_baud);
+  g_test_add_func ("/simulator/stub/baud/wrong-value", test_change_baud_wrong_value);
   g_test_add_func ("/simulator/stub/fault/stub-silent", test_fault_stub_silent);
   g_test_add_func ("/simulator/stub/fault/existing-faults", test_faults_in_stub);
   g_test_add_func ("/simulator/stub/reset", test_reset);
