@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "sf-compat.h"
+#include "sf-dialogs.h"
 #include "sf-firmware-file.h"
 #include "sf-firmware-row.h"
 #include "sf-units.h"
@@ -274,8 +274,8 @@ file_button_clicked_cb (SfFirmwareRow *self)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
-  sf_compat_open_files (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                        _("Choose Firmware"), FALSE, file_chosen_cb, g_object_ref (self));
+  sf_dialogs_open_files (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                         _("Choose Firmware"), FALSE, file_chosen_cb, g_object_ref (self));
 }
 
 static void

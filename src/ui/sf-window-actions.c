@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "sf-compat.h"
+#include "sf-dialogs.h"
 #include "sf-units.h"
 #include "sf-window-private.h"
 
@@ -195,8 +195,8 @@ read_flash_action (GtkWidget  *widget,
     name = g_strdup_printf ("%s-flash-0x%x.bin", sf_chip_get_id_name (self->details.chip), address);
   else
     name = g_strdup_printf ("flash-0x%x.bin", address);
-  sf_compat_save_file (GTK_WINDOW (self), _("Save Flash Contents"), name,
-                       read_file_chosen_cb, g_object_ref (self));
+  sf_dialogs_save_file (GTK_WINDOW (self), _("Save Flash Contents"), name,
+                        read_file_chosen_cb, g_object_ref (self));
 }
 
 static void
@@ -277,8 +277,8 @@ erase_flash_action (GtkWidget  *widget,
     : g_strdup (_("All of the board’s flash will be set blank: the firmware, its settings, "
                   "saved Wi-Fi passwords and any files it stored. The board will not start "
                   "until new firmware is flashed. This cannot be undone."));
-  sf_compat_confirm (GTK_WINDOW (self), _("Erase the Whole Flash?"), body, _("_Erase"),
-                     TRUE, erase_flash_confirmed_cb, g_object_ref (self));
+  sf_dialogs_confirm (GTK_WINDOW (self), _("Erase the Whole Flash?"), body, _("_Erase"),
+                      TRUE, erase_flash_confirmed_cb, g_object_ref (self));
 }
 
 static void
@@ -331,8 +331,8 @@ add_file_action (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *parameter)
 {
-  sf_compat_open_files (GTK_WINDOW (widget), _("Add Firmware"), TRUE, files_chosen_cb,
-                        g_object_ref (widget));
+  sf_dialogs_open_files (GTK_WINDOW (widget), _("Add Firmware"), TRUE, files_chosen_cb,
+                         g_object_ref (widget));
 }
 
 static void

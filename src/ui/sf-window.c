@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "sf-compat.h"
+#include "sf-dialogs.h"
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
 #include "sf-options-popover.h"
@@ -576,14 +576,14 @@ void
 _sf_window_set_read_target (SfWindow   *self,
                             const char *path)
 {
-  _sf_compat_answer_save (GTK_WINDOW (self), path);
+  _sf_dialogs_answer_save (GTK_WINDOW (self), path);
 }
 
 void
 _sf_window_set_confirmed (SfWindow *self,
                           gboolean  confirmed)
 {
-  _sf_compat_answer_confirm (GTK_WINDOW (self), confirmed);
+  _sf_dialogs_answer_confirm (GTK_WINDOW (self), confirmed);
 }
 
 GtkEditable *

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "sf-compat"
+#define G_LOG_DOMAIN "sf-dialogs"
 
 /* This is the one file that may call API newer than GTK 4.8, always behind
  * GTK_CHECK_VERSION: let the headers declare it without warnings. */
@@ -9,7 +9,7 @@
 
 #include <glib/gi18n.h>
 
-#include "sf-compat.h"
+#include "sf-dialogs.h"
 
 typedef struct
 {
@@ -30,27 +30,27 @@ closure_new (GCallback func,
 
 /* Answers given in advance, per parent window: the GUI tests drive the
  * real actions and callbacks, only without a dialog waiting for a person. */
-#define SAVE_ANSWER    "sf-compat-save-answer"
-#define CONFIRM_ANSWER "sf-compat-confirm-answer"
+#define SAVE_ANSWER    "sf-dialogs-save-answer"
+#define CONFIRM_ANSWER "sf-dialogs-confirm-answer"
 
 void
-_sf_compat_answer_save (GtkWindow  *parent,
-                        const char *path)
+_sf_dialogs_answer_save (GtkWindow  *parent,
+                         const char *path)
 {
   g_object_set_data_full (G_OBJECT (parent), SAVE_ANSWER, g_strdup (path), g_free);
 }
 
 void
-_sf_compat_answer_confirm (GtkWindow *parent,
-                           gboolean   confirm)
+_sf_dialogs_answer_confirm (GtkWindow *parent,
+                            gboolean   confirm)
 {
   g_object_set_data (G_OBJECT (parent), CONFIRM_ANSWER, GINT_TO_POINTER (confirm));
 }
 
 static gboolean
-answer_save (GtkWindow        *parent,
-             SfCompatFileFunc  func,
-             gpointer          user_data)
+answer_save (GtkWindow         *parent,
+             SfDialogsFileFunc  func,
+             gpointer           user_data)
 {
   const char *path = g_object_get_data (G_OBJECT (parent), SAVE_ANSWER);
   g_autoptr(GFile) file = NULL;
@@ -63,9 +63,9 @@ answer_save (GtkWindow        *parent,
 }
 
 static gboolean
-answer_confirm (GtkWindow           *parent,
-                SfCompatConfirmFunc  func,
-                gpointer             user_data)
+answer_confirm (GtkWindow            *parent,
+                SfDialogsConfirmFunc  func,
+                gpointer              user_data)
 {
   if (!GPOINTER_TO_INT (g_object_get_data (G_OBJECT (parent), CONFIRM_ANSWER)))
     return FALSE;
@@ -101,7 +101,7 @@ open_files_done_cb (GObject      *object,
   g_autoptr(GListModel) files = NULL;
 
   files = gtk_file_dialog_open_multiple_finish (GTK_FILE_DIALOG (object), result, NULL);
-  ((SfCompatFilesFunc) closure->func) (files, closure->user_data);
+  ((SfDialogsFilesFunc) closure->func) (files, closure->user_data);
 }
 
 static void
@@ -119,15 +119,15 @@ open_file_done_cb (GObject      *object,
       files = g_list_store_new (G_TYPE_FILE);
       g_list_store_append (files, file);
     }
-  ((SfCompatFilesFunc) closure->func) (G_LIST_MODEL (files), closure->user_data);
+  ((SfDialogsFilesFunc) closure->func) (G_LIST_MODEL (files), closure->user_data);
 }
 
 void
-sf_compat_open_files (GtkWindow         *parent,
-                      const char        *title,
-                      gboolean           multiple,
-                      SfCompatFilesFunc  func,
-                      gpointer           user_data)
+sf_dialogs_open_files (GtkWindow          *parent,
+                       const char         *title,
+                       gboolean            multiple,
+                       SfDialogsFilesFunc  func,
+                       gpointer            user_data)
 {
   g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
   g_autoptr(GListModel) filters = firmware_filters ();
@@ -151,15 +151,15 @@ save_file_done_cb (GObject      *object,
   g_autoptr(GFile) file = NULL;
 
   file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (object), result, NULL);
-  ((SfCompatFileFunc) closure->func) (file, closure->user_data);
+  ((SfDialogsFileFunc) closure->func) (file, closure->user_data);
 }
 
 void
-sf_compat_save_file (GtkWindow        *parent,
-                     const char       *title,
-                     const char       *initial_name,
-                     SfCompatFileFunc  func,
-                     gpointer          user_data)
+sf_dialogs_save_file (GtkWindow         *parent,
+                      const char        *title,
+                      const char        *initial_name,
+                      SfDialogsFileFunc  func,
+                      gpointer           user_data)
 {
   g_autoptr(GtkFileDialog) dialog = NULL;
 
@@ -181,17 +181,17 @@ confirm_done_cb (GObject      *object,
   int button;
 
   button = gtk_alert_dialog_choose_finish (GTK_ALERT_DIALOG (object), result, NULL);
-  ((SfCompatConfirmFunc) closure->func) (button == 1, closure->user_data);
+  ((SfDialogsConfirmFunc) closure->func) (button == 1, closure->user_data);
 }
 
 void
-sf_compat_confirm (GtkWindow           *parent,
-                   const char          *heading,
-                   const char          *body,
-                   const char          *accept_label,
-                   gboolean             destructive,
-                   SfCompatConfirmFunc  func,
-                   gpointer             user_data)
+sf_dialogs_confirm (GtkWindow            *parent,
+                    const char           *heading,
+                    const char           *body,
+                    const char           *accept_label,
+                    gboolean              destructive,
+                    SfDialogsConfirmFunc  func,
+                    gpointer              user_data)
 {
   g_autoptr(GtkAlertDialog) dialog = NULL;
   const char *buttons[] = { _("_Cancel"), accept_label, NULL };
@@ -220,17 +220,17 @@ open_files_response_cb (GtkNativeDialog *dialog,
 
   if (response == GTK_RESPONSE_ACCEPT)
     files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
-  ((SfCompatFilesFunc) closure->func) (files, closure->user_data);
+  ((SfDialogsFilesFunc) closure->func) (files, closure->user_data);
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
 }
 
 void
-sf_compat_open_files (GtkWindow         *parent,
-                      const char        *title,
-                      gboolean           multiple,
-                      SfCompatFilesFunc  func,
-                      gpointer           user_data)
+sf_dialogs_open_files (GtkWindow          *parent,
+                       const char         *title,
+                       gboolean            multiple,
+                       SfDialogsFilesFunc  func,
+                       gpointer            user_data)
 {
   GtkFileChooserNative *dialog;
   g_autoptr(GListModel) filters = firmware_filters ();
@@ -261,17 +261,17 @@ save_file_response_cb (GtkNativeDialog *dialog,
 
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-  ((SfCompatFileFunc) closure->func) (file, closure->user_data);
+  ((SfDialogsFileFunc) closure->func) (file, closure->user_data);
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
 }
 
 void
-sf_compat_save_file (GtkWindow        *parent,
-                     const char       *title,
-                     const char       *initial_name,
-                     SfCompatFileFunc  func,
-                     gpointer          user_data)
+sf_dialogs_save_file (GtkWindow         *parent,
+                      const char        *title,
+                      const char        *initial_name,
+                      SfDialogsFileFunc  func,
+                      gpointer           user_data)
 {
   GtkFileChooserNative *dialog;
 
@@ -293,18 +293,18 @@ confirm_response_cb (GtkDialog *dialog,
 {
   g_autofree Closure *closure = data;
 
-  ((SfCompatConfirmFunc) closure->func) (response == GTK_RESPONSE_ACCEPT, closure->user_data);
+  ((SfDialogsConfirmFunc) closure->func) (response == GTK_RESPONSE_ACCEPT, closure->user_data);
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 void
-sf_compat_confirm (GtkWindow           *parent,
-                   const char          *heading,
-                   const char          *body,
-                   const char          *accept_label,
-                   gboolean             destructive,
-                   SfCompatConfirmFunc  func,
-                   gpointer             user_data)
+sf_dialogs_confirm (GtkWindow            *parent,
+                    const char           *heading,
+                    const char           *body,
+                    const char           *accept_label,
+                    gboolean              destructive,
+                    SfDialogsConfirmFunc  func,
+                    gpointer              user_data)
 {
   GtkWidget *dialog;
   GtkWidget *accept;
