@@ -416,6 +416,14 @@ show_options_action (GtkWidget  *widget,
   popup_if_sensitive (SF_WINDOW (widget)->options_button);
 }
 
+static void
+monitor_run_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  _sf_window_toggle_monitor (SF_WINDOW (widget));
+}
+
 void
 _sf_window_class_actions_init (SfWindowClass *klass)
 {
@@ -437,6 +445,8 @@ _sf_window_class_actions_init (SfWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-erase", NULL, show_erase_action);
   gtk_widget_class_install_action (widget_class, "win.show-options", NULL, show_options_action);
   gtk_widget_class_install_property_action (widget_class, "win.show-log", "show-log");
+  gtk_widget_class_install_property_action (widget_class, "win.show-monitor", "show-monitor");
+  gtk_widget_class_install_action (widget_class, "win.monitor-run", NULL, monitor_run_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.flash", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.flash", NULL);
@@ -446,6 +456,7 @@ _sf_window_class_actions_init (SfWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK, "win.chip-info", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.choose-port", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.show-log", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK, "win.show-monitor", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.show-options", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);

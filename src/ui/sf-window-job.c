@@ -328,6 +328,9 @@ job_done_cb (GObject      *object,
 
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
+  /* Only now: the worker has closed the port. */
+  if (ok && self->job_kind == SF_JOB_WRITE)
+    _sf_window_monitor_after_job (self, job);
   _sf_window_set_pulsing (self, FALSE);
   gtk_stack_set_visible_child_name (self->action_stack, "idle");
   _sf_window_validate_rows (self);
@@ -370,6 +373,7 @@ _sf_window_start_job (SfWindow   *self,
 
   g_assert (self->job == NULL);
 
+  _sf_window_release_port (self);
   self->job = g_object_ref (job);
   self->cancellable = g_cancellable_new ();
   self->job_kind = sf_flash_job_get_kind (job);

@@ -8,6 +8,7 @@
 
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
+#include "sf-monitor-pane.h"
 #include "sf-options-popover.h"
 #include "sf-port-chooser.h"
 #include "sf-port-monitor.h"
@@ -73,6 +74,8 @@ struct _SfWindow
   SfOptionsPopover     *options_popover;
   GtkRevealer          *log_revealer;
   GtkTextView          *log_view;
+  GtkRevealer          *monitor_revealer;
+  SfMonitorPane        *monitor_pane;
 
   /* Owned */
   GSettings            *settings;
@@ -149,6 +152,19 @@ SfFirmwareRow *_sf_window_add_row           (SfWindow       *self,
                                              GFile          *file,
                                              const char     *address,
                                              gboolean        enabled);
+
+/* sf-window-monitor.c: the serial monitor pane and when it holds the port. */
+void           _sf_window_init_monitor      (SfWindow       *self);
+/* The pane was shown or hidden: start or stop watching the chosen port. */
+void           _sf_window_monitor_shown     (SfWindow       *self,
+                                             gboolean        shown);
+/* Before an operation opens the port: the monitor lets go of it. */
+void           _sf_window_release_port      (SfWindow       *self);
+/* After a successful write: show the board's boot, if so set. */
+void           _sf_window_monitor_after_job (SfWindow       *self,
+                                             SfFlashJob     *job);
+/* Starts or stops the monitor on the chosen port (win.monitor-run). */
+void           _sf_window_toggle_monitor    (SfWindow       *self);
 
 /* sf-window-actions.c: the win.* actions and their keyboard shortcuts. */
 void           _sf_window_class_actions_init (SfWindowClass *klass);
