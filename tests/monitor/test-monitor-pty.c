@@ -18,6 +18,7 @@
 #include "sf-improv-client.h"
 #include "sf-improv-private.h"
 #include "sf-monitor.h"
+#include "../test-timing.h"
 
 /* The monitor on the slave side of a pseudo-terminal; the test plays the
  * board on the master side, writing and reading bytes by hand. The real
@@ -482,6 +483,82 @@ test_pending_bounded (Fixture       *fixture,
   g_assert_cmpuint (fixture->lines->len, <, 5000);
 }
 
+typedef struct
+{
+  Fixture *fixture;
+  gint     stop;      /* atomic */
+  guint64  written;   /* lines */
+} Flooder;
+
+static gpointer
+flooder_thread (gpointer data)
+{
+  Flooder *flooder = data;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  while (!g_atomic_int_get (&flooder->stop))
+    {
+      g_string_truncate (text, 0);
+      for (guint i = 0; i < 100; i++)
+        g_string_append_printf (text, "\033[0;32mI (%" G_GUINT64_FORMAT ") flood: a line of "
+                                "log output\033[0m\r\n", flooder->written++);
+      master_write (flooder->fixture, text->str, text->len);
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  gint64 last_us;
+  gint64 longest_us;
+} Ticks;
+
+static gboolean
+tick_cb (gpointer data)
+{
+  Ticks *ticks = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (ticks->last_us != 0)
+    ticks->longest_us = MAX (ticks->longest_us, now - ticks->last_us);
+  ticks->last_us = now;
+  return G_SOURCE_CONTINUE;
+}
+
+/* A board printing as fast as the line goes: the main context stays
+ * responsive (a 10 ms timeout is never held up for long) and the ring
+ * stays at its size. */
+static void
+test_flood_responsive (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  Flooder flooder = { fixture, 0, 0 };
+  Ticks ticks = { 0, 0 };
+  g_autoptr(GPtrArray) ring = NULL;
+  GThread *thread;
+  guint tick;
+
+  sf_monitor_set_max_lines (fixture->monitor, 1000);
+  start (fixture, SF_CHIP_AUTO, FALSE);
+  tick = g_timeout_add (10, tick_cb, &ticks);
+  thread = g_thread_new ("flooder", flooder_thread, &flooder);
+  wait_ms (1500);
+  g_atomic_int_set (&flooder.stop, 1);
+  /* The monitor reads on, so the writer's last write completes. */
+  g_thread_join (thread);
+  g_source_remove (tick);
+
+  g_test_message ("%" G_GUINT64_FORMAT " lines written, %u shown in %u batches; the longest "
+                  "gap between ticks was %" G_GINT64_FORMAT " ms", flooder.written,
+                  fixture->lines->len, fixture->batches, ticks.longest_us / 1000);
+  g_assert_cmpuint (flooder.written, >, 1000);
+  g_assert_cmpuint (fixture->batches, >, 10);
+  ring = sf_monitor_dup_lines (fixture->monitor);
+  g_assert_cmpuint (ring->len, <=, 1000);
+  if (sf_test_timing ())
+    g_assert_cmpint (ticks.longest_us, <, 100 * 1000);
+}
+
 /* ---- Improv, with the test answering as the board ----------------------- */
 
 typedef struct
@@ -782,6 +859,7 @@ main (int    argc,
   ADD ("stop-releases-port", test_stop_releases_port);
   ADD ("port-gone", test_port_gone);
   ADD ("pending-bounded", test_pending_bounded);
+  ADD ("flood-responsive", test_flood_responsive);
   ADD ("improv/state-and-info", test_improv_state_and_info);
   ADD ("improv/scan", test_improv_scan);
   ADD ("improv/provision", test_improv_provision);
