@@ -329,8 +329,9 @@ sf_cli_monitor_run (const char   *port,
     }
   if (session.keyboard)
     keyboard_raw (&session);
-  session.stdin_source = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_cb,
-                                        &session);
+  session.stdin_source = g_unix_fd_add (STDIN_FILENO,
+                                        G_IO_IN | G_IO_HUP | G_IO_ERR | G_IO_NVAL,
+                                        stdin_cb, &session);
 
   if (!g_cancellable_is_cancelled (cancellable))
     g_main_loop_run (loop);

@@ -470,15 +470,18 @@ deliver (SfMonitor *self,
                    GPOINTER_TO_UINT (frame_types->pdata[i]), frames->pdata[i]);
 }
 
-/* The thread has ended (or is told to): joins it and says so. */
+/* The thread has ended (or is told to): joins it and says so. The monitor
+ * counts as stopped from the start, so a handler of the signals emitted
+ * here may start it again, or stop it, without harm. */
 static void
 finish (SfMonitor *self)
 {
-  Shared *shared = self->shared;
+  Shared *shared = g_steal_pointer (&self->shared);
+  GThread *thread = g_steal_pointer (&self->thread);
   g_autoptr(GError) error = NULL;
 
   g_atomic_int_set (&shared->stop, 1);
-  g_thread_join (g_steal_pointer (&self->thread));
+  g_thread_join (thread);
 
   g_mutex_lock (&shared->mutex);
   if (shared->dispatch_source != NULL)
@@ -489,14 +492,15 @@ finish (SfMonitor *self)
   error = g_steal_pointer (&shared->error);
   g_mutex_unlock (&shared->mutex);
 
-  deliver (self, shared);
   shared->owner = NULL;
-  self->shared = NULL;
+  g_object_ref (self);
+  deliver (self, shared);
   shared_unref (shared);
 
   if (error != NULL)
     g_debug ("Monitor on %s stopped: %s", self->port_path, error->message);
   g_signal_emit (self, signals[SIGNAL_STOPPED], 0, error);
+  g_object_unref (self);
 }
 
 static gboolean

@@ -416,6 +416,39 @@ test_stop_releases_port (Fixture       *fixture,
   wait_for_line (fixture, SF_MONITOR_LINE_OUTPUT, "again");
 }
 
+static void
+stop_on_line_cb (SfMonitor *monitor,
+                 GPtrArray *lines,
+                 Fixture   *fixture)
+{
+  sf_monitor_stop (monitor);
+}
+
+/* A handler may stop the monitor, even while stop() is handing over the
+ * last lines. */
+static void
+test_stop_in_handler (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_signal_connect (fixture->monitor, "lines-added", G_CALLBACK (stop_on_line_cb), fixture);
+  start (fixture, SF_CHIP_AUTO, FALSE);
+  master_print (fixture, "one\n");
+  while (fixture->stopped == 0 && g_get_monotonic_time () < deadline)
+    wait_ms (5);
+  g_assert_cmpuint (fixture->stopped, ==, 1);
+  g_assert_false (sf_monitor_get_running (fixture->monitor));
+
+  /* The last lines come during stop() itself. */
+  start (fixture, SF_CHIP_AUTO, FALSE);
+  master_print (fixture, "partial");
+  wait_ms (20);
+  sf_monitor_stop (fixture->monitor);
+  g_assert_cmpuint (fixture->stopped, ==, 2);
+  g_assert_true (has_line (fixture, SF_MONITOR_LINE_OUTPUT, "partial"));
+}
+
 /* The board goes away: stopped comes with an error. */
 static void
 test_port_gone (Fixture       *fixture,
@@ -857,6 +890,7 @@ main (int    argc,
   ADD ("esp8266-boot-text", test_esp8266_boot_text);
   ADD ("set-baud", test_set_baud);
   ADD ("stop-releases-port", test_stop_releases_port);
+  ADD ("stop-in-handler", test_stop_in_handler);
   ADD ("port-gone", test_port_gone);
   ADD ("pending-bounded", test_pending_bounded);
   ADD ("flood-responsive", test_flood_responsive);
