@@ -450,11 +450,13 @@ deliver (SfMonitor *self,
 
   if (skipped > 0)
     {
-      g_autofree char *text = g_strdup_printf (ngettext ("%u line skipped: the board printed faster "
-                                                         "than it could be shown",
-                                                         "%u lines skipped: the board printed faster "
-                                                         "than they could be shown", skipped),
-                                               skipped);
+      g_autofree char *text =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "%u line skipped: the board printed faster than it could "
+                                      "be shown",
+                                      "%u lines skipped: the board printed faster than they "
+                                      "could be shown", skipped),
+                         skipped);
 
       g_ptr_array_insert (lines, 0, _sf_monitor_line_new_text (SF_MONITOR_LINE_NOTE, text));
     }
