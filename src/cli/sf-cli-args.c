@@ -8,6 +8,7 @@
 
 #include "sf-cli-args.h"
 #include "sf-image.h"
+#include "sf-monitor.h"
 #include "sf-units.h"
 
 G_DEFINE_QUARK (sf-cli-error-quark, sf_cli_error)
@@ -40,6 +41,9 @@ typedef enum
   OPT_DIFF_WITH,
   OPT_NO_SKIP,
   OPT_FORCE,
+  OPT_MONITOR,
+  OPT_MONITOR_BAUD,
+  OPT_NO_RESET,
   N_OPTIONS,
 } OptionId;
 
@@ -78,6 +82,9 @@ static const OptionInfo options[] = {
     N_("Accepted for esptool compatibility; the chip's own checksums tell what changed") },
   { OPT_NO_SKIP, "no-skip", NULL, NULL, N_("Write every sector, even those already in flash") },
   { OPT_FORCE, "force", NULL, NULL, N_("Replace FILE even when it is write-protected") },
+  { OPT_MONITOR, "monitor", NULL, NULL, N_("After a good write, watch the board's serial output (see the monitor command)") },
+  { OPT_MONITOR_BAUD, "monitor-baud", NULL, "BAUD", N_("Baud rate the firmware prints at (default 115200)") },
+  { OPT_NO_RESET, "no-reset", NULL, NULL, N_("Do not restart the board when the monitor starts") },
 };
 
 #define GLOBAL_OPTIONS (OPT_BIT (OPT_PORT) | OPT_BIT (OPT_BAUD) | OPT_BIT (OPT_CHIP) | \
@@ -116,7 +123,8 @@ static const CommandInfo commands[] = {
     OPT_BIT (OPT_COMPRESS) | OPT_BIT (OPT_NO_COMPRESS) | OPT_BIT (OPT_ERASE_ALL) |
     OPT_BIT (OPT_FLASH_MODE) | OPT_BIT (OPT_FLASH_FREQ) | OPT_BIT (OPT_FLASH_SIZE) |
     OPT_BIT (OPT_VERIFY) | OPT_BIT (OPT_NO_VERIFY) | OPT_BIT (OPT_NO_PROGRESS) |
-    OPT_BIT (OPT_SKIP_FLASHED) | OPT_BIT (OPT_DIFF_WITH) | OPT_BIT (OPT_NO_SKIP),
+    OPT_BIT (OPT_SKIP_FLASHED) | OPT_BIT (OPT_DIFF_WITH) | OPT_BIT (OPT_NO_SKIP) |
+    OPT_BIT (OPT_MONITOR) | OPT_BIT (OPT_MONITOR_BAUD) | OPT_BIT (OPT_NO_RESET),
     TRUE },
   { SF_CLI_COMMAND_READ_FLASH, "read_flash", "ADDRESS SIZE FILE",
     N_("Save flash contents to a file"),
@@ -150,6 +158,14 @@ static const CommandInfo commands[] = {
     N_("Print the version"),
     N_("Print the version of sparkflash-cli."),
     0, FALSE },
+  { SF_CLI_COMMAND_MONITOR, "monitor", "",
+    N_("Show what the board prints, and send it lines"),
+    N_("Restart the board and show its serial output, with its colours on a terminal. ROM boot\n"
+       "messages are explained; with --chip esp8266 the ROM's text at 74880 baud is read too.\n"
+       "Lines typed (or read from stdin) are sent to the board. Leave with Ctrl+] or Ctrl+C.\n"
+       "Example: sparkflash-cli -p /dev/ttyUSB0 monitor --monitor-baud 115200"),
+    OPT_BIT (OPT_MONITOR_BAUD) | OPT_BIT (OPT_NO_RESET),
+    TRUE },
 };
 
 static const CommandInfo *
@@ -200,6 +216,7 @@ sf_cli_args_init (SfCliArgs *args)
   args->before = SF_BEFORE_DEFAULT_RESET;
   args->after = SF_AFTER_HARD_RESET;
   args->compress = SF_COMPRESS_AUTO;
+  args->monitor_baud = SF_MONITOR_DEFAULT_BAUD;
   args->operands = g_ptr_array_new_with_free_func (g_free);
 }
 
@@ -528,6 +545,10 @@ check_values (SfCliArgs   *args,
   args->no_progress = values[OPT_NO_PROGRESS] != NULL;
   args->no_skip = values[OPT_NO_SKIP] != NULL;
   args->force = values[OPT_FORCE] != NULL;
+  args->monitor = values[OPT_MONITOR] != NULL;
+  args->no_reset = values[OPT_NO_RESET] != NULL;
+  if (values[OPT_MONITOR_BAUD] != NULL && !parse_baud (values[OPT_MONITOR_BAUD], &args->monitor_baud, error))
+    return FALSE;
 
   if (values[OPT_PORT] != NULL)
     {

@@ -33,6 +33,7 @@ typedef enum
   SF_CLI_COMMAND_ERASE_REGION,
   SF_CLI_COMMAND_IMAGE_INFO,
   SF_CLI_COMMAND_VERSION,
+  SF_CLI_COMMAND_MONITOR,
 } SfCliCommand;
 
 typedef struct
@@ -59,6 +60,9 @@ typedef struct
   char        *flash_freq;    /* NULL = keep */
   char        *flash_size;    /* NULL = keep; "detect" or a size name */
   guint32      flash_size_bytes; /* an explicit --flash_size, else 0 */
+  gboolean     monitor;       /* write_flash --monitor: the monitor after a good write */
+  guint        monitor_baud;  /* --monitor-baud; SF_MONITOR_DEFAULT_BAUD when not given */
+  gboolean     no_reset;      /* --no-reset: the monitor leaves the board running */
 
   /* Operands after the command name */
   GPtrArray   *operands;

@@ -13,6 +13,7 @@
 #include "sf-chip.h"
 #include "sf-cli-args.h"
 #include "sf-cli-interrupt.h"
+#include "sf-cli-monitor.h"
 #include "sf-cli-output.h"
 #include "sf-firmware-file.h"
 #include "sf-flasher.h"
@@ -44,6 +45,9 @@ typedef struct
   GBytes       *image;
 
   GCancellable *cancellable;
+
+  /* The chip found, for write_flash --monitor. */
+  SfChip        chip_found;
 } SfCli;
 
 static void
@@ -572,6 +576,8 @@ work_on_device (SfFlasher            *flasher,
   SfCli *cli = user_data;
   guint32 flash_size = known_flash_size (cli, details);
 
+  cli->chip_found = details->chip;
+
   /* Now that the real flash size is known, check the regions again. */
   switch (cli->args.command)
     {
@@ -713,8 +719,17 @@ main (int    argc,
       return EXIT_USAGE;
     }
 
+  if (cli.args.command == SF_CLI_COMMAND_MONITOR)
+    return sf_cli_monitor_run (cli.args.port, cli.args.monitor_baud, cli.args.chip,
+                               !cli.args.no_reset, cli.cancellable);
+
   if (!run_on_device (&cli, &error))
     return report_failure (&cli, error);
+
+  /* The monitor opens the port the session has just closed. */
+  if (cli.args.monitor)
+    return sf_cli_monitor_run (cli.args.port, cli.args.monitor_baud, cli.chip_found,
+                               !cli.args.no_reset, cli.cancellable);
 
   return EXIT_OK;
 }

@@ -70,9 +70,12 @@ for mode in $modes; do
     sparkflash-cli --chip e
   expect "$mode" "-c esp32s after the command" "esp32s2 esp32s3" sparkflash-cli chip_id -c esp32s
   expect "$mode" "--before no" "no_reset no_reset_no_sync" sparkflash-cli --before no
-  expect "$mode" "write_flash --no-" "--no-compress --no-progress --no-skip --no-stub --no-verify" \
+  expect "$mode" "write_flash --no-" "--no-compress --no-progress --no-reset --no-skip --no-stub --no-verify" \
     sparkflash-cli -p /dev/null write_flash --no-
   expect "$mode" "read-flash --f" "--flash-size --force" sparkflash-cli read-flash --f
+  expect "$mode" "monitor --" "--after --baud --before --chip --help --monitor-baud --no-reset --no-stub --port --version" \
+    sparkflash-cli -p /dev/null monitor --
+  expect "$mode" "--monitor-baud 74" "74880" sparkflash-cli monitor --monitor-baud 74
   expect "$mode" "a file after write_flash's address" "$tmp/app.bin" \
     sparkflash-cli write_flash 0x10000 "$tmp/a"
   expect "$mode" "no file for write_flash's address" "" \

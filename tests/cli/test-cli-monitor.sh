@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# sparkflash-cli monitor and write_flash --monitor against the simulator:
+# the command line, what is printed, lines sent, leaving with Ctrl+C, and
+# the port free again afterwards.
+
+. "$(dirname "$0")/cli-tap.sh"
+
+unset ESPTOOL_PORT
+cd "$tmp" || bail_out "cannot enter $tmp"
+
+# monitor_until TEXT SECONDS INPUT ARGS...: runs sparkflash-cli ARGS with
+# stdin from the command INPUT (a shell snippet), waits until its stdout
+# holds TEXT (at most SECONDS; "" waits them all), then sends it one SIGINT
+# as Ctrl+C does. $rc is the program's exit code, $stop_ms how long it took
+# to end after the signal. (timeout(1) would signal it twice: once itself,
+# once through the process group.)
+monitor_until () {
+  local text=$1 seconds=$2 input=$3 pid i start
+  shift 3
+  last_command="sparkflash-cli $*"
+  "$SPARKFLASH_CLI" "$@" < <(bash -c "$input") >"$tmp/stdout" 2>"$tmp/stderr" &
+  pid=$!
+  for i in $(seq $((seconds * 10))); do
+    [ -n "$text" ] && grep -qF -- "$text" "$tmp/stdout" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  start=$(date +%s%N)
+  kill -INT "$pid" 2>/dev/null
+  for i in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null
+    problem "still running 10 s after SIGINT"
+  fi
+  wait "$pid"
+  rc=$?
+  stop_ms=$((($(date +%s%N) - start) / 1000000))
+  [ -z "$text" ] || expect_stdout "$text"
+}
+
+# ---- the command line --------------------------------------------------------
+
+begin "monitor takes no arguments"
+cli --port /dev/ttyNOPE monitor extra
+expect_usage_error "extra"
+end
+
+begin "--monitor-baud must be a rate"
+cli --port /dev/ttyNOPE monitor --monitor-baud fast
+expect_usage_error "fast"
+end
+
+begin "--monitor belongs to write_flash, not read_flash"
+cli --port /dev/ttyNOPE read_flash 0 16 out.bin --monitor
+expect_usage_error "--monitor"
+end
+
+begin "monitor --help describes the keys and the options"
+cli monitor --help
+expect_rc 0
+expect_stdout "Ctrl+]"
+expect_stdout "--monitor-baud"
+expect_stdout "--no-reset"
+end
+
+begin "monitor on a port that does not exist"
+cli --port /dev/ttyNOPE monitor
+expect_rc 1
+expect_stderr "ttyNOPE"
+expect_stderr "Check --port"
+end
+
+# ---- on a board ------------------------------------------------------------------
+
+start_sim esp32 "$tmp/flash-esp32.bin" || bail_out "the simulator did not start"
+
+begin "monitor on a port without modem lines asks for RESET, and Ctrl+C leaves with 0"
+monitor_until "press RESET" 20 ": " --port "$port" monitor
+expect_rc 0
+within "$stop_ms" 1000 || problem "took $stop_ms ms to end after Ctrl+C"
+expect_stdout "--- Resetting the board"
+expect_stdout "--- This port has no RTS line: press RESET on the board to restart it"
+expect_stderr "Monitoring $port at 115200 baud"
+end
+
+begin "monitor --no-reset leaves the board alone"
+monitor_until "" 1 ": " --port "$port" monitor --no-reset --monitor-baud 74880
+expect_rc 0
+expect_no_stdout "Resetting the board"
+expect_stderr "at 74880 baud"
+end
+
+begin "the port is free again right after the monitor"
+cli --port "$port" --before no_reset --after no_reset chip_id
+expect_rc 0
+grep -qiE "^Chip is esp32" "$tmp/stdout" || problem "no 'Chip is ESP32' line"
+end
+
+stop_sim
+
+# ---- write_flash --monitor ---------------------------------------------------------
+
+start_sim esp8266 "$tmp/flash-esp8266.bin" || bail_out "the ESP8266 simulator did not start"
+random_file app.bin 8192
+
+begin "write_flash --monitor watches the board it wrote, as the chip it found"
+monitor_until "No boot text came" 60 ": " --port "$port" --before no_reset write_flash --monitor \
+  0x0 app.bin
+expect_rc 0
+expect_stdout "Hash of data verified."
+expect_stdout "--- Resetting the board"
+# The chip was found to be an ESP8266: the monitor listened at the ROM's
+# rate first. This board prints nothing.
+expect_stdout "--- No boot text came at 74880 baud; now at 115200 baud"
+expect_flash_file "$tmp/flash-esp8266.bin" 0 app.bin
+end
+
+begin "write_flash --monitor after a failed write does not start the monitor"
+cli --port "$port" --before no_reset write_flash --monitor 0x0 app.bin 0x3ff000 app.bin
+expect_rc 1
+expect_no_stdout "Resetting the board"
+end
+
+finish_tap
