@@ -141,7 +141,7 @@ insert_line (SfMonitorPane       *self,
              GtkTextBuffer       *buffer,
              const SfMonitorLine *line)
 {
-  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local_usec (line->time_us);
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (line->time_us / G_USEC_PER_SEC);
   g_autofree char *clock = NULL;
   g_autofree char *stamp = NULL;
   const char *kind_tag = NULL;
@@ -151,7 +151,7 @@ insert_line (SfMonitorPane       *self,
   if (time != NULL)
     {
       clock = g_date_time_format (time, "%H:%M:%S");
-      stamp = g_strdup_printf ("%s.%03d  ", clock, g_date_time_get_microsecond (time) / 1000);
+      stamp = g_strdup_printf ("%s.%03d  ", clock, (int) (line->time_us % G_USEC_PER_SEC / 1000));
     }
   switch (line->kind)
     {
@@ -659,6 +659,7 @@ static void
 sf_monitor_pane_dispose (GObject *object)
 {
   SfMonitorPane *self = SF_MONITOR_PANE (object);
+  GtkWidget *child;
 
   cancel_probe (self);
   g_clear_object (&self->improv);
@@ -669,6 +670,9 @@ sf_monitor_pane_dispose (GObject *object)
       g_clear_object (&self->monitor);
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), SF_TYPE_MONITOR_PANE);
+  /* The template's unnamed rows are children too. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (sf_monitor_pane_parent_class)->dispose (object);
 }

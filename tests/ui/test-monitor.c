@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 
+#include "sf-dialogs.h"
 #include "sf-improv-dialog.h"
 #include "sf-ui-test-util.h"
 #include "../test-timing.h"
