@@ -243,13 +243,23 @@ logger_input (SfSimFw      *fw,
     }
 }
 
+/* Lines go out about 1 KiB at a time: paced one by one, each would wait
+ * for a poll timeout of its own and the line would run well below its
+ * rate. */
 static void
 flood_fill (SfSimFw *fw)
 {
+  g_autoptr(GString) lines = g_string_new (NULL);
+
   while (fw->device->queued < FLOOD_BACKLOG)
-    _sf_sim_fw_printf (fw, "flood %06" G_GUINT64_FORMAT
-                       " the quick brown fox jumps over the lazy dog 0123456789\r\n",
-                       ++fw->flood_lines % 1000000);
+    {
+      g_string_truncate (lines, 0);
+      while (lines->len < 1024)
+        g_string_append_printf (lines, "flood %06" G_GUINT64_FORMAT
+                                " the quick brown fox jumps over the lazy dog 0123456789\r\n",
+                                ++fw->flood_lines % 1000000);
+      _sf_sim_fw_print (fw, lines->str, lines->len);
+    }
 }
 
 /* --- The app's life ------------------------------------------------------- */

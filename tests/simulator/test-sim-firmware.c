@@ -179,6 +179,41 @@ test_esp32_boot (void)
   port_close (&port);
 }
 
+/* An app at 921600: a host at 115200 reads garbage, and text once it
+ * moves; its echo hears the host only at the app's rate. */
+static void
+test_app_rate (void)
+{
+  Port port;
+  const guint8 *app;
+  gsize before;
+
+  port_open (&port, "esp32");
+  sf_sim_device_set_firmware (port.device, SF_SIM_FIRMWARE_LOGGER);
+  sf_sim_device_set_firmware_baud (port.device, 921600);
+  port_start (&port);
+  /* The ROM's text at 115200 is readable; nothing of the app is. */
+  read_until (&port, "entry 0x40080400\r\n");
+  read_for (&port, 400);
+  app = find (&port, "entry 0x40080400\r\n");
+  before = app - port.pending->data + strlen ("entry 0x40080400\r\n");
+  g_assert_cmpuint (port.pending->len, >, before);
+  g_assert_null (find (&port, "cpu_start"));
+  write_text (&port, "at the wrong rate\r\n");
+  /* The board takes the rate the bytes came at from the port when it
+   * reads them: let it read them before the port moves. */
+  read_for (&port, 200);
+  set_port_baud (&port, B921600);
+  forget (&port);
+  read_until (&port, "main: uptime 1 s");
+  g_assert_null (find (&port, "echo: at the wrong rate"));
+  /* What the app made of the garbled line is still in its buffer: an
+   * empty line ends it first. */
+  write_text (&port, "\r\nright rate\r\n");
+  read_until (&port, "echo: right rate\r\n");
+  port_close (&port);
+}
+
 /* A press of the reset button boots again, the ESP32's ROM telling an
  * RTC reset. */
 static void
@@ -568,6 +603,7 @@ main (int   argc,
   g_test_add_func ("/simulator/firmware/esp8266-rom-at-74880", test_esp8266_rom_at_74880);
   g_test_add_func ("/simulator/firmware/esp8266-rom-garbled-at-115200", test_esp8266_rom_garbled_at_115200);
   g_test_add_func ("/simulator/firmware/esp32-boot", test_esp32_boot);
+  g_test_add_func ("/simulator/firmware/app-rate", test_app_rate);
   g_test_add_func ("/simulator/firmware/press-reset", test_press_reset);
   g_test_add_func ("/simulator/firmware/echo", test_echo);
   g_test_add_func ("/simulator/firmware/sync-back-to-rom", test_sync_back_to_rom);
