@@ -269,7 +269,6 @@ sf_improv_dialog_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
   g_clear_pointer (&self->ssid, g_free);
-  gtk_widget_dispose_template (GTK_WIDGET (self), SF_TYPE_IMPROV_DIALOG);
 
   G_OBJECT_CLASS (sf_improv_dialog_parent_class)->dispose (object);
 }
