@@ -92,6 +92,13 @@ struct _SfSimDevice
   SfSimFirmware     fw_applied;
   gboolean          host_on;
   SfSimFw          *fw;
+  /* Opens and closes of the port as inotify reports them (-1: none, the
+   * master's hang-up is all there is), and how many of them are the
+   * board's own and how many the host's. */
+  int               open_watch_fd;
+  guint             own_opens;
+  guint             own_closes;
+  guint             host_opens;
 
   /* Shared with the serving thread; protected by mutex */
   GMutex            mutex;

@@ -93,6 +93,7 @@ sf_sim_device_init (SfSimDevice *self)
   self->noisy = g_byte_array_new ();
   self->master_fd = -1;
   self->slave_fd = -1;
+  self->open_watch_fd = -1;
   self->wake_pipe[0] = self->wake_pipe[1] = -1;
   self->firmware_baud = 115200;
   g_queue_init (&self->out_queue);
@@ -972,6 +973,7 @@ sf_sim_device_stop (SfSimDevice *self)
   close_fd (&self->wake_pipe[1]);
   close_fd (&self->slave_fd);
   close_fd (&self->master_fd);
+  close_fd (&self->open_watch_fd);
 
   if (self->rom != NULL)
     {

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -359,32 +360,126 @@ fw_tick (SfSimFw *fw,
 static void
 discard_unread (SfSimDevice *self)
 {
-  int fd = open (self->port_path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+  int fd;
 
+  /* The board's own open and close, not the host's. */
+  self->own_opens++;
+  self->own_closes++;
+  fd = open (self->port_path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
-    return;
+    {
+      self->own_opens--;
+      self->own_closes--;
+      return;
+    }
   tcflush (fd, TCIFLUSH);
   close (fd);
 }
 
-/* FALSE while nobody has the port open (the master hangs up then). */
+static void
+host_left (SfSimDevice *self)
+{
+  /* The app may go on, but its output goes nowhere: stop it. */
+  self->host_on = FALSE;
+  _sf_sim_device_fw_clear (self);
+  _sf_sim_device_reset_board (self, FALSE);
+  discard_unread (self);
+}
+
+/* The master's hang-up says whether somebody has the port open now, but a
+ * host that closes the port and the next that opens it between two looks
+ * leave no trace in it, and a monitor opening the port right after the
+ * flasher closed it is exactly that. inotify reports every open and close
+ * of the port's node, so none is missed. FALSE when it cannot watch. */
+static gboolean
+start_open_watch (SfSimDevice *self)
+{
+  int fd = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
+
+  if (fd < 0)
+    return FALSE;
+  if (inotify_add_watch (fd, self->port_path, IN_OPEN | IN_CLOSE) < 0)
+    {
+      close (fd);
+      return FALSE;
+    }
+  self->open_watch_fd = fd;
+  self->own_opens = self->own_closes = self->host_opens = 0;
+  return TRUE;
+}
+
+static void
+stop_open_watch (SfSimDevice *self)
+{
+  if (self->open_watch_fd >= 0)
+    close (self->open_watch_fd);
+  self->open_watch_fd = -1;
+}
+
+/* Counts the opens and closes reported since the last look; TRUE when a
+ * host opened the port among them. */
+static gboolean
+read_open_events (SfSimDevice *self)
+{
+  gboolean opened = FALSE;
+  char buffer[1024] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
+  ssize_t n;
+
+  while ((n = read (self->open_watch_fd, buffer, sizeof buffer)) > 0)
+    {
+      for (char *p = buffer; p < buffer + n;)
+        {
+          const struct inotify_event *event = (const struct inotify_event *) p;
+
+          if (event->mask & IN_OPEN)
+            {
+              if (self->own_opens > 0)
+                self->own_opens--;
+              else
+                {
+                  self->host_opens++;
+                  opened = TRUE;
+                }
+            }
+          if (event->mask & IN_CLOSE)
+            {
+              if (self->own_closes > 0)
+                self->own_closes--;
+              else if (self->host_opens > 0)
+                self->host_opens--;
+            }
+          p += sizeof *event + event->len;
+        }
+    }
+  return opened;
+}
+
+/* FALSE while nobody has the port open. */
 static gboolean
 watch_host (SfSimDevice *self)
 {
   struct pollfd pfd = { self->master_fd, 0, 0 };
   gboolean away;
 
-  while (poll (&pfd, 1, 0) < 0 && errno == EINTR)
-    ;
-  away = (pfd.revents & POLLHUP) != 0;
-  if (away && self->host_on)
+  if (self->open_watch_fd >= 0)
     {
-      /* The app may go on, but its output goes nowhere: stop it. */
-      self->host_on = FALSE;
-      _sf_sim_device_fw_clear (self);
-      _sf_sim_device_reset_board (self, FALSE);
-      discard_unread (self);
+      gboolean opened = read_open_events (self);
+
+      /* A host that came after another left is a new session, even when
+       * the board never saw the port unused. */
+      if (opened && self->host_on)
+        host_left (self);
+      away = self->host_opens == 0;
     }
+  else
+    {
+      while (poll (&pfd, 1, 0) < 0 && errno == EINTR)
+        ;
+      away = (pfd.revents & POLLHUP) != 0;
+    }
+
+  if (away && self->host_on)
+    host_left (self);
   else if (!away && !self->host_on)
     {
       self->host_on = TRUE;
@@ -405,6 +500,7 @@ apply_setting (SfSimDevice   *self,
   self->fw_applied = want;
   if (want == SF_SIM_FIRMWARE_NONE)
     {
+      stop_open_watch (self);
       if (self->slave_fd < 0)
         self->slave_fd = open (self->port_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
       if (self->fw != NULL)
@@ -416,10 +512,27 @@ apply_setting (SfSimDevice   *self,
     }
   if (was == SF_SIM_FIRMWARE_NONE)
     {
+      /* Watching first, so that the board's own close below is known as
+       * its own. */
+      gboolean watching = start_open_watch (self);
+
       if (self->slave_fd >= 0)
-        close (self->slave_fd);
+        {
+          if (watching)
+            self->own_closes++;
+          close (self->slave_fd);
+        }
       self->slave_fd = -1;
-      /* A host already there counts as opening the port now. */
+      /* A host already on the port shows as a master that does not hang
+       * up; it counts as opening the port now. */
+      if (watching)
+        {
+          struct pollfd pfd = { self->master_fd, 0, 0 };
+
+          while (poll (&pfd, 1, 0) < 0 && errno == EINTR)
+            ;
+          self->host_opens = (pfd.revents & POLLHUP) ? 0 : 1;
+        }
       self->host_on = FALSE;
     }
 }

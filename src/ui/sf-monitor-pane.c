@@ -651,6 +651,9 @@ sf_monitor_pane_root (GtkWidget *widget)
 static void
 sf_monitor_pane_unroot (GtkWidget *widget)
 {
+  /* Out of its window, the pane has no business holding the port; and a
+   * pending request may keep it alive a while after the window is gone. */
+  sf_monitor_pane_stop (SF_MONITOR_PANE (widget));
   g_signal_handlers_disconnect_by_func (gtk_widget_get_settings (widget), dark_changed_cb, widget);
   GTK_WIDGET_CLASS (sf_monitor_pane_parent_class)->unroot (widget);
 }

@@ -329,8 +329,7 @@ job_done_cb (GObject      *object,
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
   /* Only now: the worker has closed the port. */
-  if (ok && self->job_kind == SF_JOB_WRITE)
-    _sf_window_monitor_after_job (self, job);
+  _sf_window_monitor_after_job (self, job, ok);
   _sf_window_set_pulsing (self, FALSE);
   gtk_stack_set_visible_child_name (self->action_stack, "idle");
   _sf_window_validate_rows (self);

@@ -56,17 +56,24 @@ _sf_window_release_port (SfWindow *self)
 
 void
 _sf_window_monitor_after_job (SfWindow   *self,
-                              SfFlashJob *job)
+                              SfFlashJob *job,
+                              gboolean    succeeded)
 {
   const SfChipDetails *details = sf_flash_job_get_chip_details (job);
 
-  if (!g_settings_get_boolean (self->settings, "monitor-after-flash"))
-    return;
-  /* Shown first: showing a stopped pane starts it on the chosen port,
-   * which is the port just flashed. */
-  sf_monitor_pane_start (self->monitor_pane, sf_flash_job_get_port_path (job),
-                         details != NULL ? details->chip : known_chip (self), TRUE);
-  g_object_set (self, "show-monitor", TRUE, NULL);
+  if (succeeded && sf_flash_job_get_kind (job) == SF_JOB_WRITE &&
+      g_settings_get_boolean (self->settings, "monitor-after-flash"))
+    {
+      sf_monitor_pane_start (self->monitor_pane, sf_flash_job_get_port_path (job),
+                             details != NULL ? details->chip : known_chip (self), TRUE);
+      g_object_set (self, "show-monitor", TRUE, NULL);
+      return;
+    }
+  /* The pane was watching when the operation borrowed the port (or was
+   * shown meanwhile): it takes the port back. */
+  if (gtk_revealer_get_reveal_child (self->monitor_revealer) &&
+      !sf_monitor_pane_get_running (self->monitor_pane))
+    start_on_chosen_port (self);
 }
 
 static void

@@ -160,9 +160,11 @@ void           _sf_window_monitor_shown     (SfWindow       *self,
                                              gboolean        shown);
 /* Before an operation opens the port: the monitor lets go of it. */
 void           _sf_window_release_port      (SfWindow       *self);
-/* After a successful write: show the board's boot, if so set. */
+/* After an operation: a successful write shows the board's boot, if so
+ * set; otherwise a shown monitor takes the port back. */
 void           _sf_window_monitor_after_job (SfWindow       *self,
-                                             SfFlashJob     *job);
+                                             SfFlashJob     *job,
+                                             gboolean        succeeded);
 /* Starts or stops the monitor on the chosen port (win.monitor-run). */
 void           _sf_window_toggle_monitor    (SfWindow       *self);
 

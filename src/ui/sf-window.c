@@ -251,12 +251,15 @@ void
 _sf_window_update_actions (SfWindow *self)
 {
   gboolean busy = self->job != NULL;
-  gboolean have_port = sf_port_chooser_get_path (self->port_chooser) != NULL;
+  gboolean have_port;
   gboolean have_files = FALSE;
   g_autoptr(GPtrArray) rows = NULL;
 
-  if (self->disposed)
+  /* The monitor pane stops as the window takes it down. */
+  if (self->disposed || self->port_chooser == NULL)
     return;
+
+  have_port = sf_port_chooser_get_path (self->port_chooser) != NULL;
 
   rows = _sf_window_collect_rows (self);
   for (guint i = 0; i < rows->len; i++)

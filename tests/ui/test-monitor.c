@@ -83,6 +83,23 @@ wait_for_text (Fixture    *fixture,
 }
 
 static void
+wait_running (Fixture *fixture)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (!sf_monitor_pane_get_running (fixture->pane))
+    {
+      if (g_get_monotonic_time () > end || pane_shows (fixture, "Cannot watch"))
+        {
+          g_autofree char *text = _sf_monitor_pane_dup_text (fixture->pane);
+
+          g_error ("the monitor never started; it shows:\n%s", text);
+        }
+      sf_test_spin (20);
+    }
+}
+
+static void
 run_job (Fixture    *fixture,
          const char *action)
 {
@@ -118,7 +135,7 @@ test_after_flash (Fixture       *fixture,
   run_job (fixture, "win.flash");
   assert_banner_contains (fixture->window, "Verified");
 
-  SF_WAIT_UNTIL (sf_monitor_pane_get_running (fixture->pane), 10000);
+  wait_running (fixture);
   g_assert_cmpstr (sf_monitor_pane_get_port_path (fixture->pane), ==,
                    sf_sim_device_get_port_path (fixture->device));
   wait_for_text (fixture, "rst:0x1 (POWERON_RESET)");
@@ -158,7 +175,7 @@ test_esp8266_boot (Fixture       *fixture,
   /* The chip is known once the window has read it. */
   run_job (fixture, "win.chip-info");
   g_object_set (fixture->window, "show-monitor", TRUE, NULL);
-  SF_WAIT_UNTIL (sf_monitor_pane_get_running (fixture->pane), 10000);
+  wait_running (fixture);
   wait_for_text (fixture, "rst cause:2, boot mode:(3,6)");
   wait_for_text (fixture, "booted normally from flash");
   wait_for_text (fixture, "74880");
@@ -181,7 +198,7 @@ test_controls (Fixture       *fixture,
   g_autofree char *cleared = NULL;
 
   g_object_set (fixture->window, "show-monitor", TRUE, NULL);
-  SF_WAIT_UNTIL (sf_monitor_pane_get_running (fixture->pane), 10000);
+  wait_running (fixture);
   wait_for_text (fixture, "uptime");
 
   /* A line typed and sent; the board echoes it. */
@@ -223,24 +240,32 @@ test_controls (Fixture       *fixture,
   g_assert_cmpuint (g_settings_get_uint (sf_application_get_settings (app), "monitor-baud"), ==, 57600);
 }
 
-/* An operation takes the port from the monitor, and succeeds. */
+/* An operation takes the port from the monitor, succeeds, and gives the
+ * port back; the monitor's own button stops and starts it. */
 static void
 test_released_for_job (Fixture       *fixture,
                        gconstpointer  data)
 {
   g_object_set (fixture->window, "show-monitor", TRUE, NULL);
-  SF_WAIT_UNTIL (sf_monitor_pane_get_running (fixture->pane), 10000);
+  /* The window may be reading the chip it just found: then the monitor
+   * starts after that. */
+  wait_running (fixture);
   wait_for_text (fixture, "cpu_start");
 
-  run_job (fixture, "win.chip-info");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.chip-info", NULL);
+  SF_WAIT_UNTIL (_sf_window_get_busy (fixture->window), 5000);
   g_assert_false (sf_monitor_pane_get_running (fixture->pane));
-  g_assert_false (sf_test_has_banner (fixture->window) &&
-                  _sf_window_get_job (fixture->window) != NULL);
+  SF_WAIT_UNTIL (!_sf_window_get_busy (fixture->window), 120000);
   g_assert_nonnull (strstr (gtk_label_get_text (fixture->window->chip_value), "ESP32"));
+  g_assert_true (sf_monitor_pane_get_running (fixture->pane));
 
-  /* And the monitor can take it again. */
+  /* Stopped and started from the pane. */
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.monitor-run", NULL);
-  SF_WAIT_UNTIL (sf_monitor_pane_get_running (fixture->pane), 10000);
+  g_assert_false (sf_monitor_pane_get_running (fixture->pane));
+  g_signal_emit_by_name (_sf_monitor_pane_get_button (fixture->pane, "clear"), "clicked");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.monitor-run", NULL);
+  g_assert_true (sf_monitor_pane_get_running (fixture->pane));
+  wait_for_text (fixture, "uptime");
 }
 
 /* Wi-Fi through Improv: the pane notices the firmware speaks it, the
@@ -260,7 +285,7 @@ test_improv (Fixture       *fixture,
 
   sf_sim_device_set_firmware (fixture->device, SF_SIM_FIRMWARE_IMPROV);
   g_object_set (fixture->window, "show-monitor", TRUE, NULL);
-  SF_WAIT_UNTIL (sf_monitor_pane_get_running (fixture->pane), 10000);
+  wait_running (fixture);
   SF_WAIT_UNTIL (_sf_monitor_pane_get_improv_offered (fixture->pane), 30000);
 
   dialog = SF_IMPROV_DIALOG (_sf_monitor_pane_open_improv (fixture->pane));
@@ -330,7 +355,7 @@ test_flood (Fixture       *fixture,
   sf_monitor_set_max_lines (_sf_monitor_pane_get_monitor (fixture->pane), 5000);
 
   g_object_set (fixture->window, "show-monitor", TRUE, NULL);
-  SF_WAIT_UNTIL (sf_monitor_pane_get_running (fixture->pane), 10000);
+  wait_running (fixture);
   wait_for_text (fixture, "flood");
 
   tick = g_timeout_add (10, stall_tick_cb, &stall);
