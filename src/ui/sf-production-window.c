@@ -544,3 +544,10 @@ _sf_production_window_get_summary (SfProductionWindow *self)
   g_return_val_if_fail (SF_IS_PRODUCTION_WINDOW (self), NULL);
   return gtk_label_get_text (self->summary_label);
 }
+
+GtkWidget *
+_sf_production_window_get_auto_switch (SfProductionWindow *self)
+{
+  g_return_val_if_fail (SF_IS_PRODUCTION_WINDOW (self), NULL);
+  return GTK_WIDGET (self->auto_switch);
+}

@@ -38,5 +38,7 @@ GPtrArray          *_sf_production_window_get_rows    (SfProductionWindow *self)
 /* Whether a run is on (Start pressed, not yet over or stopped). */
 gboolean            _sf_production_window_get_active  (SfProductionWindow *self);
 const char         *_sf_production_window_get_summary (SfProductionWindow *self);
+/* The switch "Also flash every board plugged in from now on". */
+GtkWidget          *_sf_production_window_get_auto_switch (SfProductionWindow *self);
 
 G_END_DECLS

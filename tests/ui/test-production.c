@@ -177,6 +177,58 @@ test_eight_boards (void)
   sf_test_remove_tree (dir);
 }
 
+/* With the switch on, a board plugged in while the run is on is flashed
+ * without being ticked; Stop ends the run, and a board plugged in after
+ * that is left alone. */
+static void
+test_plugged_in (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sparkflash-production-XXXXXX", NULL);
+  g_autoptr(GBytes) image = sf_test_build_app (100 * 1024, 9);
+  g_autofree char *image_path = sf_test_write_file (dir, "app.bin", image);
+  g_autoptr(GFile) file = g_file_new_for_path (image_path);
+  g_autoptr(GBytes) flash = NULL;
+  GPtrArray *boards;
+  GPtrArray *later;
+  GPtrArray *rows;
+  SfProductionWindow *production;
+  SfWindow *window;
+  GtkWidget *auto_switch;
+
+  sf_test_reset_settings (sf_application_get_settings (app));
+  window = sf_test_open_window (app, "esp32");
+  sf_firmware_row_set_address_text (_sf_window_add_firmware (window, file), "0x10000");
+  production = sf_test_open_production (window);
+  auto_switch = _sf_production_window_get_auto_switch (production);
+  gtk_switch_set_active (GTK_SWITCH (auto_switch), TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (production), "production.start", NULL);
+  g_assert_true (_sf_production_window_get_active (production));
+
+  boards = sf_test_start_boards (app, 1, FALSE);
+  rows = _sf_production_window_get_rows (production);
+  SF_WAIT_UNTIL (rows->len == 1 &&
+                 sf_board_row_get_state (g_ptr_array_index (rows, 0)) == SF_BOARD_SUCCEEDED,
+                 RUN_TIMEOUT_MS);
+  g_assert_cmpstr (sf_board_row_get_port (g_ptr_array_index (rows, 0)), ==,
+                   sf_sim_device_get_port_path (g_ptr_array_index (boards, 0)));
+  flash = sf_sim_device_dup_flash (g_ptr_array_index (boards, 0), ADDRESS, g_bytes_get_size (image));
+  g_assert_true (g_bytes_equal (flash, image));
+  /* Still waiting for more. */
+  g_assert_true (_sf_production_window_get_active (production));
+
+  gtk_widget_activate_action (GTK_WIDGET (production), "production.stop", NULL);
+  g_assert_false (_sf_production_window_get_active (production));
+  later = sf_test_start_boards (app, 1, FALSE);
+  sf_test_spin (500);
+  g_assert_cmpuint (rows->len, ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (production));
+  sf_test_close_window (window);
+  sf_test_stop_boards (app, boards);
+  sf_test_stop_boards (app, later);
+  sf_test_remove_tree (dir);
+}
+
 static void
 run_tests_cb (GApplication *application)
 {
@@ -193,6 +245,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/production/eight-boards", test_eight_boards);
+  g_test_add_func ("/ui/production/plugged-in", test_plugged_in);
 
   app = sf_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
