@@ -346,7 +346,9 @@ _sf_window_create_job (SfWindow  *self,
   g_autofree char *chip_name = g_settings_get_string (self->settings, "chip");
   g_autofree char *before_name = g_settings_get_string (self->settings, "before");
   g_autofree char *after_name = g_settings_get_string (self->settings, "after");
-  SfFlashJob *job = sf_flash_job_new (kind, sf_port_chooser_get_path (self->port_chooser));
+  const char *path = sf_port_chooser_get_path (self->port_chooser);
+  /* No port chosen: a model for the boards of a production run. */
+  SfFlashJob *job = sf_flash_job_new (kind, path != NULL ? path : "");
   SfChip chip;
   SfBefore before;
   SfAfter after;

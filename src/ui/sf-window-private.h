@@ -148,6 +148,12 @@ void           _sf_window_validate_rows     (SfWindow       *self);
  * what is wrong in @out_message; NULL when all can be written. */
 SfFirmwareRow *_sf_window_first_bad_row     (SfWindow       *self,
                                              char          **out_message);
+/* A write job of the enabled rows (each file read again first; the
+ * names of those that changed on disk are added to @changed, if given)
+ * with the window's connection and write options, for the chosen port;
+ * NULL, with a banner saying why, when they cannot be written. */
+SfFlashJob    *_sf_window_create_write_job  (SfWindow       *self,
+                                             GPtrArray      *changed) G_GNUC_WARN_UNUSED_RESULT;
 SfFirmwareRow *_sf_window_add_row           (SfWindow       *self,
                                              GFile          *file,
                                              const char     *address,

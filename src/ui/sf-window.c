@@ -267,6 +267,7 @@ _sf_window_update_actions (SfWindow *self)
       have_files = TRUE;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.flash", !busy && have_port && have_files);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.production", !busy && have_files);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.read-flash", !busy && have_port);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.erase-region", !busy && have_port);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.erase-flash", !busy && have_port);
