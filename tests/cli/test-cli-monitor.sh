@@ -94,6 +94,25 @@ expect_no_stdout "Resetting the board"
 expect_stderr "at 74880 baud"
 end
 
+# On a terminal: keys one at a time, echoed by the monitor, Ctrl+] to
+# leave, and the terminal's settings as they were before.
+if command -v script >/dev/null; then
+  begin "on a terminal, Ctrl+] leaves and the terminal is restored"
+  last_command="script: sparkflash-cli --port $port --no-reset monitor, typing ab Enter Ctrl+]"
+  { sleep 1; printf 'ab\r'; sleep 0.5; printf '\035'; sleep 2; } |
+    script -qec "stty -g; \"$SPARKFLASH_CLI\" --port $port --no-reset monitor; echo rc=\$?; stty -g" \
+      /dev/null >"$tmp/stdout" 2>"$tmp/stderr"
+  tr -d '\r' <"$tmp/stdout" >"$tmp/screen"
+  grep -qx 'rc=0' "$tmp/screen" || problem "did not leave with 0 on Ctrl+]"
+  grep -qx 'ab' "$tmp/screen" || problem "the typed line was not echoed"
+  grep -E '^[0-9a-f]+(:[0-9a-f]+){10,}$' "$tmp/screen" >"$tmp/settings"
+  [ "$(wc -l <"$tmp/settings")" -eq 2 ] && [ "$(sort -u "$tmp/settings" | wc -l)" -eq 1 ] ||
+    problem "the terminal's settings before and after differ"
+  end
+else
+  skip "on a terminal, Ctrl+] leaves and the terminal is restored" "script(1) is not installed"
+fi
+
 begin "the port is free again right after the monitor"
 cli --port "$port" --before no_reset --after no_reset chip_id
 expect_rc 0
