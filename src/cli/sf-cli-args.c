@@ -59,7 +59,7 @@ typedef struct
 } OptionInfo;
 
 static const OptionInfo options[] = {
-  { OPT_PORT, "port", "-p", "PORT", N_("Serial port (default: $ESPTOOL_PORT)") },
+  { OPT_PORT, "port", "-p", "PORT", N_("Serial port (default: $ESPTOOL_PORT); give it again, or a pattern such as '/dev/ttyUSB*', to work on several boards at once") },
   { OPT_BAUD, "baud", "-b", "BAUD", N_("Baud rate for the transfer (default: 921600, or 115200 where the link cannot carry it; the link starts at 115200)") },
   { OPT_CHIP, "chip", "-c", "CHIP", N_("Expected chip (default auto)") },
   { OPT_BEFORE, "before", NULL, "METHOD", N_("default_reset, usb_reset, no_reset or no_reset_no_sync") },
@@ -218,6 +218,7 @@ sf_cli_args_init (SfCliArgs *args)
   args->compress = SF_COMPRESS_AUTO;
   args->monitor_baud = SF_MONITOR_DEFAULT_BAUD;
   args->operands = g_ptr_array_new_with_free_func (g_free);
+  args->ports = g_ptr_array_new_with_free_func (g_free);
 }
 
 void
@@ -228,6 +229,7 @@ sf_cli_args_clear (SfCliArgs *args)
   g_clear_pointer (&args->flash_freq, g_free);
   g_clear_pointer (&args->flash_size, g_free);
   g_clear_pointer (&args->operands, g_ptr_array_unref);
+  g_clear_pointer (&args->ports, g_ptr_array_unref);
 }
 
 gboolean
@@ -552,14 +554,17 @@ check_values (SfCliArgs   *args,
 
   if (values[OPT_PORT] != NULL)
     {
-      if (*values[OPT_PORT] == '\0')
-        return sf_cli_usage_error (error, _("Pass the serial port, e.g. --port /dev/ttyUSB0."),
-                            _("The port name is empty."));
-      store_string (&args->port, values[OPT_PORT]);
+      /* Every --port, in order; the first is the port of a single run. */
+      for (guint i = 0; i < args->ports->len; i++)
+        if (*(const char *) args->ports->pdata[i] == '\0')
+          return sf_cli_usage_error (error, _("Pass the serial port, e.g. --port /dev/ttyUSB0."),
+                              _("The port name is empty."));
+      store_string (&args->port, args->ports->pdata[0]);
     }
   else if (g_getenv ("ESPTOOL_PORT") != NULL && *g_getenv ("ESPTOOL_PORT") != '\0')
     {
       store_string (&args->port, g_getenv ("ESPTOOL_PORT"));
+      g_ptr_array_add (args->ports, g_strdup (args->port));
     }
 
   return TRUE;
@@ -697,6 +702,8 @@ sf_cli_args_parse (SfCliArgs   *args,
 
       values[option->id] = value != NULL ? value : "";
       seen[option->id] = option;
+      if (option->id == OPT_PORT)
+        g_ptr_array_add (args->ports, g_strdup (values[OPT_PORT]));
     }
 
   if (values[OPT_HELP] != NULL)

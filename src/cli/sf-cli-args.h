@@ -43,6 +43,7 @@ typedef struct
 
   /* Global options */
   char        *port;          /* NULL when neither --port nor $ESPTOOL_PORT */
+  GPtrArray   *ports;         /* every --port as given (patterns unexpanded), or $ESPTOOL_PORT */
   guint        baud;          /* 0 when neither --baud nor $ESPTOOL_BAUD */
   SfChip       chip;
   SfBefore     before;

@@ -43,6 +43,8 @@ static struct
   gboolean      reported;
 
   Stage         stage;
+  /* Several boards at once: what each one was doing is not followed. */
+  gboolean      many;
 
   /* STAGE_READING */
   char         *read_path;
@@ -82,6 +84,11 @@ void
 sf_cli_interrupt_set_reading (const char *path)
 {
   g_mutex_lock (&state.mutex);
+  if (state.many)
+    {
+      g_mutex_unlock (&state.mutex);
+      return;
+    }
   state.stage = STAGE_READING;
   g_free (state.read_path);
   state.read_path = g_strdup (path);
@@ -95,6 +102,11 @@ sf_cli_interrupt_set_writing (const SfFlashRegion *regions,
                               gboolean             erase_all)
 {
   g_mutex_lock (&state.mutex);
+  if (state.many)
+    {
+      g_mutex_unlock (&state.mutex);
+      return;
+    }
   clear_regions_locked ();
   state.stage = STAGE_WRITING;
   state.regions = g_new0 (Region, MAX (n_regions, 1));
@@ -121,6 +133,11 @@ sf_cli_interrupt_set_erasing (guint32 address,
                               guint32 size)
 {
   g_mutex_lock (&state.mutex);
+  if (state.many)
+    {
+      g_mutex_unlock (&state.mutex);
+      return;
+    }
   state.stage = STAGE_ERASING;
   state.erase_address = address;
   state.erase_size = size;
@@ -128,9 +145,22 @@ sf_cli_interrupt_set_erasing (guint32 address,
 }
 
 void
+sf_cli_interrupt_set_many (void)
+{
+  g_mutex_lock (&state.mutex);
+  state.many = TRUE;
+  g_mutex_unlock (&state.mutex);
+}
+
+void
 sf_cli_interrupt_set_finished (void)
 {
   g_mutex_lock (&state.mutex);
+  if (state.many)
+    {
+      g_mutex_unlock (&state.mutex);
+      return;
+    }
   state.stage = STAGE_FINISHED;
   g_mutex_unlock (&state.mutex);
 }
@@ -196,7 +226,7 @@ sf_cli_interrupt_progress (SfPhase phase,
                            guint64 total)
 {
   g_mutex_lock (&state.mutex);
-  if (state.stage == STAGE_WRITING)
+  if (state.stage == STAGE_WRITING && !state.many)
     follow_write_locked (phase, done, total);
   g_mutex_unlock (&state.mutex);
 }
@@ -231,6 +261,11 @@ describe_write_locked (void)
 static char *
 describe_state_locked (void)
 {
+  if (state.many)
+    return g_strdup (_("Boards that were being written or erased may hold part of the new "
+                       "contents: the summary says which ones had not finished. Run the same "
+                       "command again on those before using them."));
+
   switch (state.stage)
     {
     case STAGE_READING:

@@ -22,6 +22,9 @@ void sf_cli_interrupt_set_writing   (const SfFlashRegion *regions,
 /* @size 0: the whole flash. */
 void sf_cli_interrupt_set_erasing   (guint32              address,
                                      guint32              size);
+/* Several boards at once: the calls above are ignored from now on, and
+ * the last words speak of the boards in general. */
+void sf_cli_interrupt_set_many      (void);
 /* The operation completed; only leaving the board (the reset) is left. */
 void sf_cli_interrupt_set_finished  (void);
 /* Every progress report, to follow which file a write is on. */

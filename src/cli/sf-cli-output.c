@@ -41,6 +41,38 @@ static struct
   int                  last_step;
 } out = { .phase = -1, .last_step = -1 };
 
+/* Several boards at once (sf-cli-many.c): each board's thread names its
+ * port here. Its lines go out whole, under a lock so that two boards'
+ * lines never mix, prefixed with the port; it draws no progress bars. */
+static GPrivate board_port = G_PRIVATE_INIT (g_free);
+static GMutex   board_lock;
+
+void
+sf_cli_output_set_board (const char *port)
+{
+  g_private_replace (&board_port, g_strdup (port));
+}
+
+/* "PORT: line" on @stream, or FALSE outside a board's thread. */
+static gboolean
+print_board_line (FILE       *stream,
+                  const char *kind,
+                  const char *line)
+{
+  const char *port = g_private_get (&board_port);
+  g_autofree char *text = NULL;
+
+  if (port == NULL)
+    return FALSE;
+  text = kind != NULL ? g_strdup_printf ("sparkflash-cli: %s: %s: %s\n", kind, port, line)
+                      : g_strdup_printf ("%s: %s\n", port, line);
+  g_mutex_lock (&board_lock);
+  fputs (text, stream);
+  fflush (stream);
+  g_mutex_unlock (&board_lock);
+  return TRUE;
+}
+
 void
 sf_cli_output_init (gboolean show_progress)
 {
@@ -61,6 +93,8 @@ void
 sf_cli_output_set_regions (const SfFlashRegion *regions,
                            guint                n_regions)
 {
+  if (g_private_get (&board_port) != NULL)
+    return;
   /* A write reads a little flash of its own (headers, checks); that is not
    * what the user asked to see progress of. */
   out.phase_mask = 1u << SF_PHASE_ERASE | 1u << SF_PHASE_WRITE | 1u << SF_PHASE_VERIFY;
@@ -73,6 +107,8 @@ sf_cli_output_set_regions (const SfFlashRegion *regions,
 void
 sf_cli_output_set_address (guint32 address)
 {
+  if (g_private_get (&board_port) != NULL)
+    return;
   out.phase_mask = 1u << SF_PHASE_ERASE | 1u << SF_PHASE_READ;
   out.regions = NULL;
   out.n_regions = 0;
@@ -84,7 +120,7 @@ sf_cli_output_set_address (guint32 address)
 void
 sf_cli_output_end_line (void)
 {
-  if (out.line_open)
+  if (out.line_open && g_private_get (&board_port) == NULL)
     {
       fputc ('\n', stdout);
       fflush (stdout);
@@ -97,6 +133,17 @@ sf_cli_output_print (const char *format,
                      ...)
 {
   va_list args;
+
+  if (g_private_get (&board_port) != NULL)
+    {
+      g_autofree char *line = NULL;
+
+      va_start (args, format);
+      line = g_strdup_vprintf (format, args);
+      va_end (args);
+      print_board_line (stdout, NULL, line);
+      return;
+    }
 
   sf_cli_output_end_line ();
   va_start (args, format);
@@ -119,6 +166,8 @@ print_prefixed (const char *kind,
       if (*lines[i] == '\0')
         continue;
       /* Further lines say what to do about the first. */
+      if (print_board_line (stderr, i == 0 ? kind : _("hint"), lines[i]))
+        continue;
       fprintf (stderr, "sparkflash-cli: %s: %s\n", i == 0 ? kind : _("hint"), lines[i]);
     }
   fflush (stderr);
@@ -140,6 +189,8 @@ void
 sf_cli_output_log_cb (const char *line,
                       gpointer    user_data)
 {
+  if (print_board_line (stdout, NULL, line))
+    return;
   /* On a terminal an unfinished bar moves below the log line rather than
    * staying behind it, stuck at some percentage. */
   if (out.is_tty && out.line_open && out.bar_text != NULL)
@@ -232,7 +283,7 @@ sf_cli_output_progress_cb (SfPhase  phase,
   double percent;
   int step;
 
-  if (!out.show_progress || phase <= SF_PHASE_CONNECT || phase > SF_PHASE_READ || total == 0 ||
+  if (!out.show_progress || g_private_get (&board_port) != NULL || phase <= SF_PHASE_CONNECT || phase > SF_PHASE_READ || total == 0 ||
       !(out.phase_mask & (1u << phase)))
     return;
   done = MIN (done, total);

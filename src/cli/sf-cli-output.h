@@ -27,6 +27,11 @@ void sf_cli_output_end_line      (void);
 void sf_cli_output_error         (const char          *message);
 void sf_cli_output_warning       (const char          *message);
 
+/* Several boards at once: the calling thread works on the board at @port
+ * (NULL: no longer). Its lines are prefixed with the port and printed
+ * whole; it draws no progress. */
+void sf_cli_output_set_board     (const char          *port);
+
 /* SfLogFunc and SfProgressFunc for the flasher; user_data is unused. */
 void sf_cli_output_log_cb        (const char          *line,
                                   gpointer             user_data);

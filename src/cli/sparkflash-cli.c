@@ -13,6 +13,7 @@
 #include "sf-chip.h"
 #include "sf-cli-args.h"
 #include "sf-cli-interrupt.h"
+#include "sf-cli-many.h"
 #include "sf-cli-monitor.h"
 #include "sf-cli-output.h"
 #include "sf-firmware-file.h"
@@ -612,23 +613,47 @@ work_on_device (SfFlasher            *flasher,
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
+/* What a board's write or check has got through, for the summary of a
+ * run on several boards. */
+typedef struct
+{
+  guint64 done;       /* of the regions before the current one */
+  guint64 last;       /* of the current one */
+} Tally;
+
 static void
 progress_cb (SfPhase  phase,
              guint64  done,
              guint64  total,
              gpointer user_data)
 {
+  Tally *tally = user_data;
+
+  /* Each file's write starts again from 0. */
+  if (tally != NULL && phase == SF_PHASE_WRITE)
+    {
+      if (done < tally->last)
+        tally->done += tally->last;
+      tally->last = done;
+    }
   sf_cli_interrupt_progress (phase, done, total);
-  sf_cli_output_progress_cb (phase, done, total, user_data);
+  sf_cli_output_progress_cb (phase, done, total, NULL);
 }
 
+/* The command on the board at @port. @board, when not NULL, gets what a
+ * summary says of it: the chip (also when the command failed after
+ * connecting) and the bytes written or checked. */
 static gboolean
-run_on_device (SfCli   *cli,
-               GError **error)
+run_on_device (SfCli       *cli,
+               const char  *port,
+               SfCliBoard  *board,
+               GError     **error)
 {
   g_auto(SfSessionResult) result = { { 0 } };
+  Tally tally = { 0 };
+  gboolean ok;
   SfSessionOptions options = {
-    .port = cli->args.port,
+    .port = port,
     .baud = cli->args.baud,
     .chip = cli->args.chip,
     .before = cli->args.before,
@@ -637,9 +662,26 @@ run_on_device (SfCli   *cli,
     .flash_size = cli->args.flash_size_bytes,
     .log_func = sf_cli_output_log_cb,
     .progress_func = progress_cb,
+    .callback_data = board != NULL ? &tally : NULL,
   };
 
-  if (sf_session_run (&options, work_on_device, cli, &result, cli->cancellable, error))
+  ok = sf_session_run (&options, work_on_device, cli, &result, cli->cancellable, error);
+  if (board != NULL)
+    {
+      board->details = result.details;
+      memset (&result.details, 0, sizeof result.details);
+      if (ok && cli->regions != NULL)
+        {
+          board->bytes = 0;
+          for (guint i = 0; i < cli->regions->len; i++)
+            board->bytes += g_bytes_get_size (g_array_index (cli->regions, SfFlashRegion, i).data);
+        }
+      else
+        {
+          board->bytes = tally.done + tally.last;
+        }
+    }
+  if (ok)
     return TRUE;
 
   if (g_error_matches (*error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_NOT_FOUND))
@@ -648,6 +690,75 @@ run_on_device (SfCli   *cli,
   else if (g_error_matches (*error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_WRONG_CHIP))
     append_hint (*error, _("Leave out --chip (or pass --chip auto) to accept the chip that is connected."));
   return FALSE;
+}
+
+/* One board of several, in its own thread: a copy of the command line's
+ * state of its own, as the work changes some of it (the size of a span
+ * given as ALL, a bootloader's rewritten header). */
+static gboolean
+run_board (const char  *port,
+           SfCliBoard  *board,
+           gpointer     user_data,
+           GError     **error)
+{
+  const SfCli *cli = user_data;
+  SfCli copy = *cli;
+  g_autoptr(GArray) regions = NULL;
+
+  if (cli->regions != NULL)
+    {
+      regions = g_array_new (FALSE, TRUE, sizeof (SfFlashRegion));
+      g_array_set_clear_func (regions, clear_region);
+      for (guint i = 0; i < cli->regions->len; i++)
+        {
+          SfFlashRegion region = g_array_index (cli->regions, SfFlashRegion, i);
+
+          region.data = g_bytes_ref (region.data);
+          g_array_append_val (regions, region);
+        }
+      copy.regions = regions;
+    }
+  return run_on_device (&copy, port, board, error);
+}
+
+/* The command on every port --port names (patterns expanded): on one as
+ * ever, on several at once through sf-cli-many.c. Returns the exit
+ * status. */
+static int
+run_on_ports (SfCli *cli)
+{
+  g_autoptr(GPtrArray) ports = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!(ports = sf_cli_many_expand_ports (cli->args.ports, &error)))
+    return report_failure (cli, error);
+
+  if (ports->len > 1 && cli->args.command == SF_CLI_COMMAND_READ_FLASH)
+    {
+      sf_cli_output_error (_("read_flash reads one board at a time: several boards would "
+                             "write the same file.\nGive one --port."));
+      return EXIT_USAGE;
+    }
+  if (ports->len > 1 && (cli->args.command == SF_CLI_COMMAND_MONITOR || cli->args.monitor))
+    {
+      sf_cli_output_error (_("The monitor watches one board at a time.\nGive one --port."));
+      return EXIT_USAGE;
+    }
+  if (ports->len > 1)
+    return sf_cli_many_run (ports, run_board, cli, cli->cancellable);
+
+  if (cli->args.command == SF_CLI_COMMAND_MONITOR)
+    return sf_cli_monitor_run (ports->pdata[0], cli->args.monitor_baud, cli->args.chip,
+                               !cli->args.no_reset, cli->cancellable);
+
+  if (!run_on_device (cli, ports->pdata[0], NULL, &error))
+    return report_failure (cli, error);
+
+  /* The monitor opens the port the session has just closed. */
+  if (cli->args.monitor)
+    return sf_cli_monitor_run (ports->pdata[0], cli->args.monitor_baud, cli->chip_found,
+                               !cli->args.no_reset, cli->cancellable);
+  return EXIT_OK;
 }
 
 int
@@ -719,17 +830,5 @@ main (int    argc,
       return EXIT_USAGE;
     }
 
-  if (cli.args.command == SF_CLI_COMMAND_MONITOR)
-    return sf_cli_monitor_run (cli.args.port, cli.args.monitor_baud, cli.args.chip,
-                               !cli.args.no_reset, cli.cancellable);
-
-  if (!run_on_device (&cli, &error))
-    return report_failure (&cli, error);
-
-  /* The monitor opens the port the session has just closed. */
-  if (cli.args.monitor)
-    return sf_cli_monitor_run (cli.args.port, cli.args.monitor_baud, cli.chip_found,
-                               !cli.args.no_reset, cli.cancellable);
-
-  return EXIT_OK;
+  return run_on_ports (&cli);
 }

@@ -43,6 +43,8 @@ struct _SfFlashJob
   GMutex          mutex;
   GPtrArray      *pending_lines;
   gboolean        progress_pending;
+  gboolean        connected_pending;
+  SfChipDetails   connected_details;  /* a copy for "connected" */
   SfPhase         phase;
   guint64         done;
   guint64         total;
@@ -56,6 +58,7 @@ struct _SfFlashJob
 
 enum
 {
+  SIGNAL_CONNECTED,
   SIGNAL_PROGRESS,
   SIGNAL_LOG,
   SIGNAL_FINISHED,
@@ -90,6 +93,7 @@ sf_flash_job_finalize (GObject *object)
   g_clear_pointer (&self->pending_lines, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   sf_chip_details_clear (&self->details);
+  sf_chip_details_clear (&self->connected_details);
   g_clear_error (&self->error);
   g_mutex_clear (&self->mutex);
 
@@ -103,6 +107,9 @@ sf_flash_job_class_init (SfFlashJobClass *klass)
 
   object_class->finalize = sf_flash_job_finalize;
 
+  signals[SIGNAL_CONNECTED] =
+    g_signal_new ("connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   signals[SIGNAL_PROGRESS] =
     g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 3, SF_TYPE_PHASE, G_TYPE_UINT64, G_TYPE_UINT64);
@@ -141,6 +148,55 @@ sf_flash_job_new (SfJobKind   kind,
   self->kind = kind;
   self->port_path = g_strdup (port_path);
   return self;
+}
+
+SfFlashJob *
+sf_flash_job_new_like (SfFlashJob *model,
+                       const char *port_path)
+{
+  SfFlashJob *self;
+
+  g_return_val_if_fail (SF_IS_FLASH_JOB (model), NULL);
+  g_return_val_if_fail (port_path != NULL, NULL);
+
+  self = sf_flash_job_new (model->kind, port_path);
+  self->baud = model->baud;
+  self->chip = model->chip;
+  self->before = model->before;
+  self->after = model->after;
+  self->no_stub = model->no_stub;
+  sf_flash_job_set_write_options (self, &model->options);
+  for (guint i = 0; i < model->regions->len; i++)
+    {
+      const Region *region = &g_array_index (model->regions, Region, i);
+
+      /* The same GBytes: every board gets the very bytes of the model. */
+      sf_flash_job_add_region (self, region->address, region->data, region->name);
+    }
+  self->address = model->address;
+  self->size = model->size;
+  sf_flash_job_set_output_path (self, model->output_path);
+  return self;
+}
+
+guint
+sf_flash_job_get_n_regions (SfFlashJob *self)
+{
+  g_return_val_if_fail (SF_IS_FLASH_JOB (self), 0);
+
+  return self->regions->len;
+}
+
+guint64
+sf_flash_job_get_region_bytes (SfFlashJob *self)
+{
+  guint64 sum = 0;
+
+  g_return_val_if_fail (SF_IS_FLASH_JOB (self), 0);
+
+  for (guint i = 0; i < self->regions->len; i++)
+    sum += g_bytes_get_size (g_array_index (self->regions, Region, i).data);
+  return sum;
 }
 
 SfJobKind
@@ -296,6 +352,8 @@ static void
 flush_pending (SfFlashJob *self)
 {
   g_autoptr(GPtrArray) lines = NULL;
+  g_auto(SfChipDetails) details = { 0 };
+  gboolean connected;
   gboolean progress;
   SfPhase phase;
   guint64 done, total;
@@ -303,6 +361,13 @@ flush_pending (SfFlashJob *self)
   g_mutex_lock (&self->mutex);
   lines = g_steal_pointer (&self->pending_lines);
   self->pending_lines = g_ptr_array_new_with_free_func (g_free);
+  connected = self->connected_pending;
+  self->connected_pending = FALSE;
+  if (connected)
+    {
+      details = self->connected_details;
+      memset (&self->connected_details, 0, sizeof self->connected_details);
+    }
   progress = self->progress_pending;
   self->progress_pending = FALSE;
   phase = self->phase;
@@ -312,6 +377,8 @@ flush_pending (SfFlashJob *self)
 
   for (guint i = 0; i < lines->len; i++)
     g_signal_emit (self, signals[SIGNAL_LOG], 0, g_ptr_array_index (lines, i));
+  if (connected)
+    g_signal_emit (self, signals[SIGNAL_CONNECTED], 0, &details);
   if (progress)
     g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, (int) phase, done, total);
 }
@@ -408,6 +475,14 @@ do_operation (SfFlasher            *flasher,
   self->details.flash_id = details->flash_id;
   self->details.flash_size = details->flash_size;
   self->have_details = TRUE;
+  /* A copy of its own for "connected": the session may connect again
+   * (a slower rate) and rewrite self->details meanwhile. */
+  sf_chip_details_clear (&self->connected_details);
+  self->connected_details = self->details;
+  self->connected_details.description = g_strdup (details->description);
+  self->connected_details.features = g_strdup (details->features);
+  self->connected_pending = TRUE;
+  schedule_flush_locked (self);
   g_mutex_unlock (&self->mutex);
 
   switch (self->kind)

@@ -24,12 +24,24 @@ G_DECLARE_FINAL_TYPE (SfFlashJob, sf_flash_job, SF, FLASH_JOB, GObject)
 /* One operation on the board at @port_path, run in a worker thread.
  * Signals are emitted on the thread-default main context of the thread
  * that called sf_flash_job_run_async():
+ *   connected (const SfChipDetails *details)   once the chip's details are
+ *                                  read, before the operation itself; again
+ *                                  should the session connect anew (a
+ *                                  slower rate); @details lasts the emission
  *   progress (SfPhase phase, guint64 done, guint64 total)
  *   log (const char *line)
  *   finished ()                    after success
  *   failed (const GError *error)   after failure, not after cancellation */
 SfFlashJob          *sf_flash_job_new               (SfJobKind              kind,
                                                      const char            *port_path) G_GNUC_WARN_UNUSED_RESULT;
+/* A job like @model (kind, connection settings, write options, regions,
+ * span and output) for another port. The regions' data is shared, not
+ * copied. */
+SfFlashJob          *sf_flash_job_new_like          (SfFlashJob            *model,
+                                                     const char            *port_path) G_GNUC_WARN_UNUSED_RESULT;
+guint                sf_flash_job_get_n_regions     (SfFlashJob            *self);
+/* The regions' sizes added up. */
+guint64              sf_flash_job_get_region_bytes  (SfFlashJob            *self);
 SfJobKind            sf_flash_job_get_kind          (SfFlashJob            *self);
 const char          *sf_flash_job_get_port_path     (SfFlashJob            *self);
 

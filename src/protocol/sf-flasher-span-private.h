@@ -67,7 +67,8 @@ gboolean _sf_flasher_flash_md5   (SfFlasher     *self,
 
 /* The blocks one FLASH_BEGIN session sends: slices of the span, or of its
  * zlib stream. The stream is made by a thread of its own that runs a few
- * blocks ahead, so the link never waits for zlib. */
+ * blocks ahead, so the link never waits for zlib, and is shared by the
+ * boards sent the same bytes at the same time (sf-packed-stream.c). */
 typedef struct
 {
   guint8 *data;

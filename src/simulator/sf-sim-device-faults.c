@@ -85,6 +85,30 @@ sf_sim_device_get_faults_injected (SfSimDevice *self)
   return counts.dropped + counts.corrupted + counts.dropped_requests + counts.garbage_bursts;
 }
 
+void
+sf_sim_device_take_wire_stats (SfSimDevice    *self,
+                               SfSimWireStats *out_stats)
+{
+  WireCounts w;
+
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+  g_return_if_fail (out_stats != NULL);
+
+  g_mutex_lock (&self->mutex);
+  w = self->wire;
+  memset (&self->wire, 0, sizeof self->wire);
+  g_mutex_unlock (&self->mutex);
+
+  out_stats->rx_bytes = w.rx;
+  out_stats->tx_bytes = w.tx;
+  out_stats->data_bytes = w.data_bytes;
+  out_stats->data_us = w.data_first_us && w.data_last_us > w.data_first_us ?
+                       w.data_last_us - w.data_first_us : 0;
+  out_stats->read_bytes = w.read_bytes;
+  out_stats->read_us = w.read_first_us && w.read_last_us > w.read_first_us ?
+                       w.read_last_us - w.read_first_us : 0;
+}
+
 /* --- In the serving thread ---------------------------------------------- */
 
 void

@@ -5,6 +5,7 @@
 
 #include "sf-sim-device.h"
 #include "sf-sim-chip-private.h"
+#include "sf-sim-firmware-private.h"
 #include "sf-sim-flash-private.h"
 #include "sf-sim-noise-private.h"
 #include "sf-sim-regs-private.h"
@@ -47,6 +48,8 @@ struct _SfSimDevice
   guint             max_baud;     /* atomic; 0 = any rate works */
   gint              flash_timing; /* atomic gboolean */
   gint              slow_flash;   /* atomic gboolean */
+  gint              firmware;     /* atomic SfSimFirmware */
+  guint             firmware_baud; /* atomic */
 
   /* Owned; the flash and the noise lock themselves */
   SfSimFlash       *flash;
@@ -84,6 +87,18 @@ struct _SfSimDevice
   guint             mismatch_host_baud;
   guint             mismatch_chip_baud;
   GByteArray       *noisy;           /* scratch: frames after the cable */
+  /* The firmware (sf-sim-firmware.c): the setting the line follows, is
+   * the host's port open, and the app running (NULL: the loader runs). */
+  SfSimFirmware     fw_applied;
+  gboolean          host_on;
+  SfSimFw          *fw;
+  /* Opens and closes of the port as inotify reports them (-1: none, the
+   * master's hang-up is all there is), and how many of them are the
+   * board's own and how many the host's. */
+  int               open_watch_fd;
+  guint             own_opens;
+  guint             own_closes;
+  guint             host_opens;
 
   /* Shared with the serving thread; protected by mutex */
   GMutex            mutex;
@@ -94,6 +109,7 @@ struct _SfSimDevice
   guint             command_count;
   guint             request_count; /* commands, and READ_FLASH acks, acted on */
   gboolean          reset_requested;
+  gboolean          press_requested; /* the reset button, strap released */
   gboolean          stub_seen;    /* a copy of stub_running for other threads */
   WireCounts        wire;
 };
@@ -105,6 +121,22 @@ void   _sf_sim_device_enqueue             (SfSimDevice  *self,
                                            const guint8 *data,
                                            gsize         length,
                                            gint64        ready_us);
+
+/* …paced at @baud with emulate_baud (0: at the host's rate). */
+void   _sf_sim_device_enqueue_paced       (SfSimDevice  *self,
+                                           const guint8 *data,
+                                           gsize         length,
+                                           guint         baud);
+/* Wakes the serving thread (@why 'q' makes it quit). */
+void   _sf_sim_device_wake                (SfSimDevice  *self,
+                                           char          why);
+/* The rate the host set on its end of the line; 0 if unknown. */
+guint  _sf_sim_device_client_baud         (SfSimDevice  *self);
+/* The reset button with the strap held: the ROM loader waits for SYNC,
+ * output not yet sent is lost; the banner is printed if @banner and the
+ * boot log is on. */
+void   _sf_sim_device_reset_board         (SfSimDevice  *self,
+                                           gboolean      banner);
 
 /* sf-sim-device-faults.c, all in the serving thread. */
 /* Hands the SfSimFault to the loaders; with the mutex held. */

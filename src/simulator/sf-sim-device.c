@@ -30,6 +30,7 @@ typedef struct
   gsize       pos;
   gint64      ready_us;   /* not before (monotonic), for baud pacing */
   guint       kind;       /* WIRE_* */
+  guint       baud;       /* printed at this rate (0: the host's) */
 } OutChunk;
 
 G_DEFINE_FINAL_TYPE (SfSimDevice, sf_sim_device, G_TYPE_OBJECT)
@@ -92,7 +93,9 @@ sf_sim_device_init (SfSimDevice *self)
   self->noisy = g_byte_array_new ();
   self->master_fd = -1;
   self->slave_fd = -1;
+  self->open_watch_fd = -1;
   self->wake_pipe[0] = self->wake_pipe[1] = -1;
+  self->firmware_baud = 115200;
   g_queue_init (&self->out_queue);
 }
 
@@ -204,9 +207,9 @@ sf_sim_device_set_flash_timing (SfSimDevice *self,
   g_atomic_int_set (&self->flash_timing, !!enabled);
 }
 
-static void
-wake_thread (SfSimDevice *self,
-             char         why)
+void
+_sf_sim_device_wake (SfSimDevice *self,
+                     char         why)
 {
   while (write (self->wake_pipe[1], &why, 1) < 0 && errno == EINTR)
     ;
@@ -222,7 +225,7 @@ sf_sim_device_reset (SfSimDevice *self)
   g_mutex_lock (&self->mutex);
   self->reset_requested = TRUE;
   g_mutex_unlock (&self->mutex);
-  wake_thread (self, 'r');
+  _sf_sim_device_wake (self, 'r');
 }
 
 gboolean
@@ -274,30 +277,6 @@ sf_sim_device_get_mac (SfSimDevice *self,
   g_return_if_fail (SF_IS_SIM_DEVICE (self));
 
   memcpy (out_mac, self->chip->mac, 6);
-}
-
-void
-sf_sim_device_take_wire_stats (SfSimDevice    *self,
-                               SfSimWireStats *out_stats)
-{
-  WireCounts w;
-
-  g_return_if_fail (SF_IS_SIM_DEVICE (self));
-  g_return_if_fail (out_stats != NULL);
-
-  g_mutex_lock (&self->mutex);
-  w = self->wire;
-  memset (&self->wire, 0, sizeof self->wire);
-  g_mutex_unlock (&self->mutex);
-
-  out_stats->rx_bytes = w.rx;
-  out_stats->tx_bytes = w.tx;
-  out_stats->data_bytes = w.data_bytes;
-  out_stats->data_us = w.data_first_us && w.data_last_us > w.data_first_us ?
-                       w.data_last_us - w.data_first_us : 0;
-  out_stats->read_bytes = w.read_bytes;
-  out_stats->read_us = w.read_first_us && w.read_last_us > w.read_first_us ?
-                       w.read_last_us - w.read_first_us : 0;
 }
 
 guint
@@ -354,11 +333,13 @@ sf_sim_device_write_flash (SfSimDevice  *self,
 
 /* --- The serving thread ------------------------------------------------- */
 
-/* The rate the client configured on its end of the line; 0 if unknown. */
-static guint
-client_baud (SfSimDevice *self)
+/* The rate the client configured on its end of the line; 0 if unknown.
+ * Running a firmware the board holds no descriptor on the slave (to see
+ * the host open it); the master's termios requests reach the slave's. */
+guint
+_sf_sim_device_client_baud (SfSimDevice *self)
 {
-  return _sf_sim_pty_client_baud (self->slave_fd);
+  return _sf_sim_pty_client_baud (self->slave_fd >= 0 ? self->slave_fd : self->master_fd);
 }
 
 void
@@ -388,6 +369,17 @@ _sf_sim_device_enqueue (SfSimDevice  *self,
       self->queued -= old->data->len - old->pos;
       out_chunk_free (old);
     }
+}
+
+void
+_sf_sim_device_enqueue_paced (SfSimDevice  *self,
+                              const guint8 *data,
+                              gsize         length,
+                              guint         baud)
+{
+  _sf_sim_device_enqueue (self, WIRE_OTHER, data, length, 0);
+  if (length != 0)
+    ((OutChunk *) g_queue_peek_tail (&self->out_queue))->baud = self->emulate_baud ? baud : 0;
 }
 
 static void
@@ -617,10 +609,11 @@ handle_input (SfSimDevice  *self,
               GByteArray   *scratch)
 {
   FrameContext ctx = { self, scratch, 0, 0 };
-  guint baud = client_baud (self);
+  guint baud = _sf_sim_device_client_baud (self);
   guint max_baud = g_atomic_int_get (&self->max_baud);
   gint64 start_us = 0;
   g_autoptr(GByteArray) heard = NULL;
+  g_autoptr(GByteArray) handed_over = NULL;
   guint switched;
 
   g_mutex_lock (&self->mutex);
@@ -660,6 +653,10 @@ handle_input (SfSimDevice  *self,
       length = heard->len;
     }
 
+  /* An app running from flash hears the bytes, until a SYNC. */
+  if (self->fw != NULL && !_sf_sim_device_fw_input (self, &data, &length, &handed_over))
+    return;
+
   /* Up to each 0xC0 at a time, so the statistics know when a frame's last
    * byte arrived (the decoder keeps its state between calls). */
   for (gsize done = 0; done < length;)
@@ -691,7 +688,8 @@ flush_output (SfSimDevice *self,
     {
       OutChunk *chunk = g_queue_peek_head (&self->out_queue);
       gint64 now = g_get_monotonic_time ();
-      gint64 when = MAX (chunk->ready_us, self->pace_baud ? self->tx_clock_us : 0);
+      guint pace = chunk->baud != 0 ? chunk->baud : self->pace_baud;
+      gint64 when = MAX (chunk->ready_us, pace ? self->tx_clock_us : 0);
       gsize want = chunk->data->len - chunk->pos;
       ssize_t n;
 
@@ -700,10 +698,10 @@ flush_output (SfSimDevice *self,
       if (!writable)
         return now;
 
-      if (self->pace_baud > 0)
+      if (pace > 0)
         {
           /* About 5 ms of line time per write keeps pacing smooth. */
-          want = MIN (want, MAX (1, self->pace_baud / 10 / 200));
+          want = MIN (want, MAX (1, pace / 10 / 200));
         }
 
       n = write (self->master_fd, chunk->data->data + chunk->pos, want);
@@ -718,8 +716,8 @@ flush_output (SfSimDevice *self,
       chunk->pos += n;
       self->queued -= n;
       {
-        gint64 first_us = self->pace_baud > 0 ? MAX (self->tx_clock_us, now) : now;
-        gint64 last_us = self->pace_baud > 0 ? first_us + us_per_bytes (self->pace_baud, n) : now;
+        gint64 first_us = pace > 0 ? MAX (self->tx_clock_us, now) : now;
+        gint64 last_us = pace > 0 ? first_us + us_per_bytes (pace, n) : now;
 
         g_mutex_lock (&self->mutex);
         self->wire.tx += n;
@@ -736,8 +734,8 @@ flush_output (SfSimDevice *self,
           }
         g_mutex_unlock (&self->mutex);
       }
-      if (self->pace_baud > 0)
-        self->tx_clock_us = MAX (self->tx_clock_us, now) + us_per_bytes (self->pace_baud, n);
+      if (pace > 0)
+        self->tx_clock_us = MAX (self->tx_clock_us, now) + us_per_bytes (pace, n);
       if (chunk->pos == chunk->data->len)
         out_chunk_free (g_queue_pop_head (&self->out_queue));
     }
@@ -766,15 +764,17 @@ queue_boot_banner (SfSimDevice *self)
 
 /* The reset button with BOOT held: whatever ran is gone, the ROM loader
  * waits for SYNC, and what was still to be sent is lost. */
-static void
-reset_board (SfSimDevice *self)
+void
+_sf_sim_device_reset_board (SfSimDevice *self,
+                            gboolean     banner)
 {
   set_stub_running (self, FALSE);
   _sf_sim_rom_reset (self->rom);
   _sf_sim_timing_reset (&self->timing);
   g_queue_clear_full (&self->out_queue, (GDestroyNotify) out_chunk_free);
   self->queued = 0;
-  queue_boot_banner (self);
+  if (banner)
+    queue_boot_banner (self);
   _sf_sim_device_line_reset (self);
   /* The ROM's auto-baud follows the host again. */
   _sf_sim_regs_take_uart_switch (self->regs);
@@ -788,17 +788,20 @@ handle_wake (SfSimDevice *self)
 {
   char why[16];
   ssize_t n = read (self->wake_pipe[0], why, sizeof why);
-  gboolean reset;
+  gboolean reset, press;
 
   if (n > 0 && memchr (why, 'q', n) != NULL)
     return FALSE;
 
   g_mutex_lock (&self->mutex);
   reset = self->reset_requested;
-  self->reset_requested = FALSE;
+  press = self->press_requested;
+  self->reset_requested = self->press_requested = FALSE;
   g_mutex_unlock (&self->mutex);
   if (reset)
-    reset_board (self);
+    _sf_sim_device_reset_board (self, TRUE);
+  if (press)
+    _sf_sim_device_fw_press (self);
   return TRUE;
 }
 
@@ -812,13 +815,18 @@ serve_thread (gpointer data)
   for (;;)
     {
       struct pollfd fds[2];
-      gint64 next, now, garbage_at;
+      gint64 next, now, garbage_at, fw_at;
+      gboolean host_away;
       int timeout = -1;
       int ret;
 
+      /* Before "now": what it queues may leave at once. */
+      fw_at = _sf_sim_device_fw_poll (self, g_get_monotonic_time (), &host_away);
       now = g_get_monotonic_time ();
       garbage_at = _sf_sim_device_garbage_tick (self, now);
       next = flush_output (self, FALSE);
+      if (fw_at != 0 && (next == 0 || fw_at < next))
+        next = fw_at;
       /* Garbage waits while other output is due (see the tick). */
       if (garbage_at != 0 && (next == 0 || garbage_at < next))
         next = garbage_at;
@@ -831,6 +839,12 @@ serve_thread (gpointer data)
         fds[1].events |= POLLOUT;
       else if (next != 0)
         timeout = (int) ((next - now + 999) / 1000);
+      /* Nobody on the line: look for the host every 10 ms. */
+      if (host_away)
+        {
+          fds[1].fd = -1;
+          timeout = timeout < 0 ? 10 : MIN (timeout, 10);
+        }
 
       ret = poll (fds, 2, timeout);
       if (ret < 0)
@@ -917,13 +931,15 @@ sf_sim_device_start (SfSimDevice  *self,
   self->pace_baud = 0;
   self->switched_baud = 0;
   self->mismatch_host_baud = self->mismatch_chip_baud = 0;
+  self->fw_applied = SF_SIM_FIRMWARE_NONE;
+  self->host_on = FALSE;
 
   g_mutex_lock (&self->mutex);
   self->command_count = 0;
   self->request_count = 0;
   self->fault_base = 0;
   self->fault_changed = TRUE;
-  self->reset_requested = FALSE;
+  self->reset_requested = self->press_requested = FALSE;
   self->stub_seen = FALSE;
   memset (&self->wire, 0, sizeof self->wire);
   g_mutex_unlock (&self->mutex);
@@ -949,7 +965,7 @@ sf_sim_device_stop (SfSimDevice *self)
 
   if (self->thread != NULL)
     {
-      wake_thread (self, 'q');
+      _sf_sim_device_wake (self, 'q');
       g_thread_join (g_steal_pointer (&self->thread));
     }
 
@@ -957,6 +973,7 @@ sf_sim_device_stop (SfSimDevice *self)
   close_fd (&self->wake_pipe[1]);
   close_fd (&self->slave_fd);
   close_fd (&self->master_fd);
+  close_fd (&self->open_watch_fd);
 
   if (self->rom != NULL)
     {
@@ -965,6 +982,7 @@ sf_sim_device_stop (SfSimDevice *self)
       g_clear_pointer (&self->regs, _sf_sim_regs_free);
       _sf_sim_slip_decoder_clear (&self->decoder);
     }
+  _sf_sim_device_fw_clear (self);
   self->stub_running = FALSE;
   g_mutex_lock (&self->mutex);
   self->stub_seen = FALSE;

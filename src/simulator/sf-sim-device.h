@@ -17,6 +17,16 @@ typedef enum
   SF_SIM_FAULT_LATE_WRITE_ERROR, /* the stub fails to write the Nth data block */
 } SfSimFault;
 
+/* What the board runs when it boots from flash instead of into its
+ * loader (sf_sim_device_set_firmware ()). */
+typedef enum
+{
+  SF_SIM_FIRMWARE_NONE,    /* the default: the board only ever runs its loader */
+  SF_SIM_FIRMWARE_LOGGER,  /* an ESP-IDF-style app: a boot log with ANSI colours, then a line every second; echoes each line it receives */
+  SF_SIM_FIRMWARE_IMPROV,  /* an ESPHome-like app that speaks Improv Wi-Fi Serial, plus a few log lines */
+  SF_SIM_FIRMWARE_FLOOD,   /* prints lines nonstop, as fast as the line carries them */
+} SfSimFirmware;
+
 #define SF_TYPE_SIM_DEVICE (sf_sim_device_get_type ())
 G_DECLARE_FINAL_TYPE (SfSimDevice, sf_sim_device, SF, SIM_DEVICE, GObject)
 
@@ -155,6 +165,57 @@ guint        sf_sim_device_get_faults_injected (SfSimDevice *self);
  * mode. A running stub is gone, the ROM waits for SYNC, output not yet
  * sent is dropped, and the boot banner is printed if enabled. */
 void         sf_sim_device_reset            (SfSimDevice  *self);
+
+/* Any time: what the board runs when it boots from flash. A pty has no
+ * modem lines, so no host can pulse RTS to reset it; instead, with a
+ * firmware set, the board boots it
+ *  - when the host opens the port (the board no longer holds the slave
+ *    itself, so the master hangs up while no host has it open): this
+ *    stands for the reset every serial monitor does on open, and for
+ *    esptool's --after hard_reset (it closes the port, a monitor opens
+ *    it); closing the port stops the app (its output would go nowhere);
+ *  - on sf_sim_device_press_reset ().
+ * Booting: about 30 ms after the reset the ROM prints its boot text at
+ * its own rate (the ESP8266's, and any chip's on a 26 MHz crystal, at
+ * 74880 baud: the ROM sets its UART for 40 MHz; else 115200), then, after
+ * at least 80 ms of silence, the app prints at the firmware rate. Text
+ * sent at a rate more than 3 % off the host's current one arrives as
+ * what the host's UART makes of it (garbage of about the same length);
+ * the app hears the host the same way. With emulate_baud, output is
+ * paced at the rate it is printed at.
+ * While the app runs, a SLIP frame starting a SYNC request puts the ROM
+ * loader back (standing for the host's reset into download mode), and it
+ * answers that SYNC as ever; every other byte is the app's input.
+ * LOGGER prints ESP-IDF-style lines (I green, W yellow, E red, ending in
+ * \r\n), then "I (N) main: uptime S s" every second, and answers each
+ * line it receives (ended by \r, \n or \r\n) with "echo: LINE".
+ * IMPROV speaks the board's side of Improv Wi-Fi Serial: current state,
+ * device info (ESPHome, its version, the chip family, "sparkflash-sim"),
+ * a scan (networks "Sparkflash Lab" -48 and "Workshop" -63, secured, and
+ * "Guest" -77, open), and Wi-Fi settings: 300 ms later provisioned with
+ * the URL http://192.168.4.23 for the right password ("correct horse",
+ * "soldering iron", any for Guest), else error "unable to connect" and
+ * ready again; bad checksums and unknown commands get their error
+ * states. Its log lines never show the password.
+ * FLOOD prints numbered lines of about 70 characters nonstop, as fast as
+ * the host reads them (with emulate_baud, at the firmware rate).
+ * Changing the firmware takes effect at the next boot, except that
+ * leaving NONE while a host has the port open boots at once, and
+ * choosing NONE puts the loader back at once. With NONE nothing of this
+ * happens. */
+void         sf_sim_device_set_firmware     (SfSimDevice   *self,
+                                             SfSimFirmware  firmware);
+/* Any time, for the next boot: the rate the app prints and listens at.
+ * Default 115200. */
+void         sf_sim_device_set_firmware_baud (SfSimDevice  *self,
+                                              guint         baud);
+/* While started: the reset button with the boot strap released: the
+ * board boots from flash, the ROM printing its boot text (on the ESP32
+ * "rst:0x10 (RTCWDT_RTC_RESET)", as a press of EN shows; opening the port
+ * shows a power-on reset), then the firmware runs. With no host on the
+ * line it does nothing (the next open boots anyway); with
+ * SF_SIM_FIRMWARE_NONE it is sf_sim_device_reset (). */
+void         sf_sim_device_press_reset      (SfSimDevice  *self);
 
 /* Opens a pseudo-terminal and serves it from a thread of its own.
  * Like a freshly reset ROM it answers nothing but SYNC until synced; after

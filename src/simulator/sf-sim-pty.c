@@ -38,24 +38,6 @@ speed_to_baud (speed_t speed)
   return 0;
 }
 
-/* The kernel's termios2, as TCGETS2 fills it: it carries the exact rate of
- * a client that set one with BOTHER (any rate, 74880 included), which the
- * classic termios reports only as "other". Declared here because the
- * kernel's own header clashes with <termios.h>. */
-struct sim_termios2
-{
-  tcflag_t c_iflag;
-  tcflag_t c_oflag;
-  tcflag_t c_cflag;
-  tcflag_t c_lflag;
-  cc_t     c_line;
-  cc_t     c_cc[19];
-  speed_t  c_ispeed;
-  speed_t  c_ospeed;
-};
-
-#define SIM_TCGETS2 _IOR ('T', 0x2A, struct sim_termios2)
-#define SIM_BOTHER  0010000
 
 guint
 _sf_sim_pty_client_baud (int slave_fd)

@@ -200,6 +200,9 @@ main (int   argc,
   guint64 seed = 1;
   SfSimFaultCounts counts;
   gint max_baud = 0;
+  g_autofree char *firmware = NULL;
+  gint firmware_baud = 115200;
+  gint crystal_mhz = 0;
   gsize size = 0;
   const GOptionEntry entries[] = {
     { "chip", 'c', 0, G_OPTION_ARG_STRING, &chip,
@@ -216,6 +219,12 @@ main (int   argc,
       "Take as long as real flash to erase, program and read", NULL },
     { "max-baud", 0, 0, G_OPTION_ARG_INT, &max_baud,
       "Hear only noise above BAUD (a cable that cannot carry faster)", "BAUD" },
+    { "firmware", 0, 0, G_OPTION_ARG_STRING, &firmware,
+      "Boot an app from flash when the port is opened: logger, improv or flood (see below)", "APP" },
+    { "firmware-baud", 0, 0, G_OPTION_ARG_INT, &firmware_baud,
+      "The rate the app prints and listens at (default 115200)", "BAUD" },
+    { "crystal-mhz", 0, 0, G_OPTION_ARG_INT, &crystal_mhz,
+      "The board's crystal: 26 or 40 (default: the chip's usual one)", "MHZ" },
     { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &fault_texts,
       "Misbehave; may be given more than once (see below)", "KIND[:N]" },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text,
@@ -261,7 +270,19 @@ main (int   argc,
                                     "stub reply, the stub's OHAI, READ_FLASH packets and MD5 frame.\n"
                                     "The same --seed gives the same faults for the same traffic.\n"
                                     "On SIGINT or SIGTERM it prints what the line did, then quits:\n"
-                                    "  FAULTS dropped=N corrupted=N dropped_requests=N garbage=N seed=N");
+                                    "  FAULTS dropped=N corrupted=N dropped_requests=N garbage=N seed=N\n"
+                                    "\n"
+                                    "--firmware APP: a pty has no reset lines, so opening the port\n"
+                                    "stands for the reset a monitor does: the ROM prints its boot text\n"
+                                    "(at 74880 baud on an ESP8266 or any 26 MHz board, else 115200),\n"
+                                    "then the app runs at --firmware-baud. Text at a rate more than\n"
+                                    "3 % off the port's arrives as garbage. A SYNC frame puts the ROM\n"
+                                    "loader back, so flashing works as before.\n"
+                                    "  logger  ESP-IDF-style coloured log, a line a second, echoes lines\n"
+                                    "  improv  ESPHome-like log, speaks Improv Wi-Fi Serial (networks\n"
+                                    "          \"Sparkflash Lab\" / correct horse, \"Workshop\" /\n"
+                                    "          soldering iron, \"Guest\" open)\n"
+                                    "  flood   numbered lines nonstop, as fast as the line carries");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -292,6 +313,34 @@ main (int   argc,
     }
   if (flash_file != NULL)
     sf_sim_device_set_flash_file (device, flash_file);
+  if (crystal_mhz != 0 && crystal_mhz != 26 && crystal_mhz != 40)
+    {
+      g_printerr ("sparkflash-sim: invalid --crystal-mhz %d (26 or 40)\n", crystal_mhz);
+      return EXIT_FAILURE;
+    }
+  sf_sim_device_set_crystal_mhz (device, (guint) crystal_mhz);
+  if (firmware != NULL)
+    {
+      static const char *const apps[] = { "none", "logger", "improv", "flood" };
+      gsize app = G_N_ELEMENTS (apps);
+
+      for (gsize i = 0; i < G_N_ELEMENTS (apps); i++)
+        if (g_ascii_strcasecmp (firmware, apps[i]) == 0)
+          app = i;
+      if (app == G_N_ELEMENTS (apps))
+        {
+          g_printerr ("sparkflash-sim: invalid --firmware “%s” (logger, improv or flood)\n", firmware);
+          return EXIT_FAILURE;
+        }
+      /* In the order of SfSimFirmware. */
+      sf_sim_device_set_firmware (device, (SfSimFirmware) app);
+    }
+  if (firmware_baud < 300)
+    {
+      g_printerr ("sparkflash-sim: invalid --firmware-baud %d\n", firmware_baud);
+      return EXIT_FAILURE;
+    }
+  sf_sim_device_set_firmware_baud (device, (guint) firmware_baud);
   sf_sim_device_set_boot_log (device, boot_log);
   sf_sim_device_set_emulate_baud (device, emulate_baud);
   sf_sim_device_set_flash_timing (device, flash_timing);

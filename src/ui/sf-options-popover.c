@@ -37,6 +37,7 @@ struct _SfOptionsPopover
   GtkDropDown    *size_drop_down;
   GtkDropDown    *freq_drop_down;
   GtkCheckButton *erase_all_check;
+  GtkCheckButton *monitor_after_check;
   GtkCheckButton *compress_check;
   GtkCheckButton *use_stub_check;
   GtkLabel       *header_label;
@@ -224,6 +225,8 @@ sf_options_popover_bind (SfOptionsPopover *self,
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "compress", self->compress_check, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "monitor-after-flash", self->monitor_after_check, "active",
+                   G_SETTINGS_BIND_DEFAULT);
 }
 
 static void
@@ -258,6 +261,7 @@ sf_options_popover_class_init (SfOptionsPopoverClass *klass)
   BIND (erase_all_check);
   BIND (compress_check);
   BIND (use_stub_check);
+  BIND (monitor_after_check);
   BIND (header_label);
   BIND (header_warning_label);
 #undef BIND

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "sf-dialogs.h"
+#include "sf-production-window.h"
 #include "sf-units.h"
 #include "sf-window-private.h"
 
@@ -19,71 +20,15 @@ flash_action (GtkWidget  *widget,
               GVariant   *parameter)
 {
   SfWindow *self = SF_WINDOW (widget);
-  g_autoptr(GPtrArray) rows = _sf_window_collect_rows (self);
   g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(SfFlashJob) job = NULL;
-  g_autofree char *problem = NULL;
-  g_autofree char *mode = NULL, *size = NULL, *freq = NULL;
-  SfFirmwareRow *bad;
-  SfWriteOptions options = { 0 };
-  guint n = 0;
 
   if (self->job != NULL)
     return;
+  if (!(job = _sf_window_create_write_job (self, changed)))
+    return;
 
-  /* Pick up firmware rebuilt since it was chosen: each file is read again,
-   * whole, and that snapshot is what goes to the board. A file that is
-   * gone now stops the flash below, its row saying so. */
-  for (guint i = 0; i < rows->len; i++)
-    {
-      SfFirmwareRow *row = g_ptr_array_index (rows, i);
-
-      if (sf_firmware_row_get_enabled (row) &&
-          sf_firmware_row_reload (row) == SF_FIRMWARE_ROW_CHANGED)
-        g_ptr_array_add (changed, sf_firmware_row_dup_display_name (row));
-    }
-  _sf_window_validate_rows (self);
-
-  bad = _sf_window_first_bad_row (self, &problem);
-  if (bad != NULL)
-    {
-      _sf_window_show_banner (self, SF_BANNER_ERROR, _("Check the Firmware List"), problem, SF_BANNER_ACTION_NONE);
-      sf_firmware_row_focus_address (bad);
-      return;
-    }
-
-  job = _sf_window_create_job (self, SF_JOB_WRITE);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      SfFirmwareRow *row = g_ptr_array_index (rows, i);
-      g_autofree char *name = NULL;
-      guint32 address;
-
-      if (!sf_firmware_row_get_enabled (row) || !sf_firmware_row_get_address (row, &address))
-        continue;
-      name = sf_firmware_row_dup_display_name (row);
-      sf_flash_job_add_region (job, address, sf_firmware_row_get_data (row), name);
-      n++;
-    }
-  if (n == 0)
-    {
-      _sf_window_show_banner (self, SF_BANNER_ERROR, _("Nothing to Flash"),
-                              _("Add a firmware file, or switch one on."), SF_BANNER_ACTION_NONE);
-      return;
-    }
-
-  mode = g_settings_get_string (self->settings, "flash-mode");
-  size = g_settings_get_string (self->settings, "flash-size");
-  freq = g_settings_get_string (self->settings, "flash-freq");
-  options.compress = g_settings_get_boolean (self->settings, "compress") ? SF_COMPRESS_AUTO
-                                                                          : SF_COMPRESS_OFF;
-  options.erase_all = g_settings_get_boolean (self->settings, "erase-all");
-  options.flash_mode = g_str_equal (mode, "keep") ? NULL : mode;
-  options.flash_size = g_str_equal (size, "keep") ? NULL : size;
-  options.flash_freq = g_str_equal (freq, "keep") ? NULL : freq;
-  sf_flash_job_set_write_options (job, &options);
-
-  self->job_regions = n;
+  self->job_regions = sf_flash_job_get_n_regions (job);
   _sf_window_start_job (self, job);
   /* Flashing what is on disk now is what a rebuild is for; the person
    * still learns that it is not what they saw when they added it. */
@@ -95,6 +40,23 @@ flash_action (GtkWidget  *widget,
 
       _sf_window_append_log (self, line);
     }
+}
+
+/* The same files and settings as win.flash, on as many boards as wanted,
+ * in a window of their own. */
+static void
+production_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  SfWindow *self = SF_WINDOW (widget);
+  g_autoptr(SfFlashJob) model = NULL;
+  SfProductionWindow *production;
+
+  if (!(model = _sf_window_create_write_job (self, NULL)))
+    return;
+  production = sf_production_window_new (GTK_WINDOW (self), model, self->monitor);
+  gtk_window_present (GTK_WINDOW (production));
 }
 
 static gboolean
@@ -416,12 +378,21 @@ show_options_action (GtkWidget  *widget,
   popup_if_sensitive (SF_WINDOW (widget)->options_button);
 }
 
+static void
+monitor_run_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  _sf_window_toggle_monitor (SF_WINDOW (widget));
+}
+
 void
 _sf_window_class_actions_init (SfWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   gtk_widget_class_install_action (widget_class, "win.flash", NULL, flash_action);
+  gtk_widget_class_install_action (widget_class, "win.production", NULL, production_action);
   gtk_widget_class_install_action (widget_class, "win.read-flash", NULL, read_flash_action);
   gtk_widget_class_install_action (widget_class, "win.erase-region", NULL, erase_region_action);
   gtk_widget_class_install_action (widget_class, "win.erase-flash", NULL, erase_flash_action);
@@ -437,6 +408,8 @@ _sf_window_class_actions_init (SfWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-erase", NULL, show_erase_action);
   gtk_widget_class_install_action (widget_class, "win.show-options", NULL, show_options_action);
   gtk_widget_class_install_property_action (widget_class, "win.show-log", "show-log");
+  gtk_widget_class_install_property_action (widget_class, "win.show-monitor", "show-monitor");
+  gtk_widget_class_install_action (widget_class, "win.monitor-run", NULL, monitor_run_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.flash", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.flash", NULL);
@@ -446,6 +419,7 @@ _sf_window_class_actions_init (SfWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK, "win.chip-info", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.choose-port", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.show-log", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK, "win.show-monitor", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.show-options", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);

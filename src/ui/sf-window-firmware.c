@@ -309,3 +309,67 @@ _sf_window_init_firmware (SfWindow *self)
   g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 }
+
+SfFlashJob *
+_sf_window_create_write_job (SfWindow  *self,
+                             GPtrArray *changed)
+{
+  g_autoptr(GPtrArray) rows = _sf_window_collect_rows (self);
+  g_autoptr(SfFlashJob) job = NULL;
+  g_autofree char *problem = NULL;
+  g_autofree char *mode = NULL, *size = NULL, *freq = NULL;
+  SfFirmwareRow *bad;
+  SfWriteOptions options = { 0 };
+
+  /* Pick up firmware rebuilt since it was chosen: each file is read again,
+   * whole, and that snapshot is what goes to the board. A file that is
+   * gone now stops the flash below, its row saying so. */
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SfFirmwareRow *row = g_ptr_array_index (rows, i);
+
+      if (sf_firmware_row_get_enabled (row) &&
+          sf_firmware_row_reload (row) == SF_FIRMWARE_ROW_CHANGED && changed != NULL)
+        g_ptr_array_add (changed, sf_firmware_row_dup_display_name (row));
+    }
+  _sf_window_validate_rows (self);
+
+  bad = _sf_window_first_bad_row (self, &problem);
+  if (bad != NULL)
+    {
+      _sf_window_show_banner (self, SF_BANNER_ERROR, _("Check the Firmware List"), problem, SF_BANNER_ACTION_NONE);
+      sf_firmware_row_focus_address (bad);
+      return NULL;
+    }
+
+  job = _sf_window_create_job (self, SF_JOB_WRITE);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SfFirmwareRow *row = g_ptr_array_index (rows, i);
+      g_autofree char *name = NULL;
+      guint32 address;
+
+      if (!sf_firmware_row_get_enabled (row) || !sf_firmware_row_get_address (row, &address))
+        continue;
+      name = sf_firmware_row_dup_display_name (row);
+      sf_flash_job_add_region (job, address, sf_firmware_row_get_data (row), name);
+    }
+  if (sf_flash_job_get_n_regions (job) == 0)
+    {
+      _sf_window_show_banner (self, SF_BANNER_ERROR, _("Nothing to Flash"),
+                              _("Add a firmware file, or switch one on."), SF_BANNER_ACTION_NONE);
+      return NULL;
+    }
+
+  mode = g_settings_get_string (self->settings, "flash-mode");
+  size = g_settings_get_string (self->settings, "flash-size");
+  freq = g_settings_get_string (self->settings, "flash-freq");
+  options.compress = g_settings_get_boolean (self->settings, "compress") ? SF_COMPRESS_AUTO
+                                                                          : SF_COMPRESS_OFF;
+  options.erase_all = g_settings_get_boolean (self->settings, "erase-all");
+  options.flash_mode = g_str_equal (mode, "keep") ? NULL : mode;
+  options.flash_size = g_str_equal (size, "keep") ? NULL : size;
+  options.flash_freq = g_str_equal (freq, "keep") ? NULL : freq;
+  sf_flash_job_set_write_options (job, &options);
+  return g_steal_pointer (&job);
+}

@@ -328,6 +328,8 @@ job_done_cb (GObject      *object,
 
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
+  /* Only now: the worker has closed the port. */
+  _sf_window_monitor_after_job (self, job, ok);
   _sf_window_set_pulsing (self, FALSE);
   gtk_stack_set_visible_child_name (self->action_stack, "idle");
   _sf_window_validate_rows (self);
@@ -344,7 +346,9 @@ _sf_window_create_job (SfWindow  *self,
   g_autofree char *chip_name = g_settings_get_string (self->settings, "chip");
   g_autofree char *before_name = g_settings_get_string (self->settings, "before");
   g_autofree char *after_name = g_settings_get_string (self->settings, "after");
-  SfFlashJob *job = sf_flash_job_new (kind, sf_port_chooser_get_path (self->port_chooser));
+  const char *path = sf_port_chooser_get_path (self->port_chooser);
+  /* No port chosen: a model for the boards of a production run. */
+  SfFlashJob *job = sf_flash_job_new (kind, path != NULL ? path : "");
   SfChip chip;
   SfBefore before;
   SfAfter after;
@@ -370,6 +374,7 @@ _sf_window_start_job (SfWindow   *self,
 
   g_assert (self->job == NULL);
 
+  _sf_window_release_port (self);
   self->job = g_object_ref (job);
   self->cancellable = g_cancellable_new ();
   self->job_kind = sf_flash_job_get_kind (job);

@@ -8,6 +8,7 @@
 
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
+#include "sf-monitor-pane.h"
 #include "sf-options-popover.h"
 #include "sf-port-chooser.h"
 #include "sf-port-monitor.h"
@@ -73,6 +74,8 @@ struct _SfWindow
   SfOptionsPopover     *options_popover;
   GtkRevealer          *log_revealer;
   GtkTextView          *log_view;
+  GtkRevealer          *monitor_revealer;
+  SfMonitorPane        *monitor_pane;
 
   /* Owned */
   GSettings            *settings;
@@ -145,10 +148,31 @@ void           _sf_window_validate_rows     (SfWindow       *self);
  * what is wrong in @out_message; NULL when all can be written. */
 SfFirmwareRow *_sf_window_first_bad_row     (SfWindow       *self,
                                              char          **out_message);
+/* A write job of the enabled rows (each file read again first; the
+ * names of those that changed on disk are added to @changed, if given)
+ * with the window's connection and write options, for the chosen port;
+ * NULL, with a banner saying why, when they cannot be written. */
+SfFlashJob    *_sf_window_create_write_job  (SfWindow       *self,
+                                             GPtrArray      *changed) G_GNUC_WARN_UNUSED_RESULT;
 SfFirmwareRow *_sf_window_add_row           (SfWindow       *self,
                                              GFile          *file,
                                              const char     *address,
                                              gboolean        enabled);
+
+/* sf-window-monitor.c: the serial monitor pane and when it holds the port. */
+void           _sf_window_init_monitor      (SfWindow       *self);
+/* The pane was shown or hidden: start or stop watching the chosen port. */
+void           _sf_window_monitor_shown     (SfWindow       *self,
+                                             gboolean        shown);
+/* Before an operation opens the port: the monitor lets go of it. */
+void           _sf_window_release_port      (SfWindow       *self);
+/* After an operation: a successful write shows the board's boot, if so
+ * set; otherwise a shown monitor takes the port back. */
+void           _sf_window_monitor_after_job (SfWindow       *self,
+                                             SfFlashJob     *job,
+                                             gboolean        succeeded);
+/* Starts or stops the monitor on the chosen port (win.monitor-run). */
+void           _sf_window_toggle_monitor    (SfWindow       *self);
 
 /* sf-window-actions.c: the win.* actions and their keyboard shortcuts. */
 void           _sf_window_class_actions_init (SfWindowClass *klass);

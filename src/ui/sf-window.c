@@ -21,6 +21,7 @@ enum
 {
   PROP_0,
   PROP_SHOW_LOG,
+  PROP_SHOW_MONITOR,
   N_PROPS
 };
 
@@ -250,12 +251,15 @@ void
 _sf_window_update_actions (SfWindow *self)
 {
   gboolean busy = self->job != NULL;
-  gboolean have_port = sf_port_chooser_get_path (self->port_chooser) != NULL;
+  gboolean have_port;
   gboolean have_files = FALSE;
   g_autoptr(GPtrArray) rows = NULL;
 
-  if (self->disposed)
+  /* The monitor pane stops as the window takes it down. */
+  if (self->disposed || self->port_chooser == NULL)
     return;
+
+  have_port = sf_port_chooser_get_path (self->port_chooser) != NULL;
 
   rows = _sf_window_collect_rows (self);
   for (guint i = 0; i < rows->len; i++)
@@ -263,12 +267,14 @@ _sf_window_update_actions (SfWindow *self)
       have_files = TRUE;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.flash", !busy && have_port && have_files);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.production", !busy && have_files);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.read-flash", !busy && have_port);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.erase-region", !busy && have_port);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.erase-flash", !busy && have_port);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.chip-info", !busy && have_port);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-file", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.use-other-port", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.monitor-run", !busy && have_port);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
                                  busy && !g_cancellable_is_cancelled (self->cancellable));
 
@@ -357,6 +363,7 @@ setup (SfWindow      *self,
   gtk_editable_set_text (GTK_EDITABLE (self->erase_address_entry), erase_address);
   gtk_editable_set_text (GTK_EDITABLE (self->erase_size_entry), erase_size);
 
+  _sf_window_init_monitor (self);
   _sf_window_restore_rows (self);
   _sf_window_validate_rows (self);
   update_port_warning (self);
@@ -411,6 +418,10 @@ sf_window_get_property (GObject    *object,
       g_value_set_boolean (value, self->log_revealer != NULL &&
                                   gtk_revealer_get_reveal_child (self->log_revealer));
       break;
+    case PROP_SHOW_MONITOR:
+      g_value_set_boolean (value, self->monitor_revealer != NULL &&
+                                  gtk_revealer_get_reveal_child (self->monitor_revealer));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -438,6 +449,18 @@ sf_window_set_property (GObject      *object,
         g_object_notify_by_pspec (object, pspec);
       }
       break;
+    case PROP_SHOW_MONITOR:
+      {
+        gboolean show = g_value_get_boolean (value);
+
+        if (self->monitor_revealer == NULL ||
+            gtk_revealer_get_reveal_child (self->monitor_revealer) == show)
+          break;
+        gtk_revealer_set_reveal_child (self->monitor_revealer, show);
+        _sf_window_monitor_shown (self, show);
+        g_object_notify_by_pspec (object, pspec);
+      }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -459,9 +482,14 @@ sf_window_class_init (SfWindowClass *klass)
   properties[PROP_SHOW_LOG] =
     g_param_spec_boolean ("show-log", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Shown, the monitor runs on the chosen port; hidden, the port is free. */
+  properties[PROP_SHOW_MONITOR] =
+    g_param_spec_boolean ("show-monitor", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (SF_TYPE_FIRMWARE_ROW);
+  g_type_ensure (SF_TYPE_MONITOR_PANE);
   g_type_ensure (SF_TYPE_OPTIONS_POPOVER);
   g_type_ensure (SF_TYPE_PORT_CHOOSER);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -503,6 +531,8 @@ sf_window_class_init (SfWindowClass *klass)
   BIND (options_button);
   BIND (options_popover);
   BIND (log_revealer);
+  BIND (monitor_revealer);
+  BIND (monitor_pane);
   BIND (log_view);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, status_action_clicked_cb);

@@ -26,6 +26,10 @@ typedef struct
   GError      *failed_error;
   GString     *log;
   GCancellable *cancel_on_write;
+  guint        n_connected;
+  guint        n_progress_before_connected;  /* of the write phase */
+  guint8       connected_mac[6];
+  SfChip       connected_chip;
 } Fixture;
 
 static void
@@ -69,8 +73,23 @@ progress_cb (SfFlashJob *job,
   check_thread (fixture);
   g_assert_cmpuint (done, <=, total);
   fixture->n_progress++;
+  if (fixture->n_connected == 0 && phase == SF_PHASE_WRITE)
+    fixture->n_progress_before_connected++;
   if (fixture->cancel_on_write != NULL && phase == SF_PHASE_WRITE && done > 0)
     g_cancellable_cancel (fixture->cancel_on_write);
+}
+
+static void
+connected_cb (SfFlashJob          *job,
+              const SfChipDetails *details,
+              Fixture             *fixture)
+{
+  check_thread (fixture);
+  g_assert_nonnull (details);
+  g_assert_nonnull (details->description);
+  fixture->n_connected++;
+  fixture->connected_chip = details->chip;
+  memcpy (fixture->connected_mac, details->mac, sizeof fixture->connected_mac);
 }
 
 static void
@@ -124,6 +143,7 @@ run_job (Fixture      *fixture,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
+  g_signal_connect (job, "connected", G_CALLBACK (connected_cb), fixture);
   g_signal_connect (job, "progress", G_CALLBACK (progress_cb), fixture);
   g_signal_connect (job, "log", G_CALLBACK (log_cb), fixture);
   g_signal_connect (job, "finished", G_CALLBACK (finished_cb), fixture);
@@ -179,6 +199,39 @@ test_write_job (Fixture       *fixture,
   g_assert_nonnull (strstr (fixture->log->str, "Changed."));
   g_assert_cmpuint (sf_flash_job_get_used_baud (job), ==, 460800);
   g_assert_cmpuint (sf_flash_job_get_failed_baud (job), ==, 0);
+}
+
+/* "connected" tells the chip and its MAC before the write starts, so a
+ * row can show which board it is while it is being flashed; a job made
+ * like another one writes the same bytes with the same settings. */
+static void
+test_connected_and_like (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(SfFlashJob) model = sf_flash_job_new (SF_JOB_WRITE, "/nonexistent/model");
+  g_autoptr(SfFlashJob) job = NULL;
+  g_autoptr(GBytes) image = random_bytes (70000);
+  g_autoptr(GBytes) flash = NULL;
+  const SfChipDetails *details;
+
+  sf_flash_job_add_region (model, 0x20000, image, "app.bin");
+  sf_flash_job_set_baud (model, 460800);
+  job = sf_flash_job_new_like (model, sf_sim_device_get_port_path (fixture->sim));
+  g_assert_cmpuint (sf_flash_job_get_kind (job), ==, SF_JOB_WRITE);
+  g_assert_cmpuint (sf_flash_job_get_n_regions (job), ==, 1);
+  g_assert_cmpuint (sf_flash_job_get_region_bytes (job), ==, 70000);
+  g_assert_cmpstr (sf_flash_job_get_port_path (job), ==, sf_sim_device_get_port_path (fixture->sim));
+
+  g_assert_true (run_job (fixture, job, NULL, NULL));
+  g_assert_cmpuint (fixture->n_connected, ==, 1);
+  g_assert_cmpuint (fixture->n_progress_before_connected, ==, 0);
+  details = sf_flash_job_get_chip_details (job);
+  g_assert_nonnull (details);
+  g_assert_cmpint (fixture->connected_chip, ==, details->chip);
+  g_assert_cmpmem (fixture->connected_mac, 6, details->mac, 6);
+  g_assert_cmpuint (sf_flash_job_get_used_baud (job), ==, 460800);
+  flash = sf_sim_device_dup_flash (fixture->sim, 0x20000, 70000);
+  g_assert_true (g_bytes_equal (flash, image));
 }
 
 static void
@@ -387,6 +440,8 @@ main (int   argc,
     }
 
   g_test_add_func ("/sim/flash-job/signal-types", test_signal_types);
+  g_test_add ("/sim/flash-job/esp32/connected-and-like", Fixture, "esp32", fixture_setup,
+              test_connected_and_like, fixture_teardown);
   g_test_add ("/sim/flash-job/esp32/baud-fallback", Fixture, "esp32", fixture_setup,
               test_baud_fallback, fixture_teardown);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Renders the main window in demo mode, in three states, to PNG files for
- * the README: idle.png, flashing.png and error.png in the folder given as
+ * the README: idle.png, flashing.png, error.png and monitor.png in the folder given as
  * the first argument. Run it under a display (render-screenshots.sh uses
  * xvfb-run). */
 #define _GNU_SOURCE
@@ -205,6 +205,17 @@ render (void)
   SF_WAIT_UNTIL (!_sf_window_get_busy (window), 60000);
   save_png (window, "error.png");
   sf_sim_device_set_fault (device, SF_SIM_FAULT_NONE, 0);
+
+  /* The board's boot after a flash, in the serial monitor, with a
+   * firmware that offers Wi-Fi set-up. */
+  sf_sim_device_set_firmware (device, SF_SIM_FIRMWARE_IMPROV);
+  _sf_window_hide_banner (window);
+  g_object_set (window, "show-monitor", TRUE, NULL);
+  SF_WAIT_UNTIL (_sf_monitor_pane_get_improv_offered (window->monitor_pane), 30000);
+  sf_test_spin (500);
+  save_png (window, "monitor.png");
+  g_object_set (window, "show-monitor", FALSE, NULL);
+  sf_sim_device_set_firmware (device, SF_SIM_FIRMWARE_NONE);
 
   sf_test_close_window (window);
   sf_test_reset_settings (settings);

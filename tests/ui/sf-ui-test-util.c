@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "sf-port-monitor-private.h"
 #include "sf-ui-test-util.h"
 
 gboolean
@@ -247,4 +248,86 @@ sf_test_make_fake_sysfs (void)
   g_setenv ("SPARKFLASH_SYSFS_ROOT", root, TRUE);
   g_setenv ("SPARKFLASH_PORT_SCAN_MS", "200", TRUE);
   return root;
+}
+
+GPtrArray *
+sf_test_start_boards (SfApplication *app,
+                      guint          n,
+                      gboolean       timed)
+{
+  SfPortMonitor *monitor = sf_application_get_port_monitor (app);
+  GPtrArray *boards = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *title = g_strdup_printf ("Production board %u", i + 1);
+      SfSimDevice *device = sf_sim_device_new ("esp32", &error);
+
+      g_assert_no_error (error);
+      sf_sim_device_set_emulate_baud (device, timed);
+      sf_sim_device_set_flash_timing (device, timed);
+      g_assert_true (sf_sim_device_start (device, &error));
+      g_assert_no_error (error);
+      sf_port_monitor_add_simulated (monitor, title, sf_sim_device_get_port_path (device),
+                                     0x10c4, 0xea60);
+      g_ptr_array_add (boards, device);
+    }
+  for (guint i = 0; i < n; i++)
+    SF_WAIT_UNTIL (sf_port_monitor_find (monitor,
+                                         sf_sim_device_get_port_path (g_ptr_array_index (boards, i)),
+                                         NULL) != NULL, 10000);
+  return boards;
+}
+
+void
+sf_test_stop_boards (SfApplication *app,
+                     GPtrArray     *boards)
+{
+  SfPortMonitor *monitor = sf_application_get_port_monitor (app);
+
+  for (guint i = 0; i < boards->len; i++)
+    {
+      SfSimDevice *device = g_ptr_array_index (boards, i);
+
+      _sf_port_monitor_remove_simulated (monitor, sf_sim_device_get_port_path (device));
+      sf_sim_device_stop (device);
+    }
+  g_ptr_array_unref (boards);
+}
+
+SfProductionWindow *
+sf_test_open_production (SfWindow *window)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (window));
+  SfProductionWindow *production = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.production", NULL);
+  for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+    if (SF_IS_PRODUCTION_WINDOW (l->data))
+      production = l->data;
+  if (production == NULL)
+    {
+      g_autofree char *banner = _sf_window_dup_banner_text (window);
+
+      g_error ("win.production opened no window: %s", banner);
+    }
+  SF_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (production)), 10000);
+  return production;
+}
+
+void
+sf_test_run_production (SfProductionWindow *production,
+                        GPtrArray          *boards,
+                        guint               timeout_ms)
+{
+  for (guint i = 0; i < boards->len; i++)
+    {
+      const char *path = sf_sim_device_get_port_path (g_ptr_array_index (boards, i));
+
+      SF_WAIT_UNTIL (_sf_production_window_set_checked (production, path, TRUE), 10000);
+    }
+  gtk_widget_activate_action (GTK_WIDGET (production), "production.start", NULL);
+  g_assert_true (_sf_production_window_get_active (production));
+  SF_WAIT_UNTIL (!_sf_production_window_get_active (production), timeout_ms);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sf-application.h"
+#include "sf-production-window.h"
 #include "sf-window-private.h"
 
 G_BEGIN_DECLS
@@ -102,5 +103,27 @@ void sf_test_remove_tree (const char *path);
  * through SPARKFLASH_SYSFS_ROOT. Returns the root, for
  * sf_test_remove_tree(). */
 char *sf_test_make_fake_sysfs (void);
+
+/* @n simulated ESP32 boards on ptys, started, listed by @app's port
+ * monitor (behind a CP2102's USB ids) and waited for until listed; with
+ * @timed, each takes as long as a real board (emulate_baud and flash
+ * timing). Returns them, owned, for sf_test_stop_boards(). */
+GPtrArray *sf_test_start_boards (SfApplication *app,
+                                 guint          n,
+                                 gboolean       timed);
+
+/* Takes the boards off the port list and stops them. */
+void sf_test_stop_boards (SfApplication *app,
+                          GPtrArray     *boards);
+
+/* Activates win.production on @window and returns the production window
+ * it opened, shown (owned by GTK, like any toplevel). */
+SfProductionWindow *sf_test_open_production (SfWindow *window);
+
+/* Runs @production's win.production.start with the ports of @boards
+ * ticked and waits until every board has ended; fails after @timeout_ms. */
+void sf_test_run_production (SfProductionWindow *production,
+                             GPtrArray          *boards,
+                             guint               timeout_ms);
 
 G_END_DECLS

@@ -392,27 +392,15 @@ test_missing_file (Fixture       *fixture,
   assert_banner_contains (fixture->window, "gone.bin: File not found");
 }
 
-/* The log pane's text: the window's one text view. */
+/* The log pane's text. */
 static char *
-dup_log_text (GtkWidget *widget)
+dup_log_text (SfWindow *window)
 {
-  if (GTK_IS_TEXT_VIEW (widget))
-    {
-      GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (widget));
-      GtkTextIter start, end;
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (window->log_view);
+  GtkTextIter start, end;
 
-      gtk_text_buffer_get_bounds (buffer, &start, &end);
-      return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      char *text = dup_log_text (child);
-
-      if (text != NULL)
-        return text;
-    }
-  return NULL;
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
 }
 
 /* Rebuilt between Add and Flash: the new contents are flashed, whole, and
@@ -434,7 +422,7 @@ test_changed_on_disk (Fixture       *fixture,
   run_job (fixture, "win.flash", TRUE);
   assert_flash_holds (fixture->device, 0x10000, rebuilt);
   g_assert_true (g_bytes_equal (sf_firmware_row_get_data (row), rebuilt));
-  log = dup_log_text (GTK_WIDGET (fixture->window));
+  log = dup_log_text (fixture->window);
   g_assert_nonnull (strstr (log, "app.bin changed on disk since it was added or last flashed; "
                                  "flashing the new contents."));
   /* The chip's description, in the lines sparkflash-cli prints too. */
@@ -444,7 +432,7 @@ test_changed_on_disk (Fixture       *fixture,
   /* Unchanged since: nothing to say. */
   g_clear_pointer (&log, g_free);
   run_job (fixture, "win.flash", TRUE);
-  log = dup_log_text (GTK_WIDGET (fixture->window));
+  log = dup_log_text (fixture->window);
   {
     g_auto(GStrv) parts = g_strsplit (log, "changed on disk", -1);
 
