@@ -142,3 +142,29 @@ monitor_test_call_reset (MonitorTestCall *call)
   call->done = FALSE;
   g_clear_object (&call->result);
 }
+
+static gboolean
+tick_cb (gpointer data)
+{
+  MonitorTestTicks *ticks = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (ticks->last_us != 0)
+    ticks->longest_us = MAX (ticks->longest_us, now - ticks->last_us);
+  ticks->last_us = now;
+  ticks->ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+void
+monitor_test_ticks_start (MonitorTestTicks *ticks)
+{
+  *ticks = (MonitorTestTicks) { 0, };
+  ticks->source = g_timeout_add (10, tick_cb, ticks);
+}
+
+void
+monitor_test_ticks_stop (MonitorTestTicks *ticks)
+{
+  g_clear_handle_id (&ticks->source, g_source_remove);
+}

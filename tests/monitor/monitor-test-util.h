@@ -50,4 +50,17 @@ void           monitor_test_done_cb       (GObject           *source,
 void           monitor_test_wait_call     (MonitorTestCall   *call);
 void           monitor_test_call_reset    (MonitorTestCall   *call);
 
+/* A 10 ms timeout on the main context, and the longest it was held up:
+ * how responsive the main loop stayed. */
+typedef struct
+{
+  guint  source;
+  gint64 last_us;
+  gint64 longest_us;
+  guint  ticks;
+} MonitorTestTicks;
+
+void           monitor_test_ticks_start   (MonitorTestTicks  *ticks);
+void           monitor_test_ticks_stop    (MonitorTestTicks  *ticks);
+
 G_END_DECLS

@@ -444,24 +444,6 @@ flooder_thread (gpointer data)
   return NULL;
 }
 
-typedef struct
-{
-  gint64 last_us;
-  gint64 longest_us;
-} Ticks;
-
-static gboolean
-tick_cb (gpointer data)
-{
-  Ticks *ticks = data;
-  gint64 now = g_get_monotonic_time ();
-
-  if (ticks->last_us != 0)
-    ticks->longest_us = MAX (ticks->longest_us, now - ticks->last_us);
-  ticks->last_us = now;
-  return G_SOURCE_CONTINUE;
-}
-
 /* A board printing as fast as the line goes: the main context stays
  * responsive (a 10 ms timeout is never held up for long) and the ring
  * stays at its size. */
@@ -470,20 +452,19 @@ test_flood_responsive (Fixture       *fixture,
                        gconstpointer  data)
 {
   Flooder flooder = { fixture, 0, 0 };
-  Ticks ticks = { 0, 0 };
+  MonitorTestTicks ticks;
   g_autoptr(GPtrArray) ring = NULL;
   GThread *thread;
-  guint tick;
 
   sf_monitor_set_max_lines (fixture->watch.monitor, 1000);
   start (fixture, SF_CHIP_AUTO, FALSE);
-  tick = g_timeout_add (10, tick_cb, &ticks);
+  monitor_test_ticks_start (&ticks);
   thread = g_thread_new ("flooder", flooder_thread, &flooder);
   monitor_test_wait_ms (1500);
   g_atomic_int_set (&flooder.stop, 1);
   /* The monitor reads on, so the writer's last write completes. */
   g_thread_join (thread);
-  g_source_remove (tick);
+  monitor_test_ticks_stop (&ticks);
 
   g_test_message ("%" G_GUINT64_FORMAT " lines written, %u shown in %u batches; the longest "
                   "gap between ticks was %" G_GINT64_FORMAT " ms", flooder.written,
