@@ -144,4 +144,58 @@ expect_rc 1
 expect_no_stdout "Resetting the board"
 end
 
+stop_sim
+
+# ---- with a firmware on the board ------------------------------------------------------
+# The simulated board boots its app whenever the port is opened, as after
+# the monitor's reset; the ESP8266's ROM prints at 74880 baud first.
+
+start_sim esp8266 "$tmp/flash-logger.bin" --firmware logger || bail_out "the simulator did not start"
+
+begin "the ESP8266's boot text is read at 74880 baud and explained, then the app at 115200"
+monitor_until "echoing each line it receives" 20 ": " --port "$port" --chip esp8266 monitor
+expect_rc 0
+expect_stdout " ets Jan  8 2013,rst cause:2, boot mode:(3,6)"
+expect_stdout "--- Reset by the reset pin (cause 2); boot mode (3,6): the board booted normally from flash"
+expect_stdout "--- Boot text read at 74880 baud; now at 115200 baud"
+expect_stdout "W (318) sim_sensor: no sensor at I2C address 0x76"
+# Not a terminal: no colours, and nothing read at the wrong rate.
+! grep -q $'\033' "$tmp/stdout" || problem "escape sequences on a stdout that is not a terminal"
+! grep -q $'\xef\xbf\xbd' "$tmp/stdout" || problem "garbage: text read at the wrong rate"
+end
+
+begin "lines of a piped stdin go to the board, which echoes them"
+monitor_until "echo: hello board" 20 "sleep 1; echo 'hello board'; sleep 20" \
+  --port "$port" --chip esp8266 monitor
+expect_rc 0
+expect_stdout "> hello board"
+end
+
+if command -v script >/dev/null; then
+  begin "on a terminal, the board's colours are shown"
+  last_command="script: sparkflash-cli --port $port --chip esp8266 monitor"
+  { sleep 2; printf '\035'; sleep 1; } |
+    script -qec "\"$SPARKFLASH_CLI\" --port $port --chip esp8266 monitor" /dev/null \
+      >"$tmp/stdout" 2>"$tmp/stderr"
+  expect_stdout $'\033[0;32mI (27) boot: ESP-IDF'
+  expect_stdout $'\033[0;33mW (318) sim_sensor'
+  expect_stdout $'\033[0;31mE (324) sim_net'
+  end
+else
+  skip "on a terminal, the board's colours are shown" "script(1) is not installed"
+fi
+
+stop_sim
+
+start_sim esp32 "$tmp/flash-esp32-logger.bin" --firmware logger || bail_out "the simulator did not start"
+
+begin "write_flash --monitor shows the new firmware starting"
+monitor_until "echoing each line it receives" 60 ": " --port "$port" write_flash --monitor 0x10000 app.bin
+expect_rc 0
+expect_stdout "Hash of data verified."
+expect_stdout "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)"
+expect_stdout "--- Powered on; boot mode 0x13: the board booted normally from flash"
+expect_flash_file "$tmp/flash-esp32-logger.bin" 0x10000 app.bin
+end
+
 finish_tap
