@@ -158,7 +158,8 @@ take_key (Session *session,
     }
   if (key == '\r' || key == '\n')
     {
-      fputs ("\r\n", stdout);
+      /* The terminal's own output processing makes it "\r\n". */
+      fputc ('\n', stdout);
       sf_monitor_send_line (session->monitor, session->typed->str);
       g_string_truncate (session->typed, 0);
     }

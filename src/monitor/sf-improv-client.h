@@ -48,7 +48,9 @@ G_DECLARE_FINAL_TYPE (SfImprovClient, sf_improv_client, SF, IMPROV_CLIENT, GObje
  * Wi-Fi password goes to the board and nowhere else: it is never logged
  * and never kept after the request. */
 SfImprovClient *sf_improv_client_new            (SfMonitor            *monitor) G_GNUC_WARN_UNUSED_RESULT;
-/* The state the board reported last (UNKNOWN until it says). */
+/* The state the board reported last (UNKNOWN until it says). Also the
+ * read-only property "state" (a guint holding an SfImprovState), notified
+ * whenever a frame changes it. */
 SfImprovState   sf_improv_client_get_state      (SfImprovClient       *self);
 
 /* Asks for the current state; fails with NO_ANSWER after @timeout_ms. */

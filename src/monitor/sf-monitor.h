@@ -14,7 +14,9 @@ G_BEGIN_DECLS
 typedef enum
 {
   SF_MONITOR_LINE_OUTPUT,    /* what the firmware printed */
-  SF_MONITOR_LINE_BOOT,      /* the ROM's own boot text (the ESP8266's at 74880 baud) */
+  SF_MONITOR_LINE_BOOT,      /* the ROM's own boot text (the ESP8266's at 74880 baud);
+                              * also a ROM reset line recognised among the
+                              * output (the ESP32 family's, at the firmware's rate) */
   SF_MONITOR_LINE_NOTE,      /* Sparkflash's words: "Resetting the board", "… lines skipped" */
   SF_MONITOR_LINE_SENT,      /* a line the user sent to the board */
 } SfMonitorLineKind;
@@ -108,7 +110,7 @@ void         sf_monitor_set_max_lines    (SfMonitor      *self,
  * the ESP8266 it reads at 74880 baud from the reset until the ROM's text
  * is over, marks those lines BOOT, then moves to @baud. Fails, with the
  * port untouched, when the port cannot be opened (the transport's
- * errors) or the monitor is already running. */
+ * errors) or the monitor is already running (G_IO_ERROR_BUSY). */
 gboolean     sf_monitor_start            (SfMonitor      *self,
                                           const char     *port_path,
                                           guint           baud,
@@ -126,7 +128,8 @@ guint        sf_monitor_get_baud         (SfMonitor      *self);
 /* While running: restarts the board into its firmware, as with @reset
  * above (boot text included). */
 void         sf_monitor_reset            (SfMonitor      *self);
-/* While running: moves the port to another rate. */
+/* While running: moves the port to another rate. When not running, only
+ * sets the rate sf_monitor_get_baud() returns. */
 void         sf_monitor_set_baud         (SfMonitor      *self,
                                           guint           baud);
 /* While running: sends @line and "\r\n" to the board, and adds it to the

@@ -18,6 +18,7 @@
 #include "sf-improv-client.h"
 #include "sf-improv-private.h"
 #include "sf-monitor.h"
+#include "monitor-test-util.h"
 #include "../test-timing.h"
 
 /* The monitor on the slave side of a pseudo-terminal; the test plays the
@@ -26,35 +27,10 @@
 
 typedef struct
 {
-  int             master;
-  char           *slave_path;
-  SfMonitor      *monitor;
-  GPtrArray      *lines;     /* every line lines-added brought */
-  guint           batches;
-  guint           stopped;
-  GError         *stop_error;
+  int           master;
+  char         *slave_path;
+  MonitorWatch  watch;
 } Fixture;
-
-static void
-lines_added_cb (SfMonitor *monitor,
-                GPtrArray *lines,
-                Fixture   *fixture)
-{
-  fixture->batches++;
-  for (guint i = 0; i < lines->len; i++)
-    g_ptr_array_add (fixture->lines, sf_monitor_line_ref (lines->pdata[i]));
-}
-
-static void
-stopped_cb (SfMonitor    *monitor,
-            const GError *error,
-            Fixture      *fixture)
-{
-  fixture->stopped++;
-  g_clear_error (&fixture->stop_error);
-  if (error != NULL)
-    fixture->stop_error = g_error_copy (error);
-}
 
 static void
 fixture_set_up (Fixture       *fixture,
@@ -69,21 +45,14 @@ fixture_set_up (Fixture       *fixture,
   g_assert_no_errno (ptsname_r (fixture->master, name, sizeof name));
   g_assert_no_errno (fcntl (fixture->master, F_SETFL, fcntl (fixture->master, F_GETFL) | O_NONBLOCK));
   fixture->slave_path = g_strdup (name);
-
-  fixture->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) sf_monitor_line_unref);
-  fixture->monitor = sf_monitor_new ();
-  g_signal_connect (fixture->monitor, "lines-added", G_CALLBACK (lines_added_cb), fixture);
-  g_signal_connect (fixture->monitor, "stopped", G_CALLBACK (stopped_cb), fixture);
+  monitor_watch_init (&fixture->watch);
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  sf_monitor_stop (fixture->monitor);
-  g_assert_finalize_object (g_steal_pointer (&fixture->monitor));
-  g_ptr_array_unref (fixture->lines);
-  g_clear_error (&fixture->stop_error);
+  monitor_watch_clear (&fixture->watch);
   close (fixture->master);
   g_free (fixture->slave_path);
 }
@@ -95,7 +64,7 @@ start (Fixture  *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (sf_monitor_start (fixture->monitor, fixture->slave_path, 115200, chip, reset,
+  g_assert_true (sf_monitor_start (fixture->watch.monitor, fixture->slave_path, 115200, chip, reset,
                                    &error));
   g_assert_no_error (error);
 }
@@ -161,64 +130,6 @@ master_read (Fixture *fixture,
   return done;
 }
 
-static gboolean
-has_line (Fixture           *fixture,
-          SfMonitorLineKind  kind,
-          const char        *text)
-{
-  for (guint i = 0; i < fixture->lines->len; i++)
-    {
-      SfMonitorLine *line = fixture->lines->pdata[i];
-
-      if (line->kind == kind && g_strcmp0 (line->text, text) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static SfMonitorLine *
-find_line (Fixture    *fixture,
-           const char *prefix)
-{
-  for (guint i = 0; i < fixture->lines->len; i++)
-    {
-      SfMonitorLine *line = fixture->lines->pdata[i];
-
-      if (g_str_has_prefix (line->text, prefix))
-        return line;
-    }
-  return NULL;
-}
-
-/* Runs the main context until @text has come as a line of @kind. */
-static void
-wait_for_line (Fixture           *fixture,
-               SfMonitorLineKind  kind,
-               const char        *text)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!has_line (fixture, kind, text))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("The line “%s” did not come", text);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static void
-wait_ms (guint ms)
-{
-  gint64 deadline = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
 static guint
 pty_baud (Fixture *fixture)
 {
@@ -237,13 +148,13 @@ test_lines (Fixture       *fixture,
   SfMonitorLine *line;
 
   start (fixture, SF_CHIP_AUTO, FALSE);
-  g_assert_true (sf_monitor_get_running (fixture->monitor));
-  g_assert_cmpstr (sf_monitor_get_port_path (fixture->monitor), ==, fixture->slave_path);
-  g_assert_cmpuint (sf_monitor_get_baud (fixture->monitor), ==, 115200);
+  g_assert_true (sf_monitor_get_running (fixture->watch.monitor));
+  g_assert_cmpstr (sf_monitor_get_port_path (fixture->watch.monitor), ==, fixture->slave_path);
+  g_assert_cmpuint (sf_monitor_get_baud (fixture->watch.monitor), ==, 115200);
 
   master_print (fixture, "\033[0;32mI (312) wifi: connected\033[0m\r\nplain\r\n");
-  wait_for_line (fixture, SF_MONITOR_LINE_OUTPUT, "plain");
-  line = find_line (fixture, "I (312)");
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_OUTPUT, "plain");
+  line = monitor_watch_find_line (&fixture->watch, "I (312)");
   g_assert_nonnull (line);
   g_assert_cmpuint (line->n_spans, ==, 1);
   g_assert_cmpint (line->spans[0].foreground, ==, SF_ANSI_GREEN);
@@ -251,7 +162,7 @@ test_lines (Fixture       *fixture,
 
   /* A prompt shows without its line end. */
   master_print (fixture, "> ");
-  wait_for_line (fixture, SF_MONITOR_LINE_OUTPUT, "> ");
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_OUTPUT, "> ");
 }
 
 static void
@@ -266,17 +177,17 @@ test_ring (Fixture       *fixture,
   g_auto(GStrv) saved = NULL;
 
   g_assert_no_error (error);
-  sf_monitor_set_max_lines (fixture->monitor, 3);
+  sf_monitor_set_max_lines (fixture->watch.monitor, 3);
   start (fixture, SF_CHIP_AUTO, FALSE);
   master_print (fixture, "1\n2\n3\n4\n5\n");
-  wait_for_line (fixture, SF_MONITOR_LINE_OUTPUT, "5");
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_OUTPUT, "5");
 
-  ring = sf_monitor_dup_lines (fixture->monitor);
+  ring = sf_monitor_dup_lines (fixture->watch.monitor);
   g_assert_cmpuint (ring->len, ==, 3);
   g_assert_cmpstr (((SfMonitorLine *) ring->pdata[0])->text, ==, "3");
   g_assert_cmpstr (((SfMonitorLine *) ring->pdata[2])->text, ==, "5");
 
-  g_assert_true (sf_monitor_save (fixture->monitor, path, &error));
+  g_assert_true (sf_monitor_save (fixture->watch.monitor, path, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
   saved = g_strsplit (contents, "\n", -1);
@@ -284,12 +195,12 @@ test_ring (Fixture       *fixture,
   g_assert_true (g_regex_match_simple ("^\\d\\d:\\d\\d:\\d\\d\\.\\d\\d\\d  3$", saved[0], 0, 0));
   g_assert_cmpstr (saved[3], ==, "");
 
-  sf_monitor_clear (fixture->monitor);
+  sf_monitor_clear (fixture->watch.monitor);
   g_clear_pointer (&ring, g_ptr_array_unref);
-  ring = sf_monitor_dup_lines (fixture->monitor);
+  ring = sf_monitor_dup_lines (fixture->watch.monitor);
   g_assert_cmpuint (ring->len, ==, 0);
 
-  g_assert_false (sf_monitor_save (fixture->monitor, "/nonexistent/folder/log.txt", &error));
+  g_assert_false (sf_monitor_save (fixture->watch.monitor, "/nonexistent/folder/log.txt", &error));
   g_assert_nonnull (error);
   g_assert_no_errno (unlink (path));
   g_assert_no_errno (rmdir (dir));
@@ -303,14 +214,14 @@ test_send_line (Fixture       *fixture,
   gsize n;
 
   start (fixture, SF_CHIP_AUTO, FALSE);
-  sf_monitor_send_line (fixture->monitor, "help");
+  sf_monitor_send_line (fixture->watch.monitor, "help");
   n = master_read (fixture, buffer, 6, 5000);
   g_assert_cmpmem (buffer, n, "help\r\n", 6);
-  wait_for_line (fixture, SF_MONITOR_LINE_SENT, "help");
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_SENT, "help");
 
   /* The board echoes it. */
   master_print (fixture, "help\r\ncommands: help\r\n");
-  wait_for_line (fixture, SF_MONITOR_LINE_OUTPUT, "commands: help");
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_OUTPUT, "commands: help");
 }
 
 /* A pty has no modem lines: the monitor says to press RESET and reads on. */
@@ -319,12 +230,12 @@ test_reset_without_rts (Fixture       *fixture,
                         gconstpointer  data)
 {
   start (fixture, SF_CHIP_ESP32, TRUE);
-  wait_for_line (fixture, SF_MONITOR_LINE_NOTE,
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_NOTE,
                  "This port has no RTS line: press RESET on the board to restart it");
   master_print (fixture, "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n");
-  wait_for_line (fixture, SF_MONITOR_LINE_BOOT,
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_BOOT,
                  "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)");
-  g_assert_cmpstr (find_line (fixture, "rst:0x1")->explanation, ==,
+  g_assert_cmpstr (monitor_watch_find_line (&fixture->watch, "rst:0x1")->explanation, ==,
                    "Powered on; boot mode 0x13: the board booted normally from flash");
 }
 
@@ -340,24 +251,24 @@ test_esp8266_boot_text (Fixture       *fixture,
   if (pty_baud (fixture) != 0)
     g_assert_cmpuint (pty_baud (fixture), ==, 74880);
   master_print (fixture, "\r\n ets Jan  8 2013,rst cause:2, boot mode:(3,6)\r\n\r\nload 0x4010f000, len 3460, room 16\r\n");
-  wait_for_line (fixture, SF_MONITOR_LINE_NOTE, "Boot text read at 74880 baud; now at 115200 baud");
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_NOTE, "Boot text read at 74880 baud; now at 115200 baud");
   if (pty_baud (fixture) != 0)
     g_assert_cmpuint (pty_baud (fixture), ==, 115200);
 
-  line = find_line (fixture, " ets Jan");
+  line = monitor_watch_find_line (&fixture->watch, " ets Jan");
   g_assert_nonnull (line);
   g_assert_cmpint (line->kind, ==, SF_MONITOR_LINE_BOOT);
   g_assert_cmpstr (line->explanation, ==, "Reset by the reset pin (cause 2); boot mode (3,6): "
                                           "the board booted normally from flash");
-  g_assert_cmpint (find_line (fixture, "load 0x4010f000")->kind, ==, SF_MONITOR_LINE_BOOT);
+  g_assert_cmpint (monitor_watch_find_line (&fixture->watch, "load 0x4010f000")->kind, ==, SF_MONITOR_LINE_BOOT);
 
   master_print (fixture, "firmware here\r\n");
-  wait_for_line (fixture, SF_MONITOR_LINE_OUTPUT, "firmware here");
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_OUTPUT, "firmware here");
 
   /* Again by hand: back to 74880 until the ROM is done. */
-  sf_monitor_reset (fixture->monitor);
-  wait_for_line (fixture, SF_MONITOR_LINE_NOTE, "Resetting the board");
-  wait_for_line (fixture, SF_MONITOR_LINE_NOTE, "No boot text came at 74880 baud; now at 115200 baud");
+  sf_monitor_reset (fixture->watch.monitor);
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_NOTE, "Resetting the board");
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_NOTE, "No boot text came at 74880 baud; now at 115200 baud");
 }
 
 static void
@@ -365,14 +276,14 @@ test_set_baud (Fixture       *fixture,
                gconstpointer  data)
 {
   start (fixture, SF_CHIP_AUTO, FALSE);
-  sf_monitor_set_baud (fixture->monitor, 921600);
-  g_assert_cmpuint (sf_monitor_get_baud (fixture->monitor), ==, 921600);
+  sf_monitor_set_baud (fixture->watch.monitor, 921600);
+  g_assert_cmpuint (sf_monitor_get_baud (fixture->watch.monitor), ==, 921600);
   if (pty_baud (fixture) != 0)
     {
       gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
       while (pty_baud (fixture) != 921600 && g_get_monotonic_time () < deadline)
-        wait_ms (5);
+        monitor_test_wait_ms (5);
       g_assert_cmpuint (pty_baud (fixture), ==, 921600);
     }
 }
@@ -387,21 +298,21 @@ test_stop_releases_port (Fixture       *fixture,
   gint64 start_us;
 
   start (fixture, SF_CHIP_AUTO, FALSE);
-  g_assert_false (sf_monitor_start (fixture->monitor, fixture->slave_path, 115200, SF_CHIP_AUTO,
+  g_assert_false (sf_monitor_start (fixture->watch.monitor, fixture->slave_path, 115200, SF_CHIP_AUTO,
                                     FALSE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_clear_error (&error);
 
   master_print (fixture, "last words");
-  wait_ms (20);
+  monitor_test_wait_ms (20);
   start_us = g_get_monotonic_time ();
-  sf_monitor_stop (fixture->monitor);
+  sf_monitor_stop (fixture->watch.monitor);
   g_assert_cmpint (g_get_monotonic_time () - start_us, <, G_USEC_PER_SEC);
-  g_assert_false (sf_monitor_get_running (fixture->monitor));
-  g_assert_cmpuint (fixture->stopped, ==, 1);
-  g_assert_null (fixture->stop_error);
+  g_assert_false (sf_monitor_get_running (fixture->watch.monitor));
+  g_assert_cmpuint (fixture->watch.stopped, ==, 1);
+  g_assert_null (fixture->watch.stop_error);
   /* The partial line is not lost. */
-  g_assert_true (has_line (fixture, SF_MONITOR_LINE_OUTPUT, "last words"));
+  g_assert_true (monitor_watch_has_line (&fixture->watch, SF_MONITOR_LINE_OUTPUT, "last words"));
 
   transport = sf_transport_open (fixture->slave_path, 115200, &error);
   g_assert_no_error (error);
@@ -409,11 +320,11 @@ test_stop_releases_port (Fixture       *fixture,
   g_clear_object (&transport);
 
   /* Stopping again does nothing; starting again works. */
-  sf_monitor_stop (fixture->monitor);
-  g_assert_cmpuint (fixture->stopped, ==, 1);
+  sf_monitor_stop (fixture->watch.monitor);
+  g_assert_cmpuint (fixture->watch.stopped, ==, 1);
   start (fixture, SF_CHIP_AUTO, FALSE);
   master_print (fixture, "again\n");
-  wait_for_line (fixture, SF_MONITOR_LINE_OUTPUT, "again");
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_OUTPUT, "again");
 }
 
 static void
@@ -430,23 +341,20 @@ static void
 test_stop_in_handler (Fixture       *fixture,
                       gconstpointer  data)
 {
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  g_signal_connect (fixture->monitor, "lines-added", G_CALLBACK (stop_on_line_cb), fixture);
+  g_signal_connect (fixture->watch.monitor, "lines-added", G_CALLBACK (stop_on_line_cb), fixture);
   start (fixture, SF_CHIP_AUTO, FALSE);
   master_print (fixture, "one\n");
-  while (fixture->stopped == 0 && g_get_monotonic_time () < deadline)
-    wait_ms (5);
-  g_assert_cmpuint (fixture->stopped, ==, 1);
-  g_assert_false (sf_monitor_get_running (fixture->monitor));
+  monitor_watch_wait_stopped (&fixture->watch);
+  g_assert_cmpuint (fixture->watch.stopped, ==, 1);
+  g_assert_false (sf_monitor_get_running (fixture->watch.monitor));
 
   /* The last lines come during stop() itself. */
   start (fixture, SF_CHIP_AUTO, FALSE);
   master_print (fixture, "partial");
-  wait_ms (20);
-  sf_monitor_stop (fixture->monitor);
-  g_assert_cmpuint (fixture->stopped, ==, 2);
-  g_assert_true (has_line (fixture, SF_MONITOR_LINE_OUTPUT, "partial"));
+  monitor_test_wait_ms (20);
+  sf_monitor_stop (fixture->watch.monitor);
+  g_assert_cmpuint (fixture->watch.stopped, ==, 2);
+  g_assert_true (monitor_watch_has_line (&fixture->watch, SF_MONITOR_LINE_OUTPUT, "partial"));
 }
 
 /* The board goes away: stopped comes with an error. */
@@ -454,17 +362,13 @@ static void
 test_port_gone (Fixture       *fixture,
                 gconstpointer  data)
 {
-  gint64 deadline;
-
   start (fixture, SF_CHIP_AUTO, FALSE);
   close (fixture->master);
   fixture->master = -1;
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (fixture->stopped == 0 && g_get_monotonic_time () < deadline)
-    wait_ms (5);
-  g_assert_cmpuint (fixture->stopped, ==, 1);
-  g_assert_nonnull (fixture->stop_error);
-  g_assert_false (sf_monitor_get_running (fixture->monitor));
+  monitor_watch_wait_stopped (&fixture->watch);
+  g_assert_cmpuint (fixture->watch.stopped, ==, 1);
+  g_assert_nonnull (fixture->watch.stop_error);
+  g_assert_false (sf_monitor_get_running (fixture->watch.monitor));
 }
 
 typedef struct
@@ -502,18 +406,18 @@ test_pending_bounded (Fixture       *fixture,
   g_thread_join (thread);
   g_usleep (300 * 1000);
   master_print (fixture, "end\n");
-  wait_for_line (fixture, SF_MONITOR_LINE_OUTPUT, "end");
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_OUTPUT, "end");
 
-  for (guint i = 0; i < fixture->lines->len && note == NULL; i++)
-    if (((SfMonitorLine *) fixture->lines->pdata[i])->kind == SF_MONITOR_LINE_NOTE)
-      note = fixture->lines->pdata[i];
+  for (guint i = 0; i < fixture->watch.lines->len && note == NULL; i++)
+    if (((SfMonitorLine *) fixture->watch.lines->pdata[i])->kind == SF_MONITOR_LINE_NOTE)
+      note = fixture->watch.lines->pdata[i];
   g_assert_nonnull (note);
   g_assert_true (g_str_has_suffix (note->text, " lines skipped: the board printed faster than "
                                                "they could be shown"));
   skipped = g_ascii_strtoull (note->text, NULL, 10);
   /* Every line is either shown or counted. */
-  g_assert_cmpuint (skipped + fixture->lines->len - 2, ==, flood.n_lines);
-  g_assert_cmpuint (fixture->lines->len, <, 5000);
+  g_assert_cmpuint (skipped + fixture->watch.lines->len - 2, ==, flood.n_lines);
+  g_assert_cmpuint (fixture->watch.lines->len, <, 5000);
 }
 
 typedef struct
@@ -540,24 +444,6 @@ flooder_thread (gpointer data)
   return NULL;
 }
 
-typedef struct
-{
-  gint64 last_us;
-  gint64 longest_us;
-} Ticks;
-
-static gboolean
-tick_cb (gpointer data)
-{
-  Ticks *ticks = data;
-  gint64 now = g_get_monotonic_time ();
-
-  if (ticks->last_us != 0)
-    ticks->longest_us = MAX (ticks->longest_us, now - ticks->last_us);
-  ticks->last_us = now;
-  return G_SOURCE_CONTINUE;
-}
-
 /* A board printing as fast as the line goes: the main context stays
  * responsive (a 10 ms timeout is never held up for long) and the ring
  * stays at its size. */
@@ -566,63 +452,32 @@ test_flood_responsive (Fixture       *fixture,
                        gconstpointer  data)
 {
   Flooder flooder = { fixture, 0, 0 };
-  Ticks ticks = { 0, 0 };
+  MonitorTestTicks ticks;
   g_autoptr(GPtrArray) ring = NULL;
   GThread *thread;
-  guint tick;
 
-  sf_monitor_set_max_lines (fixture->monitor, 1000);
+  sf_monitor_set_max_lines (fixture->watch.monitor, 1000);
   start (fixture, SF_CHIP_AUTO, FALSE);
-  tick = g_timeout_add (10, tick_cb, &ticks);
+  monitor_test_ticks_start (&ticks);
   thread = g_thread_new ("flooder", flooder_thread, &flooder);
-  wait_ms (1500);
+  monitor_test_wait_ms (1500);
   g_atomic_int_set (&flooder.stop, 1);
   /* The monitor reads on, so the writer's last write completes. */
   g_thread_join (thread);
-  g_source_remove (tick);
+  monitor_test_ticks_stop (&ticks);
 
   g_test_message ("%" G_GUINT64_FORMAT " lines written, %u shown in %u batches; the longest "
                   "gap between ticks was %" G_GINT64_FORMAT " ms", flooder.written,
-                  fixture->lines->len, fixture->batches, ticks.longest_us / 1000);
+                  fixture->watch.lines->len, fixture->watch.batches, ticks.longest_us / 1000);
   g_assert_cmpuint (flooder.written, >, 1000);
-  g_assert_cmpuint (fixture->batches, >, 10);
-  ring = sf_monitor_dup_lines (fixture->monitor);
+  g_assert_cmpuint (fixture->watch.batches, >, 10);
+  ring = sf_monitor_dup_lines (fixture->watch.monitor);
   g_assert_cmpuint (ring->len, <=, 1000);
   if (sf_test_timing ())
     g_assert_cmpint (ticks.longest_us, <, 100 * 1000);
 }
 
 /* ---- Improv, with the test answering as the board ----------------------- */
-
-typedef struct
-{
-  gboolean      done;
-  GAsyncResult *result;
-} Wait;
-
-static void
-done_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Wait *wait = data;
-
-  wait->done = TRUE;
-  wait->result = g_object_ref (result);
-}
-
-static void
-wait_done (Wait *wait)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (!wait->done)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
 
 /* Reads one frame the client sent; returns its payload. */
 static GBytes *
@@ -686,67 +541,66 @@ static void
 test_improv_state_and_info (Fixture       *fixture,
                             gconstpointer  data)
 {
-  g_autoptr(SfImprovClient) client = sf_improv_client_new (fixture->monitor);
+  g_autoptr(SfImprovClient) client = sf_improv_client_new (fixture->watch.monitor);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) request = NULL;
   g_auto(GStrv) info = NULL;
-  Wait wait = { FALSE, };
+  MonitorTestCall wait = { FALSE, NULL };
 
   start (fixture, SF_CHIP_AUTO, FALSE);
   g_assert_cmpint (sf_improv_client_get_state (client), ==, SF_IMPROV_STATE_UNKNOWN);
 
-  sf_improv_client_get_state_async (client, 5000, NULL, done_cb, &wait);
+  sf_improv_client_get_state_async (client, 5000, NULL, monitor_test_done_cb, &wait);
   request = read_frame (fixture, SF_IMPROV_TYPE_RPC_COMMAND);
   g_assert_cmpmem (g_bytes_get_data (request, NULL), g_bytes_get_size (request), "\x02\x00", 2);
   send_state (fixture, SF_IMPROV_TYPE_ERROR_STATE, 0x00);
   send_state (fixture, SF_IMPROV_TYPE_CURRENT_STATE, SF_IMPROV_STATE_READY);
-  wait_done (&wait);
+  monitor_test_wait_call (&wait);
   g_assert_cmpint (sf_improv_client_get_state_finish (client, wait.result, &error), ==,
                    SF_IMPROV_STATE_READY);
   g_assert_no_error (error);
   g_assert_cmpint (sf_improv_client_get_state (client), ==, SF_IMPROV_STATE_READY);
-  g_clear_object (&wait.result);
+  monitor_test_call_reset (&wait);
 
-  wait.done = FALSE;
-  sf_improv_client_get_info_async (client, NULL, done_cb, &wait);
+  sf_improv_client_get_info_async (client, NULL, monitor_test_done_cb, &wait);
   g_clear_pointer (&request, g_bytes_unref);
   request = read_frame (fixture, SF_IMPROV_TYPE_RPC_COMMAND);
   g_assert_cmpmem (g_bytes_get_data (request, NULL), g_bytes_get_size (request), "\x03\x00", 2);
   master_print (fixture, "some log output\r\n");
   send_result (fixture, SF_IMPROV_COMMAND_GET_INFO,
                (const char *[]) { "Sparkfw", "1.0", "ESP32", "Kitchen", NULL });
-  wait_done (&wait);
+  monitor_test_wait_call (&wait);
   info = sf_improv_client_get_info_finish (client, wait.result, &error);
   g_assert_no_error (error);
   g_assert_cmpstrv (info, ((const char *[]) { "Sparkfw", "1.0", "ESP32", "Kitchen", NULL }));
-  g_clear_object (&wait.result);
+  monitor_test_call_reset (&wait);
 
   /* The frames are not shown as text; the log line around them is. */
-  wait_for_line (fixture, SF_MONITOR_LINE_OUTPUT, "some log output");
-  g_assert_null (find_line (fixture, "IMPROV"));
+  monitor_watch_wait_for_line (&fixture->watch, SF_MONITOR_LINE_OUTPUT, "some log output");
+  g_assert_null (monitor_watch_find_line (&fixture->watch, "IMPROV"));
 }
 
 static void
 test_improv_scan (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autoptr(SfImprovClient) client = sf_improv_client_new (fixture->monitor);
+  g_autoptr(SfImprovClient) client = sf_improv_client_new (fixture->watch.monitor);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) request = NULL;
   g_autoptr(GPtrArray) networks = NULL;
   SfImprovNetwork *network;
-  Wait wait = { FALSE, };
-  Wait busy = { FALSE, };
+  MonitorTestCall wait = { FALSE, NULL };
+  MonitorTestCall busy = { FALSE, NULL };
 
   start (fixture, SF_CHIP_AUTO, FALSE);
-  sf_improv_client_scan_async (client, NULL, done_cb, &wait);
+  sf_improv_client_scan_async (client, NULL, monitor_test_done_cb, &wait);
   /* One request at a time. */
-  sf_improv_client_get_info_async (client, NULL, done_cb, &busy);
-  wait_done (&busy);
+  sf_improv_client_get_info_async (client, NULL, monitor_test_done_cb, &busy);
+  monitor_test_wait_call (&busy);
   g_assert_null (sf_improv_client_get_info_finish (client, busy.result, &error));
   g_assert_error (error, SF_IMPROV_ERROR, SF_IMPROV_ERROR_BUSY);
   g_clear_error (&error);
-  g_clear_object (&busy.result);
+  monitor_test_call_reset (&busy);
 
   request = read_frame (fixture, SF_IMPROV_TYPE_RPC_COMMAND);
   g_assert_cmpmem (g_bytes_get_data (request, NULL), g_bytes_get_size (request), "\x04\x00", 2);
@@ -754,7 +608,7 @@ test_improv_scan (Fixture       *fixture,
   send_result (fixture, SF_IMPROV_COMMAND_SCAN, (const char *[]) { "Home", "-52", "YES", NULL });
   send_result (fixture, SF_IMPROV_COMMAND_SCAN, (const char *[]) { "Lab", "-61", "YES", NULL });
   send_result (fixture, SF_IMPROV_COMMAND_SCAN, (const char *[]) { NULL });
-  wait_done (&wait);
+  monitor_test_wait_call (&wait);
   networks = sf_improv_client_scan_finish (client, wait.result, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (networks->len, ==, 3);
@@ -766,23 +620,23 @@ test_improv_scan (Fixture       *fixture,
   network = networks->pdata[2];
   g_assert_cmpstr (network->ssid, ==, "Cafe");
   g_assert_false (network->secured);
-  g_clear_object (&wait.result);
+  monitor_test_call_reset (&wait);
 }
 
 static void
 test_improv_provision (Fixture       *fixture,
                        gconstpointer  data)
 {
-  g_autoptr(SfImprovClient) client = sf_improv_client_new (fixture->monitor);
+  g_autoptr(SfImprovClient) client = sf_improv_client_new (fixture->watch.monitor);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) request = NULL;
   g_autofree char *url = NULL;
-  Wait wait = { FALSE, };
+  MonitorTestCall wait = { FALSE, NULL };
   const guint8 expected[] = { 0x01, 14, 4, 'H', 'o', 'm', 'e', 8, 'p', 'a', 's', 's', 'w', 'o',
                               'r', 'd' };
 
   start (fixture, SF_CHIP_AUTO, FALSE);
-  sf_improv_client_provision_async (client, "Home", "password", NULL, done_cb, &wait);
+  sf_improv_client_provision_async (client, "Home", "password", NULL, monitor_test_done_cb, &wait);
   request = read_frame (fixture, SF_IMPROV_TYPE_RPC_COMMAND);
   g_assert_cmpmem (g_bytes_get_data (request, NULL), g_bytes_get_size (request),
                    expected, sizeof expected);
@@ -791,88 +645,85 @@ test_improv_provision (Fixture       *fixture,
   send_state (fixture, SF_IMPROV_TYPE_CURRENT_STATE, SF_IMPROV_STATE_PROVISIONED);
   send_result (fixture, SF_IMPROV_COMMAND_WIFI_SETTINGS,
                (const char *[]) { "http://192.168.1.20", NULL });
-  wait_done (&wait);
+  monitor_test_wait_call (&wait);
   url = sf_improv_client_provision_finish (client, wait.result, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (url, ==, "http://192.168.1.20");
   g_assert_cmpint (sf_improv_client_get_state (client), ==, SF_IMPROV_STATE_PROVISIONED);
-  g_clear_object (&wait.result);
+  monitor_test_call_reset (&wait);
 
   /* The password is in no line. */
-  for (guint i = 0; i < fixture->lines->len; i++)
-    g_assert_null (strstr (((SfMonitorLine *) fixture->lines->pdata[i])->text, "password"));
+  for (guint i = 0; i < fixture->watch.lines->len; i++)
+    g_assert_null (strstr (((SfMonitorLine *) fixture->watch.lines->pdata[i])->text, "password"));
 }
 
 static void
 test_improv_wrong_password (Fixture       *fixture,
                             gconstpointer  data)
 {
-  g_autoptr(SfImprovClient) client = sf_improv_client_new (fixture->monitor);
+  g_autoptr(SfImprovClient) client = sf_improv_client_new (fixture->watch.monitor);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) request = NULL;
   g_autofree char *url = NULL;
-  Wait wait = { FALSE, };
+  MonitorTestCall wait = { FALSE, NULL };
 
   start (fixture, SF_CHIP_AUTO, FALSE);
-  sf_improv_client_provision_async (client, "Home", "wrong", NULL, done_cb, &wait);
+  sf_improv_client_provision_async (client, "Home", "wrong", NULL, monitor_test_done_cb, &wait);
   request = read_frame (fixture, SF_IMPROV_TYPE_RPC_COMMAND);
   send_state (fixture, SF_IMPROV_TYPE_CURRENT_STATE, SF_IMPROV_STATE_PROVISIONING);
   send_state (fixture, SF_IMPROV_TYPE_ERROR_STATE, 0x03);
-  wait_done (&wait);
+  monitor_test_wait_call (&wait);
   url = sf_improv_client_provision_finish (client, wait.result, &error);
   g_assert_null (url);
   g_assert_error (error, SF_IMPROV_ERROR, SF_IMPROV_ERROR_UNABLE_TO_CONNECT);
   g_assert_nonnull (strstr (error->message, "“Home”"));
   g_assert_null (strstr (error->message, "wrong"));
-  g_clear_object (&wait.result);
+  monitor_test_call_reset (&wait);
 }
 
 static void
 test_improv_no_answer (Fixture       *fixture,
                        gconstpointer  data)
 {
-  g_autoptr(SfImprovClient) client = sf_improv_client_new (fixture->monitor);
+  g_autoptr(SfImprovClient) client = sf_improv_client_new (fixture->watch.monitor);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
-  Wait wait = { FALSE, };
+  MonitorTestCall wait = { FALSE, NULL };
 
   start (fixture, SF_CHIP_AUTO, FALSE);
-  sf_improv_client_get_state_async (client, 200, NULL, done_cb, &wait);
-  wait_done (&wait);
+  sf_improv_client_get_state_async (client, 200, NULL, monitor_test_done_cb, &wait);
+  monitor_test_wait_call (&wait);
   g_assert_cmpint (sf_improv_client_get_state_finish (client, wait.result, &error), ==,
                    SF_IMPROV_STATE_UNKNOWN);
   g_assert_error (error, SF_IMPROV_ERROR, SF_IMPROV_ERROR_NO_ANSWER);
   g_clear_error (&error);
-  g_clear_object (&wait.result);
+  monitor_test_call_reset (&wait);
 
   /* Cancelled while waiting. */
-  wait.done = FALSE;
-  sf_improv_client_scan_async (client, cancellable, done_cb, &wait);
-  wait_ms (20);
+  sf_improv_client_scan_async (client, cancellable, monitor_test_done_cb, &wait);
+  monitor_test_wait_ms (20);
   g_cancellable_cancel (cancellable);
-  wait_done (&wait);
+  monitor_test_wait_call (&wait);
   g_assert_null (sf_improv_client_scan_finish (client, wait.result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
-  g_clear_object (&wait.result);
+  monitor_test_call_reset (&wait);
 
   /* The monitor stops while waiting. */
-  wait.done = FALSE;
-  sf_improv_client_get_info_async (client, NULL, done_cb, &wait);
-  sf_monitor_stop (fixture->monitor);
-  wait_done (&wait);
+  sf_improv_client_get_info_async (client, NULL, monitor_test_done_cb, &wait);
+  sf_monitor_stop (fixture->watch.monitor);
+  monitor_test_wait_call (&wait);
   g_assert_null (sf_improv_client_get_info_finish (client, wait.result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
   g_clear_error (&error);
-  g_clear_object (&wait.result);
+  monitor_test_call_reset (&wait);
 
   /* Not running: fails at once. */
-  wait.done = FALSE;
-  sf_improv_client_get_info_async (client, NULL, done_cb, &wait);
-  wait_done (&wait);
+  sf_improv_client_get_info_async (client, NULL, monitor_test_done_cb, &wait);
+  monitor_test_wait_call (&wait);
   g_assert_null (sf_improv_client_get_info_finish (client, wait.result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
-  g_clear_object (&wait.result);
+  monitor_test_call_reset (&wait);
 }
 
 int
