@@ -814,7 +814,7 @@ serve_thread (gpointer data)
 
   for (;;)
     {
-      struct pollfd fds[2];
+      struct pollfd fds[3];
       gint64 next, now, garbage_at, fw_at;
       gboolean host_away;
       int timeout = -1;
@@ -846,7 +846,11 @@ serve_thread (gpointer data)
           timeout = timeout < 0 ? 10 : MIN (timeout, 10);
         }
 
-      ret = poll (fds, 2, timeout);
+      /* Opens and closes of the port wake the board, however quickly a
+       * host closes it and the next opens it. */
+      fds[2].fd = self->open_watch_fd;
+      fds[2].events = POLLIN;
+      ret = poll (fds, 3, timeout);
       if (ret < 0)
         {
           if (errno == EINTR)

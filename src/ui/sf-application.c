@@ -12,17 +12,18 @@
 
 typedef struct
 {
-  const char *chip;
-  const char *title;
-  guint       usb_vid;
-  guint       usb_pid;
+  const char    *chip;
+  const char    *title;
+  guint          usb_vid;
+  guint          usb_pid;
+  SfSimFirmware  firmware;
 } DemoBoard;
 
 /* Behind the adapters such boards usually carry (a CP2102, a CH340), so
  * the demo remembers a baud rate per adapter as with real ones. */
 static const DemoBoard demo_boards[] = {
-  { "esp32", N_("Simulated ESP32"), 0x10c4, 0xea60 },
-  { "esp8266", N_("Simulated ESP8266"), 0x1a86, 0x7523 },
+  { "esp32", N_("Simulated ESP32"), 0x10c4, 0xea60, SF_SIM_FIRMWARE_IMPROV },
+  { "esp8266", N_("Simulated ESP8266"), 0x1a86, 0x7523, SF_SIM_FIRMWARE_LOGGER },
 };
 
 struct _SfApplication
@@ -73,6 +74,9 @@ start_demo_boards (SfApplication *self)
           /* A real board prints its boot banner after reset; the demo
            * should exercise the same path. */
           sf_sim_device_set_boot_log (device, TRUE);
+          /* Something for the serial monitor to show, and on the ESP32 a
+           * firmware that takes Wi-Fi credentials. */
+          sf_sim_device_set_firmware (device, demo_boards[i].firmware);
           if (!sf_sim_device_start (device, &error))
             g_clear_object (&device);
         }
