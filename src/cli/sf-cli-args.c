@@ -166,6 +166,15 @@ static const CommandInfo commands[] = {
        "Example: sparkflash-cli -p /dev/ttyUSB0 monitor --monitor-baud 115200"),
     OPT_BIT (OPT_MONITOR_BAUD) | OPT_BIT (OPT_NO_RESET),
     TRUE },
+  { SF_CLI_COMMAND_WIFI_SETUP, "wifi_setup", "[NAME]",
+    N_("Give the firmware Wi-Fi credentials (Improv)"),
+    N_("For firmware that speaks Improv Wi-Fi Serial (ESPHome, WLED, Tasmota and others).\n"
+       "Without NAME: show the firmware and the Wi-Fi networks the board sees. With NAME:\n"
+       "ask for the password (or read it from stdin), send both, and print the address the\n"
+       "board answers with. The password is never printed.\n"
+       "Example: sparkflash-cli -p /dev/ttyUSB0 wifi_setup \"Home Network\""),
+    OPT_BIT (OPT_MONITOR_BAUD) | OPT_BIT (OPT_NO_RESET),
+    TRUE },
 };
 
 static const CommandInfo *
@@ -599,6 +608,9 @@ check_operand_count (SfCliArgs                *args,
       break;
     case SF_CLI_COMMAND_IMAGE_INFO:
       expected = 1;
+      break;
+    case SF_CLI_COMMAND_WIFI_SETUP:
+      expected = MIN (n, 1);
       break;
     case SF_CLI_COMMAND_NONE:
     case SF_CLI_COMMAND_CHIP_ID:

@@ -34,6 +34,7 @@ typedef enum
   SF_CLI_COMMAND_IMAGE_INFO,
   SF_CLI_COMMAND_VERSION,
   SF_CLI_COMMAND_MONITOR,
+  SF_CLI_COMMAND_WIFI_SETUP,
 } SfCliCommand;
 
 typedef struct

@@ -107,9 +107,10 @@ print_summary_line (const Run *run,
 
   /* Translators: one board's summary line: port, chip, MAC, result, the
    * seconds it took and the bytes written or checked, in columns. */
-  sf_cli_output_print (_("%-*s  %-8s  %-17s  %-11s  %5.1f s  %" G_GUINT64_FORMAT " bytes"),
+  sf_cli_output_print (_("%-*s  %-8s  %-17s  %-11s  %5.1f s  %llu bytes"),
                        port_width, run->port, chip, mac, result,
-                       (run->end - run->start) / (double) G_USEC_PER_SEC, run->board.bytes);
+                       (run->end - run->start) / (double) G_USEC_PER_SEC,
+                       (unsigned long long) run->board.bytes);
 }
 
 int

@@ -16,6 +16,7 @@
 #include "sf-cli-many.h"
 #include "sf-cli-monitor.h"
 #include "sf-cli-output.h"
+#include "sf-cli-wifi.h"
 #include "sf-firmware-file.h"
 #include "sf-flasher.h"
 #include "sf-image.h"
@@ -744,12 +745,22 @@ run_on_ports (SfCli *cli)
       sf_cli_output_error (_("The monitor watches one board at a time.\nGive one --port."));
       return EXIT_USAGE;
     }
+  if (ports->len > 1 && cli->args.command == SF_CLI_COMMAND_WIFI_SETUP)
+    {
+      sf_cli_output_error (_("wifi_setup talks to one board at a time.\nGive one --port."));
+      return EXIT_USAGE;
+    }
   if (ports->len > 1)
     return sf_cli_many_run (ports, run_board, cli, cli->cancellable);
 
   if (cli->args.command == SF_CLI_COMMAND_MONITOR)
     return sf_cli_monitor_run (ports->pdata[0], cli->args.monitor_baud, cli->args.chip,
                                !cli->args.no_reset, cli->cancellable);
+  if (cli->args.command == SF_CLI_COMMAND_WIFI_SETUP)
+    return sf_cli_wifi_run (ports->pdata[0], cli->args.monitor_baud, cli->args.chip,
+                            !cli->args.no_reset,
+                            cli->args.operands->len > 0 ? cli->args.operands->pdata[0] : NULL,
+                            cli->cancellable);
 
   if (!run_on_device (cli, ports->pdata[0], NULL, &error))
     return report_failure (cli, error);

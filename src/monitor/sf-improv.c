@@ -121,16 +121,16 @@ _sf_improv_encode_wifi_settings (const char  *ssid,
   if (ssid_length > 32)
     {
       g_set_error (error, SF_IMPROV_ERROR, SF_IMPROV_ERROR_INVALID_RPC,
-                   _("The network name “%s” is %" G_GSIZE_FORMAT " bytes long; Wi-Fi allows "
-                     "at most 32. Check the name."), ssid, ssid_length);
+                   _("The network name “%s” is %u bytes long; Wi-Fi allows at most 32. "
+                     "Check the name."), ssid, (guint) ssid_length);
       return NULL;
     }
   if (length > sizeof data)
     {
       g_set_error (error, SF_IMPROV_ERROR, SF_IMPROV_ERROR_INVALID_RPC,
-                   _("The Wi-Fi password is too long to send to the board (at most %"
-                     G_GSIZE_FORMAT " bytes with this network name). Check the password."),
-                   sizeof data - (2 + 1 + ssid_length + 1));
+                   _("The Wi-Fi password is too long to send to the board (at most %u "
+                     "bytes with this network name). Check the password."),
+                   (guint) (sizeof data - (2 + 1 + ssid_length + 1)));
       return NULL;
     }
 

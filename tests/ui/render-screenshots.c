@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Renders the main window in demo mode, in three states, to PNG files for
- * the README: idle.png, flashing.png, error.png and monitor.png in the folder given as
+ * the README: idle.png, flashing.png, error.png, monitor.png and production.png in the folder given as
  * the first argument. Run it under a display (render-screenshots.sh uses
  * xvfb-run). */
 #define _GNU_SOURCE
@@ -114,7 +114,7 @@ static const char *out_dir;
 static int status = 1;
 
 static void
-save_png (SfWindow   *window,
+save_png (gpointer    window,
           const char *name)
 {
   GtkWidget *widget = GTK_WIDGET (window);
@@ -216,6 +216,32 @@ render (void)
   save_png (window, "monitor.png");
   g_object_set (window, "show-monitor", FALSE, NULL);
   sf_sim_device_set_firmware (device, SF_SIM_FIRMWARE_NONE);
+
+  /* Six boards at once, at a UART's pace; one of them loses its cable. */
+  {
+    g_autoptr(GPtrArray) boards = sf_test_start_boards (app, 6, TRUE);
+    SfProductionWindow *production;
+    GPtrArray *rows;
+
+    sf_sim_device_set_fault (g_ptr_array_index (boards, 4), SF_SIM_FAULT_UNPLUG, 40);
+    production = sf_test_open_production (window);
+    gtk_window_set_default_size (GTK_WINDOW (production), 760, 820);
+    for (guint i = 0; i < boards->len; i++)
+      SF_WAIT_UNTIL (_sf_production_window_set_checked (
+                       production, sf_sim_device_get_port_path (g_ptr_array_index (boards, i)), TRUE),
+                     10000);
+    gtk_widget_activate_action (GTK_WIDGET (production), "production.start", NULL);
+    rows = _sf_production_window_get_rows (production);
+    /* Mid-run: the failed board has said why, the others are writing. */
+    SF_WAIT_UNTIL (rows->len == boards->len &&
+                   sf_board_row_get_state (g_ptr_array_index (rows, 4)) == SF_BOARD_FAILED, 120000);
+    sf_test_spin (2000);
+    save_png (production, "production.png");
+    gtk_widget_activate_action (GTK_WIDGET (production), "production.stop", NULL);
+    SF_WAIT_UNTIL (!_sf_production_window_get_active (production), 60000);
+    gtk_window_destroy (GTK_WINDOW (production));
+    sf_test_stop_boards (app, g_steal_pointer (&boards));
+  }
 
   sf_test_close_window (window);
   sf_test_reset_settings (settings);
