@@ -185,9 +185,17 @@ else
   skip "on a terminal, the board's colours are shown" "script(1) is not installed"
 fi
 
-# write_flash --monitor with a firmware on the board is left out: the
-# simulator sometimes misses the monitor's open when it comes within a few
-# milliseconds of the flasher's close, and then never boots the app (see
-# test 10 above for the same path without a firmware).
+stop_sim
+
+start_sim esp32 "$tmp/flash-esp32-logger.bin" --firmware logger || bail_out "the simulator did not start"
+
+begin "write_flash --monitor shows the new firmware starting"
+monitor_until "echoing each line it receives" 60 ": " --port "$port" write_flash --monitor 0x10000 app.bin
+expect_rc 0
+expect_stdout "Hash of data verified."
+expect_stdout "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)"
+expect_stdout "--- Powered on; boot mode 0x13: the board booted normally from flash"
+expect_flash_file "$tmp/flash-esp32-logger.bin" 0x10000 app.bin
+end
 
 finish_tap
