@@ -55,6 +55,8 @@ production_action (GtkWidget  *widget,
 
   if (!(model = _sf_window_create_write_job (self, NULL)))
     return;
+  /* Any board may be among those flashed: the monitor lets go of its. */
+  g_object_set (self, "show-monitor", FALSE, NULL);
   production = sf_production_window_new (GTK_WINDOW (self), model, self->monitor);
   gtk_window_present (GTK_WINDOW (production));
 }

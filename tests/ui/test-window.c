@@ -49,6 +49,12 @@ fixture_set_up (Fixture       *fixture,
     g_settings_set_boolean (sf_application_get_settings (app), "use-stub", FALSE);
   fixture->window = sf_test_open_window (app, "esp32");
   fixture->device = _sf_window_get_sim_device (fixture->window, "esp32");
+  /* The loaders alone, as these tests check what they leave behind (a
+   * stub still running); tests/ui/test-monitor.c runs the demo's
+   * firmware. */
+  sf_sim_device_set_firmware (fixture->device, SF_SIM_FIRMWARE_NONE);
+  sf_sim_device_set_firmware (_sf_window_get_sim_device (fixture->window, "esp8266"),
+                              SF_SIM_FIRMWARE_NONE);
   /* A stub an earlier test left running goes with a reset. */
   sf_sim_device_reset (fixture->device);
   sf_sim_device_set_fault (fixture->device, SF_SIM_FAULT_NONE, 0);
