@@ -61,8 +61,10 @@ typedef struct
 const SfSimChip *_sf_sim_chip_lookup      (const char      *name);
 /* NULL-terminated, static. */
 const char     **_sf_sim_chip_list_names  (void);
-/* Value of a register nobody has written yet (eFuse, ROM words, …). */
+/* Value of a register nobody has written yet (eFuse, ROM words, …); the
+ * factory MAC in the eFuses is @mac, the board's own. */
 gboolean         _sf_sim_chip_read_default (const SfSimChip *chip,
+                                            const guint8     mac[6],
                                             guint32          address,
                                             guint32         *out_value);
 /* Does this ROM know @opcode at all? */

@@ -305,11 +305,10 @@ mac_crc8 (const guint8 *data,
 
 gboolean
 _sf_sim_chip_read_default (const SfSimChip *chip,
+                           const guint8     mac[6],
                            guint32          address,
                            guint32         *out_value)
 {
-  const guint8 *mac = chip->mac;
-
   if (address == MAGIC_REG)
     {
       *out_value = chip->magic;

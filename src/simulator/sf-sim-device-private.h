@@ -42,6 +42,7 @@ struct _SfSimDevice
   const SfSimChip  *chip;
   gsize             flash_size;
   guint             xtal_mhz;     /* 0 = the chip's */
+  guint8            mac[6];       /* the factory MAC in its eFuses */
   char             *flash_path;
   gboolean          boot_log;
   gboolean          emulate_baud;

@@ -117,6 +117,7 @@ sf_sim_device_new (const char  *chip,
 
   self = g_object_new (SF_TYPE_SIM_DEVICE, NULL);
   self->chip = info;
+  memcpy (self->mac, info->mac, sizeof self->mac);
   return self;
 }
 
@@ -271,12 +272,24 @@ sf_sim_device_get_flash_size (SfSimDevice *self)
 }
 
 void
+sf_sim_device_set_mac (SfSimDevice  *self,
+                       const guint8  mac[6])
+{
+  g_return_if_fail (SF_IS_SIM_DEVICE (self));
+  g_return_if_fail (!is_running (self));
+
+  memcpy (self->mac, mac, sizeof self->mac);
+  if (self->chip->is_esp8266)
+    memcpy (self->mac, self->chip->mac, 3);
+}
+
+void
 sf_sim_device_get_mac (SfSimDevice *self,
                        guint8       out_mac[6])
 {
   g_return_if_fail (SF_IS_SIM_DEVICE (self));
 
-  memcpy (out_mac, self->chip->mac, 6);
+  memcpy (out_mac, self->mac, 6);
 }
 
 guint
@@ -925,6 +938,7 @@ sf_sim_device_start (SfSimDevice  *self,
   self->regs = _sf_sim_regs_new (self->chip, self->flash);
   if (self->xtal_mhz != 0)
     _sf_sim_regs_set_xtal_mhz (self->regs, self->xtal_mhz);
+  _sf_sim_regs_set_mac (self->regs, self->mac);
   _sf_sim_timing_reset (&self->timing);
   self->rom = _sf_sim_rom_new (self->chip, self->flash, self->regs, &self->timing);
   self->stub = _sf_sim_stub_new (self->chip, self->flash, self->regs, &self->timing, stub_emit_cb, self);

@@ -242,6 +242,12 @@ void         sf_sim_device_write_flash      (SfSimDevice  *self,
                                              const guint8 *data,
                                              gsize         length);
 gsize        sf_sim_device_get_flash_size   (SfSimDevice  *self);
+/* Before start: the factory MAC its eFuses hold, so that boards of one
+ * chip can be told apart (default: the same for every board of a chip).
+ * On the ESP8266 only the last three bytes can differ: its eFuses imply
+ * the first three. */
+void         sf_sim_device_set_mac          (SfSimDevice  *self,
+                                             const guint8  mac[6]);
 /* Factory MAC the simulated eFuses hold. */
 void         sf_sim_device_get_mac          (SfSimDevice  *self,
                                              guint8        out_mac[6]);

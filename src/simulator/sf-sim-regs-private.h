@@ -21,6 +21,9 @@ void       _sf_sim_regs_free          (SfSimRegs       *self);
 /* The crystal fitted, if not the chip's usual one (SfSimChip.xtal_mhz). */
 void       _sf_sim_regs_set_xtal_mhz  (SfSimRegs       *self,
                                        guint            mhz);
+/* The factory MAC its eFuses hold, if not the chip table's. */
+void       _sf_sim_regs_set_mac       (SfSimRegs       *self,
+                                       const guint8     mac[6]);
 /* The UART's clock in Hz: the crystal's, times the chip's factor. */
 double     _sf_sim_regs_uart_clock    (SfSimRegs       *self);
 /* The rate the host's port runs at, which the ROM's auto-baud measured;

@@ -20,6 +20,7 @@ struct _SfSimRegs
   SfSimFlash      *flash;    /* not owned */
   GHashTable      *registers;
   guint            xtal_mhz;
+  guint8           mac[6];
   guint            line_baud;
   guint            uart_switch;  /* taken by the serving thread */
   gboolean         flash_wel;
@@ -35,6 +36,7 @@ _sf_sim_regs_new (const SfSimChip *chip,
   self->flash = flash;
   self->registers = g_hash_table_new (NULL, NULL);
   self->xtal_mhz = chip->xtal_mhz;
+  memcpy (self->mac, chip->mac, sizeof self->mac);
   self->line_baud = 115200;
   return self;
 }
@@ -53,6 +55,13 @@ _sf_sim_regs_set_xtal_mhz (SfSimRegs *self,
                            guint      mhz)
 {
   self->xtal_mhz = mhz;
+}
+
+void
+_sf_sim_regs_set_mac (SfSimRegs    *self,
+                      const guint8  mac[6])
+{
+  memcpy (self->mac, mac, sizeof self->mac);
 }
 
 double
@@ -137,7 +146,7 @@ _sf_sim_regs_read (SfSimRegs *self,
 
   if (g_hash_table_lookup_extended (self->registers, GUINT_TO_POINTER (address), NULL, &value))
     return GPOINTER_TO_UINT (value);
-  if (_sf_sim_chip_read_default (self->chip, address, &def))
+  if (_sf_sim_chip_read_default (self->chip, self->mac, address, &def))
     return def;
   return 0;
 }

@@ -263,8 +263,11 @@ sf_test_start_boards (SfApplication *app,
       g_autoptr(GError) error = NULL;
       g_autofree char *title = g_strdup_printf ("Production board %u", i + 1);
       SfSimDevice *device = sf_sim_device_new ("esp32", &error);
+      /* Each board its own MAC, as on a real batch. */
+      const guint8 mac[6] = { 0x24, 0x0a, 0xc4, 0x5f, 0x00, (guint8) (i + 1) };
 
       g_assert_no_error (error);
+      sf_sim_device_set_mac (device, mac);
       sf_sim_device_set_emulate_baud (device, timed);
       sf_sim_device_set_flash_timing (device, timed);
       g_assert_true (sf_sim_device_start (device, &error));
