@@ -225,7 +225,7 @@ sf_image_suggest_address (const SfImageInfo *info,
     case SF_IMAGE_KIND_BOOTLOADER:
       return sf_chip_get_bootloader_offset (chip);
     case SF_IMAGE_KIND_PARTITION_TABLE:
-      return SF_PARTITION_TABLE_OFFSET;
+      return SF_PARTITION_TABLE_DEFAULT_OFFSET;
     case SF_IMAGE_KIND_APP:
       return SF_IMAGE_DEFAULT_APP_OFFSET;
     case SF_IMAGE_KIND_ESP8266_V2:
@@ -279,7 +279,7 @@ sf_image_rewrite_header (GBytes      *data,
                          guint32      detected_flash_size,
                          GError     **error)
 {
-  g_autofree SfParsedImage *p = NULL;
+  g_autoptr(SfParsedImage) p = NULL;
   const guint8 *bytes;
   gsize len;
   guint8 mode_code = 0;

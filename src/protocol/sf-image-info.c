@@ -11,76 +11,42 @@
 #include "sf-image-private.h"
 #include "sf-units.h"
 
-static const char *
-partition_type_name (guint8 type)
-{
-  switch (type)
-    {
-    case 0x00: return "app";
-    case 0x01: return "data";
-    case 0x02: return "bootloader";
-    case 0x03: return "partition_table";
-    default: return NULL;
-    }
-}
-
-static char *
-partition_subtype_name (guint8 type,
-                        guint8 subtype)
-{
-  if (type == 0x00)
-    {
-      if (subtype == 0x00)
-        return g_strdup ("factory");
-      if (subtype >= 0x10 && subtype < 0x20)
-        return g_strdup_printf ("ota_%u", subtype - 0x10);
-      if (subtype == 0x20)
-        return g_strdup ("test");
-    }
-  else if (type == 0x01)
-    {
-      static const char *names[] = { "ota", "phy", "nvs", "coredump", "nvs_keys", "efuse", "undefined" };
-
-      if (subtype < G_N_ELEMENTS (names))
-        return g_strdup (names[subtype]);
-      switch (subtype)
-        {
-        case 0x80: return g_strdup ("esphttpd");
-        case 0x81: return g_strdup ("fat");
-        case 0x82: return g_strdup ("spiffs");
-        case 0x83: return g_strdup ("littlefs");
-        default: break;
-        }
-    }
-  return g_strdup_printf ("0x%02x", subtype);
-}
-
 static void
-format_partition_table (GString                *s,
-                        const SfPartitionTable *table,
-                        const char             *indent)
+format_partition_table (GString          *s,
+                        SfPartitionTable *table,
+                        const char       *indent)
 {
-  g_string_append_printf (s, _("%sPartitions: %u\n"), indent, table->n_entries);
-  for (guint i = 0; i < table->n_entries; i++)
+  guint n = sf_partition_table_get_n_partitions (table);
+
+  g_string_append_printf (s, _("%sPartitions: %u\n"), indent, n);
+  for (guint i = 0; i < n; i++)
     {
-      const SfPartitionEntry *e = &table->entries[i];
-      g_autofree char *label = g_utf8_make_valid (e->label, -1);
-      g_autofree char *type = NULL;
-      g_autofree char *subtype = partition_subtype_name (e->type, e->subtype);
+      const SfPartition *e = sf_partition_table_get_partition (table, i);
+      g_autofree char *label = g_utf8_make_valid (e->name, -1);
+      /* Types ESP-IDF keeps for itself have names only here. */
+      g_autofree char *type = e->type == 0x02 ? g_strdup ("bootloader")
+                                : e->type == 0x03 ? g_strdup ("partition_table")
+                                : sf_partition_type_name (e->type);
+      g_autofree char *subtype = sf_partition_subtype_name (e->type, e->subtype);
       g_autofree char *size = sf_format_size (e->size);
 
-      type = partition_type_name (e->type) != NULL
-               ? g_strdup (partition_type_name (e->type))
-               : g_strdup_printf ("0x%02x", e->type);
       g_string_append_printf (s, "%s  %-16s %-10s %-10s 0x%08x  0x%08x (%s)%s\n",
                               indent, label, type, subtype, e->offset, e->size, size,
-                              (e->flags & 1) ? _(", encrypted") : "");
+                              (e->flags & SF_PARTITION_FLAG_ENCRYPTED) ? _(", encrypted") : "");
     }
-  if (table->has_md5)
-    g_string_append_printf (s, _("%sMD5 of the table: %s\n"), indent,
-                            table->md5_valid ? _("valid") : _("invalid"));
-  else
-    g_string_append_printf (s, _("%sMD5 of the table: none\n"), indent);
+  switch (_sf_partition_table_get_md5_state (table))
+    {
+    case SF_PARTITION_MD5_VALID:
+      g_string_append_printf (s, _("%sMD5 of the table: %s\n"), indent, _("valid"));
+      break;
+    case SF_PARTITION_MD5_INVALID:
+      g_string_append_printf (s, _("%sMD5 of the table: %s\n"), indent, _("invalid"));
+      break;
+    case SF_PARTITION_MD5_NONE:
+    default:
+      g_string_append_printf (s, _("%sMD5 of the table: none\n"), indent);
+      break;
+    }
 }
 
 static void
@@ -199,7 +165,7 @@ char *
 sf_image_format_info (GBytes  *data,
                       GError **error)
 {
-  g_autofree SfParsedImage *p = NULL;
+  g_autoptr(SfParsedImage) p = NULL;
   g_autoptr(GString) s = NULL;
   g_autofree char *file_size = NULL;
   const guint8 *bytes;
@@ -232,7 +198,7 @@ sf_image_format_info (GBytes  *data,
 
     case SF_IMAGE_KIND_PARTITION_TABLE:
       g_string_append_printf (s, _("Kind: %s\n"), sf_image_kind_to_string (p->info.kind));
-      format_partition_table (s, &p->table, "");
+      format_partition_table (s, p->table, "");
       break;
 
     case SF_IMAGE_KIND_MERGED:
@@ -240,15 +206,15 @@ sf_image_format_info (GBytes  *data,
       g_string_append_printf (s, _("Bootloader at 0x%zx:\n"), p->base);
       format_e9_image (s, bytes, p, "  ");
       g_string_append_printf (s, _("Partition table at 0x%zx:\n"), p->table_offset);
-      format_partition_table (s, &p->table, "  ");
+      format_partition_table (s, p->table, "  ");
       /* Say what sits at each app partition that the file covers. */
-      for (guint i = 0; i < p->table.n_entries; i++)
+      for (guint i = 0; i < sf_partition_table_get_n_partitions (p->table); i++)
         {
-          const SfPartitionEntry *e = &p->table.entries[i];
+          const SfPartition *e = sf_partition_table_get_partition (p->table, i);
           g_autoptr(GBytes) part = NULL;
           g_autoptr(GError) local_error = NULL;
           SfImageInfo app_info;
-          g_autofree char *label = g_utf8_make_valid (e->label, -1);
+          g_autofree char *label = g_utf8_make_valid (e->name, -1);
 
           if (e->type != 0x00 || e->offset >= len)
             continue;

@@ -9,6 +9,7 @@
 
 #include "sf-bytes-private.h"
 #include "sf-image.h"
+#include "sf-partition-table-private.h"
 
 G_BEGIN_DECLS
 
@@ -24,11 +25,6 @@ G_BEGIN_DECLS
 #define SF_IMAGE_CHECKSUM_SEED          0xEF
 #define SF_IMAGE_SHA256_LEN             32
 
-#define SF_PARTITION_TABLE_OFFSET   0x8000
-#define SF_PARTITION_TABLE_MAX_LEN  0xC00
-#define SF_PARTITION_ENTRY_LEN      32
-#define SF_PARTITION_LABEL_LEN      16
-
 #define SF_IMAGE_DEFAULT_APP_OFFSET       0x10000
 /* NONOS SDK "user1.bin" (V2) images go right after boot_v1.x. */
 #define SF_IMAGE_ESP8266_V2_APP_OFFSET    0x1000
@@ -39,25 +35,6 @@ typedef struct
   guint32 length;
   gsize   header_offset;   /* absolute, in the whole file */
 } SfImageSegment;
-
-typedef struct
-{
-  guint8  type;
-  guint8  subtype;
-  guint32 offset;
-  guint32 size;
-  char    label[SF_PARTITION_LABEL_LEN + 1];
-  guint32 flags;
-} SfPartitionEntry;
-
-typedef struct
-{
-  SfPartitionEntry entries[SF_PARTITION_TABLE_MAX_LEN / SF_PARTITION_ENTRY_LEN];
-  guint          n_entries;
-  gboolean       has_md5;
-  gboolean       md5_valid;
-  gsize          length;
-} SfPartitionTable;
 
 /* Everything sf_image_parse finds, more than SfImageInfo carries; used by
  * sf_image_format_info and sf_image_rewrite_header. */
@@ -78,10 +55,15 @@ typedef struct
   gboolean        crc_valid;
   guint32         crc_stored;
 
-  /* Partition tables and merged images */
-  SfPartitionTable  table;
+  /* Partition tables and merged images: NULL for other files */
+  SfPartitionTable *table;
   gsize           table_offset;
 } SfParsedImage;
+
+/* Frees @p and the table it holds. */
+void         _sf_parsed_image_free      (SfParsedImage  *p);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SfParsedImage, _sf_parsed_image_free)
 
 /* Parses whatever @bytes holds into @p; never fails on data that is not
  * an image (see sf_image_parse()). */

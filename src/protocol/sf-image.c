@@ -411,88 +411,31 @@ parse_v2_image (const guint8   *data,
   return TRUE;
 }
 
-static gboolean
-is_all_ff (const guint8 *p,
-           gsize         n)
+/* The partition table at @base of @data, through the partition table
+ * module, in this module's error domain. A table whose MD5 entry does not
+ * match is still shown (image_info says so), so it is not an error here. */
+static SfPartitionTable *
+parse_partition_table (const guint8  *data,
+                       gsize          len,
+                       gsize          base,
+                       GError       **error)
 {
-  for (gsize i = 0; i < n; i++)
-    if (p[i] != 0xFF)
-      return FALSE;
-  return TRUE;
+  g_autoptr(GError) local_error = NULL;
+  SfPartitionTable *table;
+
+  table = _sf_partition_table_parse_binary_full (data + base, len - base, TRUE, &local_error);
+  if (table == NULL)
+    set_invalid (error, "%s", local_error->message);
+  return table;
 }
 
-/* ESP-IDF partition table at @base: 32-byte entries starting 0xAA 0x50,
- * optionally an MD5 entry (0xEB 0xEB, 14 × 0xFF, MD5 of the entries), then
- * 0xFF padding or the end of the file. Returns FALSE with @error for a
- * table that starts well but breaks off. */
-static gboolean
-parse_partition_table (const guint8      *data,
-                       gsize              len,
-                       gsize              base,
-                       SfPartitionTable  *table,
-                       GError           **error)
+void
+_sf_parsed_image_free (SfParsedImage *p)
 {
-  gsize end = base + MIN (len - base, (gsize) SF_PARTITION_TABLE_MAX_LEN);
-  gsize pos = base;
-
-  memset (table, 0, sizeof *table);
-
-  while (pos < end)
-    {
-      const guint8 *e = data + pos;
-
-      if (end - pos < SF_PARTITION_ENTRY_LEN)
-        {
-          if (is_all_ff (e, end - pos))
-            break;
-          set_invalid (error, _("partition table entry %u is cut short (offset 0x%zx)"),
-                       table->n_entries + 1, pos);
-          return FALSE;
-        }
-
-      if (e[0] == 0xAA && e[1] == 0x50)
-        {
-          SfPartitionEntry *entry;
-
-          if (table->n_entries == G_N_ELEMENTS (table->entries))
-            break;
-          entry = &table->entries[table->n_entries++];
-          entry->type = e[2];
-          entry->subtype = e[3];
-          entry->offset = _sf_get_le32 (e + 4);
-          entry->size = _sf_get_le32 (e + 8);
-          memcpy (entry->label, e + 12, SF_PARTITION_LABEL_LEN);
-          entry->label[SF_PARTITION_LABEL_LEN] = '\0';
-          entry->flags = _sf_get_le32 (e + 28);
-          pos += SF_PARTITION_ENTRY_LEN;
-        }
-      else if (e[0] == 0xEB && e[1] == 0xEB)
-        {
-          g_autoptr(GChecksum) md5 = g_checksum_new (G_CHECKSUM_MD5);
-          guint8 digest[16];
-          gsize digest_len = sizeof digest;
-
-          g_checksum_update (md5, data + base, pos - base);
-          g_checksum_get_digest (md5, digest, &digest_len);
-          table->has_md5 = TRUE;
-          table->md5_valid = memcmp (digest, e + 16, sizeof digest) == 0;
-          pos += SF_PARTITION_ENTRY_LEN;
-          break;
-        }
-      else if (is_all_ff (e, SF_PARTITION_ENTRY_LEN))
-        {
-          break;
-        }
-      else
-        {
-          set_invalid (error, _("partition table entry %u at offset 0x%zx is neither an entry nor the end of the table"),
-                       table->n_entries + 1, pos);
-          return FALSE;
-        }
-    }
-
-  table->length = pos - base;
-  return TRUE;
+  if (p == NULL)
+    return;
+  g_clear_pointer (&p->table, sf_partition_table_unref);
+  g_free (p);
 }
 
 gboolean
@@ -512,8 +455,8 @@ _sf_image_parse_all (GBytes         *bytes,
 
   /* Merged: a bootloader at 0x0 or 0x1000 and a partition table at
    * 0x8000. Anything else at offset 0 (an app, say) is parsed below. */
-  if (len >= SF_PARTITION_TABLE_OFFSET + SF_PARTITION_ENTRY_LEN
-      && data[SF_PARTITION_TABLE_OFFSET] == 0xAA && data[SF_PARTITION_TABLE_OFFSET + 1] == 0x50)
+  if (len >= SF_PARTITION_TABLE_DEFAULT_OFFSET + SF_PARTITION_ENTRY_LEN
+      && data[SF_PARTITION_TABLE_DEFAULT_OFFSET] == 0xAA && data[SF_PARTITION_TABLE_DEFAULT_OFFSET + 1] == 0x50)
     {
       static const gsize bootloader_offsets[] = { 0x0, 0x1000 };
 
@@ -521,7 +464,7 @@ _sf_image_parse_all (GBytes         *bytes,
         {
           gsize base = bootloader_offsets[i];
           g_autoptr(GError) local_error = NULL;
-          g_autofree SfParsedImage *sub = NULL;
+          g_autoptr(SfParsedImage) sub = NULL;
 
           if (data[base] != SF_IMAGE_MAGIC)
             continue;
@@ -529,17 +472,19 @@ _sf_image_parse_all (GBytes         *bytes,
           /* Something that doesn't parse as a bootloader ending before
            * the table (an app at 0x0, say) is judged as a whole below. */
           sub = g_new0 (SfParsedImage, 1);
-          if (!_sf_image_parse_e9 (data, SF_PARTITION_TABLE_OFFSET, base, sub, &local_error)
+          if (!_sf_image_parse_e9 (data, SF_PARTITION_TABLE_DEFAULT_OFFSET, base, sub, &local_error)
               || sub->info.kind != SF_IMAGE_KIND_BOOTLOADER)
             continue;
 
+          /* @sub holds no table: only what the bootloader's parse found. */
           *p = *sub;
           p->info.kind = SF_IMAGE_KIND_MERGED;
-          p->table_offset = SF_PARTITION_TABLE_OFFSET;
-          if (!parse_partition_table (data, len, SF_PARTITION_TABLE_OFFSET, &p->table, &local_error))
+          p->table_offset = SF_PARTITION_TABLE_DEFAULT_OFFSET;
+          p->table = parse_partition_table (data, len, SF_PARTITION_TABLE_DEFAULT_OFFSET, &local_error);
+          if (p->table == NULL)
             {
               g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                          _("partition table at offset 0x%x: "), SF_PARTITION_TABLE_OFFSET);
+                                          _("partition table at offset 0x%x: "), SF_PARTITION_TABLE_DEFAULT_OFFSET);
               return FALSE;
             }
           return TRUE;
@@ -557,10 +502,11 @@ _sf_image_parse_all (GBytes         *bytes,
     case 0xAA:
       if (len >= 2 && data[1] == 0x50)
         {
-          if (!parse_partition_table (data, len, 0, &p->table, error))
+          p->table = parse_partition_table (data, len, 0, error);
+          if (p->table == NULL)
             return FALSE;
           p->info.kind = SF_IMAGE_KIND_PARTITION_TABLE;
-          p->info.image_length = p->table.length;
+          p->info.image_length = _sf_partition_table_get_binary_length (p->table);
         }
       return TRUE;
 
@@ -574,7 +520,7 @@ sf_image_parse (GBytes      *data,
                 SfImageInfo *out_info,
                 GError     **error)
 {
-  g_autofree SfParsedImage *p = NULL;
+  g_autoptr(SfParsedImage) p = NULL;
 
   g_return_val_if_fail (data != NULL, FALSE);
   g_return_val_if_fail (out_info != NULL, FALSE);
