@@ -44,6 +44,9 @@ typedef enum
   OPT_MONITOR,
   OPT_MONITOR_BAUD,
   OPT_NO_RESET,
+  OPT_PARTITION,
+  OPT_PARTITION_TABLE_OFFSET,
+  OPT_BACKUP,
   N_OPTIONS,
 } OptionId;
 
@@ -81,10 +84,13 @@ static const OptionInfo options[] = {
   { OPT_DIFF_WITH, "diff-with", NULL, "FILE",
     N_("Accepted for esptool compatibility; the chip's own checksums tell what changed") },
   { OPT_NO_SKIP, "no-skip", NULL, NULL, N_("Write every sector, even those already in flash") },
-  { OPT_FORCE, "force", NULL, NULL, N_("Replace FILE even when it is write-protected") },
+  { OPT_FORCE, "force", NULL, NULL, N_("write_flash: write even when the checks before writing object; read_flash: replace FILE even when it is write-protected") },
   { OPT_MONITOR, "monitor", NULL, NULL, N_("After a good write, watch the board's serial output (see the monitor command)") },
   { OPT_MONITOR_BAUD, "monitor-baud", NULL, "BAUD", N_("Baud rate the firmware prints at (default 115200)") },
   { OPT_NO_RESET, "no-reset", NULL, NULL, N_("Do not restart the board when the monitor starts") },
+  { OPT_PARTITION, "partition", NULL, "NAME", N_("Work on the partition NAME of the board's partition table instead of an ADDRESS") },
+  { OPT_PARTITION_TABLE_OFFSET, "partition-table-offset", NULL, "ADDRESS", N_("Where the board's partition table is (default 0x8000)") },
+  { OPT_BACKUP, "backup", NULL, "FOLDER", N_("Before writing, save what will be overwritten (with -e: the whole flash) to a new file in FOLDER") },
 };
 
 #define GLOBAL_OPTIONS (OPT_BIT (OPT_PORT) | OPT_BIT (OPT_BAUD) | OPT_BIT (OPT_CHIP) | \
@@ -118,20 +124,32 @@ static const CommandInfo commands[] = {
     0, TRUE },
   { SF_CLI_COMMAND_WRITE_FLASH, "write_flash", "ADDRESS FILE [ADDRESS FILE ...]",
     N_("Write files to flash"),
-    N_("Write each FILE at its ADDRESS, then check the flash against it.\n"
+    N_("Write each FILE at its ADDRESS, then check the flash against it. First the board is\n"
+       "checked: an image for another chip or chip revision, a flash mode it cannot run, a\n"
+       "file too large for the flash or its partition, a bootloader or partition table about\n"
+       "to be overwritten by something else, secure boot or flash encryption. Anything found\n"
+       "is listed and, on a terminal, asked about; --force writes without asking.\n"
+       "With --partition NAME, give only FILE: it goes to that partition of the board.\n"
+       "With --backup FOLDER, what is about to be overwritten is saved first, to a file\n"
+       "named after the board, the time and its address; write that file back at that\n"
+       "address to restore it.\n"
        "Example: sparkflash-cli -p /dev/ttyUSB0 write_flash 0x1000 bootloader.bin 0x10000 app.bin"),
     OPT_BIT (OPT_COMPRESS) | OPT_BIT (OPT_NO_COMPRESS) | OPT_BIT (OPT_ERASE_ALL) |
     OPT_BIT (OPT_FLASH_MODE) | OPT_BIT (OPT_FLASH_FREQ) | OPT_BIT (OPT_FLASH_SIZE) |
     OPT_BIT (OPT_VERIFY) | OPT_BIT (OPT_NO_VERIFY) | OPT_BIT (OPT_NO_PROGRESS) |
     OPT_BIT (OPT_SKIP_FLASHED) | OPT_BIT (OPT_DIFF_WITH) | OPT_BIT (OPT_NO_SKIP) |
-    OPT_BIT (OPT_MONITOR) | OPT_BIT (OPT_MONITOR_BAUD) | OPT_BIT (OPT_NO_RESET),
+    OPT_BIT (OPT_MONITOR) | OPT_BIT (OPT_MONITOR_BAUD) | OPT_BIT (OPT_NO_RESET) |
+    OPT_BIT (OPT_FORCE) | OPT_BIT (OPT_PARTITION) | OPT_BIT (OPT_PARTITION_TABLE_OFFSET) |
+    OPT_BIT (OPT_BACKUP),
     TRUE },
   { SF_CLI_COMMAND_READ_FLASH, "read_flash", "ADDRESS SIZE FILE",
     N_("Save flash contents to a file"),
     N_("Read SIZE bytes from ADDRESS into FILE. SIZE may be ALL: up to the end of the flash.\n"
        "FILE is replaced only once the read is complete.\n"
+       "With --partition NAME, give only FILE: the partition NAME is read.\n"
        "Example: sparkflash-cli -p /dev/ttyUSB0 read_flash 0 ALL backup.bin"),
-    OPT_BIT (OPT_FLASH_SIZE) | OPT_BIT (OPT_NO_PROGRESS) | OPT_BIT (OPT_FORCE),
+    OPT_BIT (OPT_FLASH_SIZE) | OPT_BIT (OPT_NO_PROGRESS) | OPT_BIT (OPT_FORCE) |
+    OPT_BIT (OPT_PARTITION) | OPT_BIT (OPT_PARTITION_TABLE_OFFSET),
     TRUE },
   { SF_CLI_COMMAND_VERIFY_FLASH, "verify_flash", "ADDRESS FILE [ADDRESS FILE ...]",
     N_("Compare flash contents with files"),
@@ -147,8 +165,18 @@ static const CommandInfo commands[] = {
   { SF_CLI_COMMAND_ERASE_REGION, "erase_region", "ADDRESS SIZE",
     N_("Erase part of the flash"),
     N_("Erase SIZE bytes from ADDRESS; both must be multiples of 4096 (0x1000).\n"
-       "SIZE may be ALL: up to the end of the flash."),
-    OPT_BIT (OPT_FLASH_SIZE),
+       "SIZE may be ALL: up to the end of the flash. With --partition NAME, give neither:\n"
+       "the partition NAME is erased.\n"
+       "Example: sparkflash-cli -p /dev/ttyUSB0 erase_region --partition nvs"),
+    OPT_BIT (OPT_FLASH_SIZE) | OPT_BIT (OPT_PARTITION) | OPT_BIT (OPT_PARTITION_TABLE_OFFSET),
+    TRUE },
+  { SF_CLI_COMMAND_PARTITION_TABLE, "partition_table", "[FILE]",
+    N_("Show a partition table"),
+    N_("Print the partition table of the board (and which app otadata says boots), or of\n"
+       "FILE: a partition table as built (.bin), a partitions.csv, or a merged image.\n"
+       "No board is needed for FILE.\n"
+       "Example: sparkflash-cli -p /dev/ttyUSB0 partition_table"),
+    OPT_BIT (OPT_PARTITION_TABLE_OFFSET),
     TRUE },
   { SF_CLI_COMMAND_IMAGE_INFO, "image_info", "FILE",
     N_("Describe a firmware image file"),
@@ -237,6 +265,8 @@ sf_cli_args_clear (SfCliArgs *args)
   g_clear_pointer (&args->flash_mode, g_free);
   g_clear_pointer (&args->flash_freq, g_free);
   g_clear_pointer (&args->flash_size, g_free);
+  g_clear_pointer (&args->partition, g_free);
+  g_clear_pointer (&args->backup_dir, g_free);
   g_clear_pointer (&args->operands, g_ptr_array_unref);
   g_clear_pointer (&args->ports, g_ptr_array_unref);
 }
@@ -556,6 +586,31 @@ check_values (SfCliArgs   *args,
   args->no_progress = values[OPT_NO_PROGRESS] != NULL;
   args->no_skip = values[OPT_NO_SKIP] != NULL;
   args->force = values[OPT_FORCE] != NULL;
+  if (values[OPT_PARTITION] != NULL)
+    {
+      if (*values[OPT_PARTITION] == '\0' || strlen (values[OPT_PARTITION]) > 16)
+        return sf_cli_usage_error (error, _("Partition names have 1 to 16 characters, e.g. --partition nvs."),
+                                   _("“%s” cannot be a partition name."), values[OPT_PARTITION]);
+      store_string (&args->partition, values[OPT_PARTITION]);
+    }
+  if (values[OPT_PARTITION_TABLE_OFFSET] != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!sf_parse_number (values[OPT_PARTITION_TABLE_OFFSET], "address",
+                            &args->partition_table_offset, &local_error) ||
+          args->partition_table_offset % 0x1000 != 0)
+        return sf_cli_usage_error (error, _("The table starts on a 4 KiB boundary, e.g. 0x8000 or 0x9000."),
+                                   _("--partition-table-offset “%s” is not a usable address."),
+                                   values[OPT_PARTITION_TABLE_OFFSET]);
+    }
+  if (values[OPT_BACKUP] != NULL)
+    {
+      if (!g_file_test (values[OPT_BACKUP], G_FILE_TEST_IS_DIR))
+        return sf_cli_usage_error (error, _("Create the folder first, or choose another one."),
+                                   _("The backup folder “%s” does not exist."), values[OPT_BACKUP]);
+      store_string (&args->backup_dir, values[OPT_BACKUP]);
+    }
   args->monitor = values[OPT_MONITOR] != NULL;
   args->no_reset = values[OPT_NO_RESET] != NULL;
   if (values[OPT_MONITOR_BAUD] != NULL && !parse_baud (values[OPT_MONITOR_BAUD], &args->monitor_baud, error))
@@ -592,6 +647,14 @@ check_operand_count (SfCliArgs                *args,
   switch (info->command)
     {
     case SF_CLI_COMMAND_WRITE_FLASH:
+      if (args->partition != NULL)
+        {
+          if (n == 1)
+            return TRUE;
+          return sf_cli_usage_error (error, _("Example: write_flash --partition app0 app.bin"),
+                                     _("write_flash --partition takes one FILE, but got %u arguments."), n);
+        }
+      G_GNUC_FALLTHROUGH;
     case SF_CLI_COMMAND_VERIFY_FLASH:
       if (n == 0)
         return sf_cli_usage_error (error, hint, _("%s needs at least one ADDRESS FILE pair."), info->name);
@@ -601,15 +664,16 @@ check_operand_count (SfCliArgs                *args,
       return TRUE;
 
     case SF_CLI_COMMAND_READ_FLASH:
-      expected = 3;
+      expected = args->partition != NULL ? 1 : 3;
       break;
     case SF_CLI_COMMAND_ERASE_REGION:
-      expected = 2;
+      expected = args->partition != NULL ? 0 : 2;
       break;
     case SF_CLI_COMMAND_IMAGE_INFO:
       expected = 1;
       break;
     case SF_CLI_COMMAND_WIFI_SETUP:
+    case SF_CLI_COMMAND_PARTITION_TABLE:
       expected = MIN (n, 1);
       break;
     case SF_CLI_COMMAND_NONE:

@@ -35,6 +35,7 @@ typedef enum
   SF_CLI_COMMAND_VERSION,
   SF_CLI_COMMAND_MONITOR,
   SF_CLI_COMMAND_WIFI_SETUP,
+  SF_CLI_COMMAND_PARTITION_TABLE,
 } SfCliCommand;
 
 typedef struct
@@ -57,7 +58,11 @@ typedef struct
   gboolean     no_verify;
   gboolean     no_skip;       /* --no-skip: write sectors already in flash too */
   gboolean     no_progress;
-  gboolean     force;         /* --force: read_flash replaces a write-protected FILE */
+  gboolean     force;         /* --force: write_flash skips the checks before writing,
+                               * read_flash replaces a write-protected FILE */
+  char        *partition;     /* --partition NAME */
+  guint32      partition_table_offset; /* --partition-table-offset, else 0 */
+  char        *backup_dir;    /* write_flash --backup FOLDER */
   char        *flash_mode;    /* NULL = keep */
   char        *flash_freq;    /* NULL = keep */
   char        *flash_size;    /* NULL = keep; "detect" or a size name */

@@ -12,6 +12,7 @@
 
 #include "sf-chip.h"
 #include "sf-cli-args.h"
+#include "sf-cli-board.h"
 #include "sf-cli-interrupt.h"
 #include "sf-cli-many.h"
 #include "sf-cli-monitor.h"
@@ -25,6 +26,7 @@
 #include "sf-stub-image.h"
 #include "sf-transport.h"
 #include "sf-units.h"
+#include "sf-write-check.h"
 
 #define EXIT_OK          0
 #define EXIT_FAILED      1
@@ -50,6 +52,9 @@ typedef struct
 
   /* The chip found, for write_flash --monitor. */
   SfChip        chip_found;
+
+  /* One board only: the checks before writing may ask on the terminal. */
+  gboolean      may_ask;
 } SfCli;
 
 static void
@@ -209,6 +214,19 @@ prepare_regions (SfCli   *cli,
   cli->regions = g_array_new (FALSE, TRUE, sizeof (SfFlashRegion));
   g_array_set_clear_func (cli->regions, clear_region);
 
+  /* write_flash --partition NAME FILE: the address comes from the board. */
+  if (cli->args.partition != NULL)
+    {
+      g_autofree char *purpose = g_strdup_printf (_(" (for partition %s)"), cli->args.partition);
+      SfFlashRegion region = { 0, };
+
+      if (!(region.data = load_file (command, operands->pdata[0], purpose, error)))
+        return FALSE;
+      region.name = operands->pdata[0];
+      g_array_append_val (cli->regions, region);
+      return TRUE;
+    }
+
   for (guint i = 0; i + 1 < operands->len; i += 2)
     {
       const char *address_text = operands->pdata[i];
@@ -305,6 +323,11 @@ prepare (SfCli   *cli,
       return prepare_regions (cli, error);
 
     case SF_CLI_COMMAND_READ_FLASH:
+      if (cli->args.partition != NULL)
+        {
+          cli->path = operands->pdata[0];
+          return check_output_path (cli, error);
+        }
       if (!parse_number ("read_flash", operands->pdata[0], "address",
                          _("Give addresses like 0x10000, 65536 or 64K."), &cli->address, error) ||
           !parse_size_or_all (cli, operands->pdata[1], error))
@@ -313,6 +336,8 @@ prepare (SfCli   *cli,
       return check_span_usage (cli, error) && check_output_path (cli, error);
 
     case SF_CLI_COMMAND_ERASE_REGION:
+      if (cli->args.partition != NULL)
+        return TRUE;
       if (!parse_number ("erase_region", operands->pdata[0], "address",
                          _("Give addresses like 0x10000, 65536 or 64K."), &cli->address, error) ||
           !parse_size_or_all (cli, operands->pdata[1], error))
@@ -522,8 +547,24 @@ run_command (SfCli                *cli,
           .flash_mode = cli->args.flash_mode,
           .flash_size = cli->args.flash_size,
           .flash_freq = cli->args.flash_freq,
+          .force = cli->args.force,
+          .backup = cli->args.backup_dir != NULL ? SF_BACKUP_OVERWRITTEN : SF_BACKUP_NONE,
+          .backup_dir = cli->args.backup_dir,
+          .partition_table_offset = cli->args.partition_table_offset,
         };
 
+        if (!options.force)
+          {
+            g_autoptr(GPtrArray) concerns = sf_flasher_check_write (flasher, regions, n_regions,
+                                                                     &options, cli->cancellable,
+                                                                     error);
+
+            if (concerns == NULL)
+              return FALSE;
+            if (concerns->len > 0 && !sf_cli_board_confirm (concerns, cli->may_ask, error))
+              return FALSE;
+            options.force = TRUE;
+          }
         sf_cli_output_set_regions (regions, n_regions);
         sf_cli_interrupt_set_writing (regions, n_regions, options.erase_all);
         return sf_flasher_write_flash (flasher, regions, n_regions, &options,
@@ -558,6 +599,10 @@ run_command (SfCli                *cli,
       sf_cli_interrupt_set_erasing (cli->address, cli->size);
       return sf_flasher_erase_region (flasher, cli->address, cli->size, cli->cancellable, error);
 
+    case SF_CLI_COMMAND_PARTITION_TABLE:
+      return sf_cli_board_print_table (flasher, cli->args.partition_table_offset,
+                                       cli->cancellable, error);
+
     case SF_CLI_COMMAND_NONE:
     case SF_CLI_COMMAND_IMAGE_INFO:
     case SF_CLI_COMMAND_VERSION:
@@ -580,19 +625,37 @@ work_on_device (SfFlasher            *flasher,
 
   cli->chip_found = details->chip;
 
+  /* --partition NAME: the span, or the file's address, from the board's table. */
+  if (cli->args.partition != NULL)
+    {
+      SfPartition partition;
+
+      if (!sf_flasher_find_partition (flasher, cli->args.partition_table_offset,
+                                      cli->args.partition, &partition, cancellable, error))
+        return FALSE;
+      if (cli->args.command == SF_CLI_COMMAND_WRITE_FLASH)
+        g_array_index (cli->regions, SfFlashRegion, 0).address = partition.offset;
+      cli->address = partition.offset;
+      cli->size = partition.size;
+      cli->size_all = FALSE;
+    }
+
   /* Now that the real flash size is known, check the regions again. */
   switch (cli->args.command)
     {
-    case SF_CLI_COMMAND_WRITE_FLASH:
     case SF_CLI_COMMAND_VERIFY_FLASH:
       if (flash_size != 0 &&
           !sf_flasher_check_regions ((SfFlashRegion *) cli->regions->data, cli->regions->len,
                                      flash_size, error))
         return FALSE;
       break;
+    case SF_CLI_COMMAND_WRITE_FLASH:
+      /* A file past the flash's end is one of the checks before writing,
+       * which --force (or the user's yes) lets through. */
+      break;
     case SF_CLI_COMMAND_READ_FLASH:
     case SF_CLI_COMMAND_ERASE_REGION:
-      if (!resolve_range (cli, flasher, details, error))
+      if (cli->args.partition == NULL && !resolve_range (cli, flasher, details, error))
         return FALSE;
       break;
     case SF_CLI_COMMAND_NONE:
@@ -752,6 +815,7 @@ run_on_ports (SfCli *cli)
     }
   if (ports->len > 1)
     return sf_cli_many_run (ports, run_board, cli, cli->cancellable);
+  cli->may_ask = TRUE;
 
   if (cli->args.command == SF_CLI_COMMAND_MONITOR)
     return sf_cli_monitor_run (ports->pdata[0], cli->args.monitor_baud, cli->args.chip,
@@ -830,6 +894,14 @@ main (int    argc,
       fputs (info, stdout);
       if (!g_str_has_suffix (info, "\n"))
         fputc ('\n', stdout);
+      return EXIT_OK;
+    }
+
+  if (cli.args.command == SF_CLI_COMMAND_PARTITION_TABLE && cli.args.operands->len > 0)
+    {
+      if (!sf_cli_board_print_table_file (cli.args.operands->pdata[0],
+                                          cli.args.partition_table_offset, &error))
+        return report_failure (&cli, error);
       return EXIT_OK;
     }
 

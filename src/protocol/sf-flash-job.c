@@ -6,61 +6,16 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include "sf-flash-job.h"
+#include "sf-flash-job-private.h"
 #include "sf-protocol-error.h"
 #include "sf-session.h"
-
-typedef struct
-{
-  guint32  address;
-  GBytes  *data;
-  char    *name;
-} Region;
-
-struct _SfFlashJob
-{
-  GObject         parent_instance;
-
-  /* Set up on the main thread before running; read-only afterwards. */
-  SfJobKind       kind;
-  char           *port_path;
-  guint           baud;
-  SfChip          chip;
-  SfBefore        before;
-  SfAfter         after;
-  gboolean        no_stub;
-  SfWriteOptions  options;
-  GArray         *regions;
-  guint32         address;
-  guint32         size;
-  char           *output_path;
-
-  /* Main thread only. */
-  GMainContext   *context;
-  gboolean        running;
-
-  /* Written by the worker, read on the main thread; protected by mutex. */
-  GMutex          mutex;
-  GPtrArray      *pending_lines;
-  gboolean        progress_pending;
-  gboolean        connected_pending;
-  SfChipDetails   connected_details;  /* a copy for "connected" */
-  SfPhase         phase;
-  guint64         done;
-  guint64         total;
-  guint           idle_source;
-  SfChipDetails   details;
-  gboolean        have_details;
-  GError         *error;
-  guint           used_baud;
-  guint           failed_baud;
-};
 
 enum
 {
   SIGNAL_CONNECTED,
   SIGNAL_PROGRESS,
   SIGNAL_LOG,
+  SIGNAL_CONCERNS,
   SIGNAL_FINISHED,
   SIGNAL_FAILED,
   N_SIGNALS
@@ -87,6 +42,11 @@ sf_flash_job_finalize (GObject *object)
   g_clear_pointer (&self->port_path, g_free);
   g_clear_pointer (&self->regions, g_array_unref);
   g_clear_pointer (&self->output_path, g_free);
+  g_clear_pointer (&self->partition, g_free);
+  g_clear_pointer (&self->table, sf_partition_table_unref);
+  g_clear_pointer (&self->backup_path, g_free);
+  g_clear_pointer (&self->concerns, g_ptr_array_unref);
+  g_clear_pointer ((char **) &self->options.backup_dir, g_free);
   g_clear_pointer ((char **) &self->options.flash_mode, g_free);
   g_clear_pointer ((char **) &self->options.flash_size, g_free);
   g_clear_pointer ((char **) &self->options.flash_freq, g_free);
@@ -95,6 +55,7 @@ sf_flash_job_finalize (GObject *object)
   sf_chip_details_clear (&self->details);
   sf_chip_details_clear (&self->connected_details);
   g_clear_error (&self->error);
+  g_cond_clear (&self->cond);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (sf_flash_job_parent_class)->finalize (object);
@@ -116,6 +77,9 @@ sf_flash_job_class_init (SfFlashJobClass *klass)
   signals[SIGNAL_LOG] =
     g_signal_new ("log", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_CONCERNS] =
+    g_signal_new ("concerns", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_PTR_ARRAY);
   signals[SIGNAL_FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 0);
@@ -128,6 +92,9 @@ static void
 sf_flash_job_init (SfFlashJob *self)
 {
   g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
+  self->answer = -1;
+  self->boot_partition = -1;
   self->regions = g_array_new (FALSE, TRUE, sizeof (Region));
   g_array_set_clear_func (self->regions, region_clear);
   self->pending_lines = g_ptr_array_new_with_free_func (g_free);
@@ -176,6 +143,7 @@ sf_flash_job_new_like (SfFlashJob *model,
   self->address = model->address;
   self->size = model->size;
   sf_flash_job_set_output_path (self, model->output_path);
+  sf_flash_job_set_partition (self, model->partition);
   return self;
 }
 
@@ -261,7 +229,9 @@ sf_flash_job_set_write_options (SfFlashJob           *self,
   g_free ((char *) self->options.flash_mode);
   g_free ((char *) self->options.flash_size);
   g_free ((char *) self->options.flash_freq);
+  g_free ((char *) self->options.backup_dir);
   self->options = *options;
+  self->options.backup_dir = g_strdup (options->backup_dir);
   self->options.flash_mode = g_strdup (options->flash_mode);
   self->options.flash_size = g_strdup (options->flash_size);
   self->options.flash_freq = g_strdup (options->flash_freq);
@@ -301,6 +271,57 @@ sf_flash_job_set_output_path (SfFlashJob *self,
   RETURN_IF_RUNNING (self);
   g_free (self->output_path);
   self->output_path = g_strdup (path);
+}
+
+void
+sf_flash_job_set_partition (SfFlashJob *self,
+                            const char *name)
+{
+  RETURN_IF_RUNNING (self);
+  g_free (self->partition);
+  self->partition = g_strdup (name);
+}
+
+SfPartitionTable *
+sf_flash_job_get_partition_table (SfFlashJob *self)
+{
+  g_return_val_if_fail (SF_IS_FLASH_JOB (self), NULL);
+  g_return_val_if_fail (!self->running, NULL);
+
+  return self->table;
+}
+
+int
+sf_flash_job_get_boot_partition (SfFlashJob *self)
+{
+  g_return_val_if_fail (SF_IS_FLASH_JOB (self), -1);
+  g_return_val_if_fail (!self->running, -1);
+
+  return self->boot_partition;
+}
+
+const char *
+sf_flash_job_get_backup_path (SfFlashJob *self)
+{
+  g_return_val_if_fail (SF_IS_FLASH_JOB (self), NULL);
+  g_return_val_if_fail (!self->running, NULL);
+
+  return self->backup_path;
+}
+
+void
+sf_flash_job_confirm (SfFlashJob *self,
+                      gboolean    go_ahead)
+{
+  g_return_if_fail (SF_IS_FLASH_JOB (self));
+
+  g_mutex_lock (&self->mutex);
+  if (self->answer < 0)
+    {
+      self->answer = go_ahead ? 1 : 0;
+      g_cond_broadcast (&self->cond);
+    }
+  g_mutex_unlock (&self->mutex);
 }
 
 gboolean
@@ -353,6 +374,7 @@ flush_pending (SfFlashJob *self)
 {
   g_autoptr(GPtrArray) lines = NULL;
   g_auto(SfChipDetails) details = { 0 };
+  g_autoptr(GPtrArray) concerns = NULL;
   gboolean connected;
   gboolean progress;
   SfPhase phase;
@@ -373,6 +395,7 @@ flush_pending (SfFlashJob *self)
   phase = self->phase;
   done = self->done;
   total = self->total;
+  concerns = g_steal_pointer (&self->concerns);
   g_mutex_unlock (&self->mutex);
 
   for (guint i = 0; i < lines->len; i++)
@@ -381,6 +404,14 @@ flush_pending (SfFlashJob *self)
     g_signal_emit (self, signals[SIGNAL_CONNECTED], 0, &details);
   if (progress)
     g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, (int) phase, done, total);
+  if (concerns != NULL)
+    {
+      /* Nobody to ask is a no. */
+      if (g_signal_has_handler_pending (self, signals[SIGNAL_CONCERNS], 0, TRUE))
+        g_signal_emit (self, signals[SIGNAL_CONCERNS], 0, concerns);
+      else
+        sf_flash_job_confirm (self, FALSE);
+    }
 }
 
 static gboolean
@@ -398,8 +429,8 @@ flush_pending_idle (gpointer data)
 
 /* Worker thread; called with the mutex held. At most one idle is pending,
  * so a fast worker cannot flood the main loop. */
-static void
-schedule_flush_locked (SfFlashJob *self)
+void
+_sf_flash_job_schedule_flush_locked (SfFlashJob *self)
 {
   GSource *source;
 
@@ -421,7 +452,7 @@ log_cb (const char *line,
 
   g_mutex_lock (&self->mutex);
   g_ptr_array_add (self->pending_lines, g_strdup (line));
-  schedule_flush_locked (self);
+  _sf_flash_job_schedule_flush_locked (self);
   g_mutex_unlock (&self->mutex);
 }
 
@@ -438,7 +469,7 @@ progress_cb (SfPhase  phase,
   self->done = done;
   self->total = total;
   self->progress_pending = TRUE;
-  schedule_flush_locked (self);
+  _sf_flash_job_schedule_flush_locked (self);
   g_mutex_unlock (&self->mutex);
 }
 
@@ -453,6 +484,7 @@ do_operation (SfFlasher            *flasher,
 {
   SfFlashJob *self = user_data;
   g_autofree SfFlashRegion *regions = g_new0 (SfFlashRegion, MAX (self->regions->len, 1));
+  guint32 address = address;
   guint32 size = self->size;
 
   for (guint i = 0; i < self->regions->len; i++)
@@ -467,13 +499,9 @@ do_operation (SfFlasher            *flasher,
   /* The details are worth showing even when the operation fails. */
   g_mutex_lock (&self->mutex);
   sf_chip_details_clear (&self->details);
-  self->details.chip = details->chip;
+  self->details = *details;
   self->details.description = g_strdup (details->description);
   self->details.features = g_strdup (details->features);
-  self->details.crystal_mhz = details->crystal_mhz;
-  memcpy (self->details.mac, details->mac, sizeof self->details.mac);
-  self->details.flash_id = details->flash_id;
-  self->details.flash_size = details->flash_size;
   self->have_details = TRUE;
   /* A copy of its own for "connected": the session may connect again
    * (a slower rate) and rewrite self->details meanwhile. */
@@ -482,8 +510,12 @@ do_operation (SfFlasher            *flasher,
   self->connected_details.description = g_strdup (details->description);
   self->connected_details.features = g_strdup (details->features);
   self->connected_pending = TRUE;
-  schedule_flush_locked (self);
+  _sf_flash_job_schedule_flush_locked (self);
   g_mutex_unlock (&self->mutex);
+
+  if (!_sf_flash_job_resolve_partition (self, flasher, regions, &address, &size,
+                                        cancellable, error))
+    return FALSE;
 
   switch (self->kind)
     {
@@ -491,8 +523,13 @@ do_operation (SfFlasher            *flasher,
       return TRUE;
 
     case SF_JOB_WRITE:
-      return sf_flasher_write_flash (flasher, regions, self->regions->len, &self->options,
-                                     cancellable, error);
+      return _sf_flash_job_write (self, flasher, regions, self->regions->len, cancellable, error);
+
+    case SF_JOB_PARTITION_TABLE:
+      return _sf_flash_job_read_partitions (self, flasher, cancellable, error);
+
+    case SF_JOB_ERASE_WIFI:
+      return _sf_flash_job_erase_wifi (self, flasher, cancellable, error);
 
     case SF_JOB_VERIFY:
       return sf_flasher_verify_flash (flasher, regions, self->regions->len, cancellable, error);
@@ -504,15 +541,15 @@ do_operation (SfFlasher            *flasher,
 
           /* To the end of the flash: at least its first byte must be in it. */
           if (!sf_flasher_get_flash_size (flasher, &flash_size, cancellable, error) ||
-              !sf_flasher_check_span (self->address, 1, flash_size, FALSE, error))
+              !sf_flasher_check_span (address, 1, flash_size, FALSE, error))
             return FALSE;
-          size = flash_size - self->address;
+          size = flash_size - address;
         }
-      return sf_flasher_read_flash_to_file (flasher, self->address, size, self->output_path,
+      return sf_flasher_read_flash_to_file (flasher, address, size, self->output_path,
                                             cancellable, error);
 
     case SF_JOB_ERASE_REGION:
-      return sf_flasher_erase_region (flasher, self->address, size, cancellable, error);
+      return sf_flasher_erase_region (flasher, address, size, cancellable, error);
 
     case SF_JOB_ERASE_FLASH:
       return sf_flasher_erase_flash (flasher, cancellable, error);

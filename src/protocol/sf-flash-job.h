@@ -16,6 +16,9 @@ typedef enum
   SF_JOB_READ,            /* read a span of flash into a file */
   SF_JOB_ERASE_REGION,
   SF_JOB_ERASE_FLASH,
+  SF_JOB_PARTITION_TABLE, /* read the partition table and which app boots */
+  SF_JOB_ERASE_WIFI,      /* forget the Wi-Fi settings: the ESP8266 SDK's last
+                           * 16 KiB, or the "nvs" partition on the ESP32 family */
 } SfJobKind;
 
 #define SF_TYPE_FLASH_JOB (sf_flash_job_get_type ())
@@ -30,6 +33,13 @@ G_DECLARE_FINAL_TYPE (SfFlashJob, sf_flash_job, SF, FLASH_JOB, GObject)
  *                                  slower rate); @details lasts the emission
  *   progress (SfPhase phase, guint64 done, guint64 total)
  *   log (const char *line)
+ *   concerns (GPtrArray *concerns)  a write's checks found something
+ *                                  (SfWriteConcern, sf-write-check.h):
+ *                                  the worker waits, the board idle in its
+ *                                  loader, until sf_flash_job_confirm() is
+ *                                  called (at once or later); without a
+ *                                  handler, the write fails with
+ *                                  SF_PROTOCOL_ERROR_NOT_CONFIRMED
  *   finished ()                    after success
  *   failed (const GError *error)   after failure, not after cancellation */
 SfFlashJob          *sf_flash_job_new               (SfJobKind              kind,
@@ -63,6 +73,16 @@ void                 sf_flash_job_add_region        (SfFlashJob            *self
                                                      guint32                address,
                                                      GBytes                *data,
                                                      const char            *name);
+/* Read, erase or write the partition @name of the board's table instead
+ * of a span or the region's address (READ, ERASE_REGION, and WRITE with
+ * one region). The table is read once connected; a name it lacks fails
+ * the job, naming the partitions there are. */
+void                 sf_flash_job_set_partition     (SfFlashJob            *self,
+                                                     const char            *name);
+/* Answers "concerns": TRUE writes anyway, FALSE ends the job with
+ * SF_PROTOCOL_ERROR_NOT_CONFIRMED before anything is written. */
+void                 sf_flash_job_confirm           (SfFlashJob            *self,
+                                                     gboolean               go_ahead);
 /* For SF_JOB_READ, SF_JOB_ERASE_REGION. @size 0 with READ = to the end. */
 void                 sf_flash_job_set_span          (SfFlashJob            *self,
                                                      guint32                address,
@@ -80,6 +100,13 @@ gboolean             sf_flash_job_run_finish        (SfFlashJob            *self
 gboolean             sf_flash_job_get_running       (SfFlashJob            *self);
 /* After the job: the details read on connecting (NULL before). */
 const SfChipDetails *sf_flash_job_get_chip_details  (SfFlashJob            *self);
+/* After SF_JOB_PARTITION_TABLE (or a job by partition name): the board's
+ * table, NULL when it has none. */
+SfPartitionTable    *sf_flash_job_get_partition_table (SfFlashJob          *self);
+/* After SF_JOB_PARTITION_TABLE: the index of the app that boots, or -1. */
+int                  sf_flash_job_get_boot_partition (SfFlashJob           *self);
+/* After a write with a backup: the backup file's path. */
+const char          *sf_flash_job_get_backup_path   (SfFlashJob            *self);
 /* After the job: the baud rate that worked (after any fallback). */
 guint                sf_flash_job_get_used_baud     (SfFlashJob            *self);
 /* After the job: a rate that was tried and did not get through, or 0. A

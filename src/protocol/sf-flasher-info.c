@@ -72,6 +72,7 @@ sf_flasher_set_flash_size (SfFlasher *self,
 
   self->flash_size = size;
   self->flash_size_from_user = size != 0;
+  self->flash_size_assumed = FALSE;
   self->flash_attached = FALSE;
 }
 
@@ -99,6 +100,7 @@ sf_flasher_get_flash_size (SfFlasher     *self,
           else
             _sf_flasher_log (self, _("Warning: could not tell the flash size from its ID 0x%06x; "
                               "assuming 4 MB."), flash_id);
+          self->flash_size_assumed = self->flash_size == 0;
           self->flash_size = self->flash_size == 0 ? SF_FLASH_DEFAULT_SIZE : SF_FLASH_MAX_SIZE;
         }
     }
@@ -164,27 +166,50 @@ sf_flasher_read_mac (SfFlasher     *self,
   return TRUE;
 }
 
+/* The ESP8266's 128 eFuse bits are four words from its eFuse base. An
+ * ESP8285 (flash in the package) sets bit 4 or bit 80; bit 5 marks the
+ * high-temperature part; bits 121-123 with bit 4 tell the embedded flash's
+ * size (esptool reads them the same way). */
 static gboolean
 describe_esp8266 (SfFlasher      *self,
                   SfChipDetails  *details,
                   GError        **error)
 {
-  guint32 w0, w2;
+  guint32 w[4];
+  gboolean r0_4, r3_25, r3_26, r3_27;
+  guint mib = 0;
 
-  if (!_sf_loader_read_reg_checked (&self->loader, self->loader.chip->efuse_base, &w0, error) ||
-      !_sf_loader_read_reg_checked (&self->loader, self->loader.chip->efuse_base + 0x08, &w2, error))
-    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (w); i++)
+    if (!_sf_loader_read_reg_checked (&self->loader, self->loader.chip->efuse_base + 4 * i, &w[i], error))
+      return FALSE;
 
-  if ((w0 & (1u << 4)) != 0 || (w2 & (1u << 16)) != 0)
-    {
-      details->description = g_strdup ("ESP8285");
-      details->features = g_strdup (_("Wi-Fi, Embedded Flash"));
-    }
-  else
+  details->revision = 0;
+  if ((w[0] & (1u << 4)) == 0 && (w[2] & (1u << 16)) == 0)
     {
       details->description = g_strdup ("ESP8266EX");
       details->features = g_strdup (_("Wi-Fi"));
+      return TRUE;
     }
+
+  r0_4 = (w[0] & (1u << 4)) != 0;
+  r3_25 = (w[3] & (1u << 25)) != 0;
+  r3_26 = (w[3] & (1u << 26)) != 0;
+  r3_27 = (w[3] & (1u << 27)) != 0;
+  if (!r3_27)
+    {
+      if (r0_4 && !r3_25)
+        mib = r3_26 ? 2 : 1;
+      else if (!r0_4 && r3_25)
+        mib = r3_26 ? 4 : 2;
+    }
+
+  details->is_esp8285 = TRUE;
+  details->embedded_flash_size = mib * 1024 * 1024;
+  if (mib == 1 || mib == 2)
+    details->description = g_strdup_printf ("ESP8285%c%02u", (w[0] & (1u << 5)) ? 'H' : 'N', mib * 8);
+  else
+    details->description = g_strdup ("ESP8285");
+  details->features = g_strdup (_("Wi-Fi, Embedded Flash"));
   return TRUE;
 }
 
@@ -225,6 +250,15 @@ describe_esp32 (SfFlasher      *self,
     }
 
   details->description = g_strdup_printf (_("%s (revision v%u.%u)"), name, major, minor);
+  details->revision = major * 100 + minor;
+  /* The packages esptool lists with "Embedded Flash", sized as their
+   * datasheets give them: D2WD 2 MB, U4WDH and PICO-D4 4 MB, PICO-V3-02 8 MB. */
+  if (package == 2)
+    details->embedded_flash_size = 2 * 1024 * 1024;
+  else if (package == 4 || package == 5)
+    details->embedded_flash_size = 4 * 1024 * 1024;
+  else if (package == 6)
+    details->embedded_flash_size = 8 * 1024 * 1024;
 
   features = g_string_new (_("Wi-Fi"));
   if ((word3 & (1u << 1)) == 0)
@@ -282,6 +316,7 @@ describe_efuse_revision (SfFlasher      *self,
   minor = (minor_word >> fields->minor_shift) & fields->minor_mask;
   if (fields->minor_hi_word >= 0)
     minor |= ((hi_word >> fields->minor_hi_shift) & 1) << 3;
+  details->revision = major * 100 + minor;
   details->description = g_strdup_printf (_("%s (revision v%u.%u)"), chip->name, major, minor);
   return TRUE;
 }
@@ -347,7 +382,8 @@ sf_flasher_read_chip_details (SfFlasher      *self,
         }
     }
 
-  if (!_sf_loader_crystal_mhz (&self->loader, &details.crystal_mhz, error) ||
+  if (!_sf_flasher_read_security (self, &details, error) ||
+      !_sf_loader_crystal_mhz (&self->loader, &details.crystal_mhz, error) ||
       !sf_flasher_read_mac (self, details.mac, cancellable, error) ||
       !sf_flasher_read_flash_id (self, &details.flash_id, cancellable, error))
     return FALSE;

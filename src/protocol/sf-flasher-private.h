@@ -29,8 +29,10 @@ struct _SfFlasher
   gboolean        stub_was_running; /* SYNC was answered by a stub */
   guint32         flash_size;       /* 0 until known */
   gboolean        flash_size_from_user;
+  gboolean        flash_size_assumed; /* the JEDEC id did not tell: SF_FLASH_DEFAULT_SIZE */
   guint32         flash_id;
   gboolean        have_flash_id;
+  char           *backup_path;      /* of the last write's backup */
 };
 
 /* The loader checks for cancellation between reads, deep below the
@@ -76,6 +78,10 @@ void     _sf_flasher_progress       (SfFlasher     *self,
                                      guint64        total);
 double   _sf_kbit_per_second        (guint64        bytes,
                                      double         seconds);
+/* Fills in @details' secure_boot and flash_encryption. */
+gboolean _sf_flasher_read_security (SfFlasher     *self,
+                                    SfChipDetails *details,
+                                    GError       **error);
 gboolean _sf_flasher_require_connection (SfFlasher *self,
                                      GError       **error);
 /* Makes the flash usable: attached, its size known to the loader. */

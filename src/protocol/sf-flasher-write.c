@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "sf-flasher-private.h"
+#include "sf-write-check.h"
 #include "sf-flasher-span-private.h"
 #include "sf-image.h"
 #include "sf-protocol-error.h"
@@ -427,30 +428,6 @@ write_span (SfFlasher             *self,
   return TRUE;
 }
 
-static gboolean
-check_image_chip (SfFlasher            *self,
-                  const SfFlashRegion  *region,
-                  GError              **error)
-{
-  SfImageInfo info;
-
-  /* Only the header matters here; a file that is not an image is data. */
-  if (!sf_image_parse (region->data, &info, NULL))
-    return TRUE;
-  if ((info.kind == SF_IMAGE_KIND_APP || info.kind == SF_IMAGE_KIND_BOOTLOADER ||
-       info.kind == SF_IMAGE_KIND_MERGED) &&
-      info.chip != SF_CHIP_AUTO && info.chip != self->loader.chip->chip)
-    {
-      g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_WRONG_CHIP,
-                   _("%s is firmware for an %s, but the board is an %s. "
-                     "Choose the file built for this board."),
-                   _sf_flasher_region_name (region), sf_chip_get_name (info.chip),
-                   self->loader.chip->name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 log_written (SfFlasher          *self,
              const SfSpan       *span,
@@ -571,13 +548,46 @@ sf_flasher_write_flash (SfFlasher             *self,
     }
 
   if (!_sf_flasher_prepare_flash (self, cancellable, error) ||
-      !sf_flasher_get_flash_size (self, &flash_size, cancellable, error) ||
-      !sf_flasher_check_regions (regions, n_regions, flash_size, error))
+      !sf_flasher_get_flash_size (self, &flash_size, cancellable, error))
     return FALSE;
 
-  for (guint i = 0; i < n_regions; i++)
-    if (!check_image_chip (self, &regions[i], error))
-      return FALSE;
+  /* A file past the end of a flash whose size is known cannot be written
+   * (flash wraps around: it would land on the bootloader). Where the size
+   * is only assumed, that is one of the concerns instead, and a confirmed
+   * write goes up to what the loaders can address. */
+  if (!sf_flasher_check_regions (regions, n_regions,
+                                 self->flash_size_assumed ? SF_FLASH_MAX_SIZE : flash_size, error))
+    return FALSE;
+
+  /* Without force, a write with concerns stops here, before anything is
+   * read or written. */
+  if (!options->force)
+    {
+      g_autoptr(GPtrArray) concerns = sf_flasher_check_write (self, regions, n_regions, options,
+                                                               cancellable, error);
+
+      if (concerns == NULL)
+        return FALSE;
+      if (concerns->len > 0)
+        {
+          g_autofree char *list = sf_write_concerns_format (concerns);
+
+          g_set_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_NOT_CONFIRMED,
+                       _("Nothing was written: the checks before writing found this.\n%s"), list);
+          return FALSE;
+        }
+    }
+
+  g_clear_pointer (&self->backup_path, g_free);
+  if (options->backup != SF_BACKUP_NONE)
+    {
+      /* Erasing it all first loses every byte, so the backup takes it all. */
+      SfBackupScope what = options->erase_all ? SF_BACKUP_WHOLE_FLASH : options->backup;
+
+      if (!(self->backup_path = sf_flasher_backup (self, regions, n_regions, what,
+                                                   options->backup_dir, cancellable, error)))
+        return FALSE;
+    }
 
   if (options->erase_all && !sf_flasher_erase_flash (self, cancellable, error))
     return FALSE;
@@ -587,6 +597,14 @@ sf_flasher_write_flash (SfFlasher             *self,
       return FALSE;
 
   return TRUE;
+}
+
+const char *
+sf_flasher_get_backup_path (SfFlasher *self)
+{
+  g_return_val_if_fail (SF_IS_FLASHER (self), NULL);
+
+  return self->backup_path;
 }
 
 gboolean

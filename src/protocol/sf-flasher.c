@@ -18,6 +18,7 @@ sf_flasher_finalize (GObject *object)
   SfFlasher *self = SF_FLASHER (object);
 
   _sf_loader_clear (&self->loader);
+  g_free (self->backup_path);
 
   G_OBJECT_CLASS (sf_flasher_parent_class)->finalize (object);
 }

@@ -29,6 +29,7 @@ typedef enum
   SF_PROTOCOL_ERROR_IO,                /* reading or writing a local file failed */
   SF_PROTOCOL_ERROR_UNRELIABLE_LINK,   /* replies kept getting lost or garbled: cable, rate, hub */
   SF_PROTOCOL_ERROR_WRITE_PROTECTED, /* the file to save to is write-protected: force it, or save elsewhere */
+  SF_PROTOCOL_ERROR_NOT_CONFIRMED,     /* checks before writing found concerns nobody confirmed */
 } SfProtocolError;
 
 GQuark sf_protocol_error_quark (void) G_GNUC_CONST;
