@@ -17,7 +17,11 @@
 G_BEGIN_DECLS
 
 /* The device's state, shared by sf-sim-device.c (the line and the serving
- * thread) and sf-sim-device-faults.c (what a test asks to go wrong). */
+ * thread), sf-sim-device-faults.c (what a test asks to go wrong) and
+ * sf-sim-device-identity.c (what board it is: crystal, flash size, the
+ * eFuses). */
+
+#define SF_SIM_DEFAULT_FLASH_SIZE (4 * 1024 * 1024)
 
 /* What a queued chunk is, for the wire statistics. */
 enum
