@@ -873,6 +873,8 @@ gboolean
 sf_sim_device_start (SfSimDevice  *self,
                      GError      **error)
 {
+  SfSimEfuses efuses;
+
   g_return_val_if_fail (SF_IS_SIM_DEVICE (self), FALSE);
   g_return_val_if_fail (!is_running (self), FALSE);
 
@@ -893,7 +895,8 @@ sf_sim_device_start (SfSimDevice  *self,
   self->regs = _sf_sim_regs_new (self->chip, self->flash);
   if (self->xtal_mhz != 0)
     _sf_sim_regs_set_xtal_mhz (self->regs, self->xtal_mhz);
-  _sf_sim_regs_set_mac (self->regs, self->mac);
+  _sf_sim_device_get_efuses (self, &efuses);
+  _sf_sim_regs_set_efuses (self->regs, &efuses);
   _sf_sim_timing_reset (&self->timing);
   self->rom = _sf_sim_rom_new (self->chip, self->flash, self->regs, &self->timing);
   self->stub = _sf_sim_stub_new (self->chip, self->flash, self->regs, &self->timing, stub_emit_cb, self);

@@ -822,7 +822,7 @@ dispatch (SfSimRom     *self,
             reply_error (self, out, opcode, ERR_MALFORMED);
             break;
           }
-        _sf_sim_chip_security_info (self->chip, info);
+        _sf_sim_regs_security_info (self->regs, info);
         reply (self, out, opcode, 0, info, self->chip->security_info_length, 0, 0);
       }
       break;
