@@ -70,6 +70,11 @@ typedef struct
   /* The eFuse word with key purposes 0 and 1 in bits 24–27 and 28–31 (0:
    * none the security info reports). */
   guint32              key_purpose_reg;
+  /* ESP32-S3: the ROM's pointer to its legacy flash read function, which
+   * READ_FLASH_SLOW calls (0: not modelled); with secure boot on, this
+   * ROM does not run code MEM_END names, so esptool points this at its
+   * stub instead. */
+  guint32              rom_read_func_ptr;
   const char          *banner_head;
   const char          *download_boot;   /* the "rst:…,boot:…" line in download mode */
   const char          *flash_boot;      /* …and when booting from flash */

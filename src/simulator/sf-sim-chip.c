@@ -176,6 +176,8 @@ static const SfSimChip chips[] = {
     .crypt_cnt_reg = 0x60007034,
     .crypt_cnt_mask = 0x7u << 18,
     .key_purpose_reg = 0x60007034,
+    /* &rom_spiflash_legacy_funcs.read, as esptool gives it. */
+    .rom_read_func_ptr = 0x3FCEF688,
     .banner_head = "ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\n",
     .download_boot = "rst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0))\r\n",
     .flash_boot = "rst:0x1 (POWERON),boot:0x8 (SPI_FAST_FLASH_BOOT)\r\n",

@@ -256,6 +256,10 @@ void         sf_sim_device_get_mac          (SfSimDevice  *self,
  * secure boot v2: ABS_DONE_1; elsewhere SECURE_BOOT_EN), with a secure
  * boot digest's purpose on BLOCK_KEY1 where the chip has key purposes.
  * GET_SECURITY_INFO, where the chip has it, sets bit 0 of its flags.
+ * The ESP32-S3's ROM then answers MEM_END but does not start the stub it
+ * names; a READ_FLASH_SLOW after the host pointed the ROM's flash read
+ * function (its pointer at 0x3FCEF688, any S3) into the loaded code starts
+ * it instead, as esptool does. Nothing else is refused or checked.
  * Default FALSE. The ESP8266 has none: a warning, and ignored. */
 void         sf_sim_device_set_secure_boot  (SfSimDevice  *self,
                                              gboolean      enabled);
