@@ -29,6 +29,15 @@ typedef enum
   SF_SIM_ROM_CLOCK_ASSUMES_40,  /* ESP32-C2: a 40 MHz crystal, whatever is fitted */
 } SfSimRomClock;
 
+/* What one board's eFuses hold beyond the chip's defaults. */
+typedef struct
+{
+  guint8   mac[6];            /* the factory MAC */
+  gboolean secure_boot;       /* secure boot enabled (v2 on the ESP32 v3.0) */
+  gboolean flash_encryption;  /* the crypt counter odd once: encrypted flash */
+  guint    esp8285_flash_mb;  /* ESP8266 only: 0 = ESP8266EX, else an ESP8285 with 1 or 2 MB embedded */
+} SfSimEfuses;
+
 typedef struct
 {
   const char          *name;            /* as esptool's --chip */
@@ -52,6 +61,20 @@ typedef struct
   guint32              mac_hi_extra;    /* bits OR-ed above the MAC in the hi word */
   guint8               mac[6];
   const SfSimRegister *registers;       /* eFuse words and friends */
+  /* Where the eFuses say "secure boot" and "flash encryption" (0: the
+   * chip has neither). The crypt counter's mask is contiguous. */
+  guint32              secure_boot_reg;
+  guint32              secure_boot_mask;
+  guint32              crypt_cnt_reg;
+  guint32              crypt_cnt_mask;
+  /* The eFuse word with key purposes 0 and 1 in bits 24–27 and 28–31 (0:
+   * none the security info reports). */
+  guint32              key_purpose_reg;
+  /* ESP32-S3: the ROM's pointer to its legacy flash read function, which
+   * READ_FLASH_SLOW calls (0: not modelled); with secure boot on, this
+   * ROM does not run code MEM_END names, so esptool points this at its
+   * stub instead. */
+  guint32              rom_read_func_ptr;
   const char          *banner_head;
   const char          *download_boot;   /* the "rst:…,boot:…" line in download mode */
   const char          *flash_boot;      /* …and when booting from flash */
@@ -61,20 +84,25 @@ typedef struct
 const SfSimChip *_sf_sim_chip_lookup      (const char      *name);
 /* NULL-terminated, static. */
 const char     **_sf_sim_chip_list_names  (void);
-/* Value of a register nobody has written yet (eFuse, ROM words, …); the
- * factory MAC in the eFuses is @mac, the board's own. */
-gboolean         _sf_sim_chip_read_default (const SfSimChip *chip,
-                                            const guint8     mac[6],
-                                            guint32          address,
-                                            guint32         *out_value);
+/* Value of a register nobody has written yet (eFuse, ROM words, …), on a
+ * board whose own eFuses hold @efuses. */
+gboolean         _sf_sim_chip_read_default (const SfSimChip   *chip,
+                                            const SfSimEfuses *efuses,
+                                            guint32            address,
+                                            guint32           *out_value);
+/* The chip's defaults: its table's MAC, no security, an ESP8266EX. */
+void             _sf_sim_chip_default_efuses (const SfSimChip *chip,
+                                              SfSimEfuses     *out_efuses);
 /* Does this ROM know @opcode at all? */
 gboolean         _sf_sim_chip_supports     (const SfSimChip *chip,
                                             guint8           opcode);
-/* GET_SECURITY_INFO's answer, ROM and stub alike: flags, flash_crypt_cnt
- * and 7 key purposes all zero (no security features), then chip_id and ECO
- * version; the chip's security_info_length bytes of it are sent. */
-void             _sf_sim_chip_security_info (const SfSimChip *chip,
-                                             guint8           out_info[20]);
+/* GET_SECURITY_INFO's answer, ROM and stub alike, as the ROM builds it
+ * from the eFuses: a 32-bit flags word (bit 0 secure boot), the crypt
+ * counter's value, 7 key purposes, then chip_id and ECO version; the
+ * chip's security_info_length bytes of it are sent. */
+void             _sf_sim_chip_security_info (const SfSimChip   *chip,
+                                             const SfSimEfuses *efuses,
+                                             guint8             out_info[20]);
 /* The text a board prints after reset. */
 char            *_sf_sim_chip_boot_banner  (const SfSimChip *chip,
                                             gboolean         download_mode);

@@ -10,6 +10,14 @@
 
 #define MAGIC_REG 0x40001000
 
+/* GET_SECURITY_INFO's flags word: bit 0 is "secure boot enabled" (then
+ * aggressive revoke, secure download mode, key revocations, JTAG, USB,
+ * download caches; none of those modelled). */
+#define SECURITY_FLAG_SECURE_BOOT_EN (1u << 0)
+/* eFuse key purposes (S2, S3, C3, C6, H2 alike). */
+#define KEY_PURPOSE_XTS_AES_128          4
+#define KEY_PURPOSE_SECURE_BOOT_DIGEST0  9
+
 /* ESP32: make it read as an ESP32-D0WD-V3, revision v3.0, 240 MHz, with a
  * 40 MHz crystal the ROM calibrated right. */
 static const SfSimRegister esp32_registers[] = {
@@ -103,6 +111,12 @@ static const SfSimChip chips[] = {
     .mac_hi_reg = 0x3FF5A008,
     .mac = { 0x24, 0x0A, 0xC4, 0x12, 0x34, 0x56 },
     .registers = esp32_registers,
+    /* Secure boot v2 (ABS_DONE_1, which esptool heeds from v3.0 on) and
+     * FLASH_CRYPT_CNT, both in BLOCK0. */
+    .secure_boot_reg = 0x3FF5A018,
+    .secure_boot_mask = 1u << 5,
+    .crypt_cnt_reg = 0x3FF5A000,
+    .crypt_cnt_mask = 0x7Fu << 20,
     .banner_head = "ets Jun  8 2016 00:22:57\r\n\r\n",
     .download_boot = "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\n",
     .flash_boot = "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n",
@@ -125,6 +139,13 @@ static const SfSimChip chips[] = {
     .mac_hi_reg = 0x3F41A048,
     .mac = { 0x7C, 0xDF, 0xA1, 0x00, 0x52, 0x02 },
     .registers = esp32s2_registers,
+    /* BLOCK0 (read) words 1 and 2: SPI_BOOT_CRYPT_CNT, the first key
+     * purposes, SECURE_BOOT_EN. */
+    .secure_boot_reg = 0x3F41A038,
+    .secure_boot_mask = 1u << 20,
+    .crypt_cnt_reg = 0x3F41A034,
+    .crypt_cnt_mask = 0x7u << 18,
+    .key_purpose_reg = 0x3F41A034,
     .banner_head = "ESP-ROM:esp32s2-rc4-20191025\r\nBuild:Oct 25 2019\r\n",
     .download_boot = "rst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0/1))\r\n",
     .flash_boot = "rst:0x1 (POWERON),boot:0x8 (SPI_FAST_FLASH_BOOT)\r\n",
@@ -148,6 +169,15 @@ static const SfSimChip chips[] = {
     .mac_hi_reg = 0x60007048,
     .mac = { 0x7C, 0xDF, 0xA1, 0xE0, 0x53, 0x03 },
     .registers = esp32s3_registers,
+    /* BLOCK0 (read) words 1 and 2: SPI_BOOT_CRYPT_CNT, the first key
+     * purposes, SECURE_BOOT_EN. */
+    .secure_boot_reg = 0x60007038,
+    .secure_boot_mask = 1u << 20,
+    .crypt_cnt_reg = 0x60007034,
+    .crypt_cnt_mask = 0x7u << 18,
+    .key_purpose_reg = 0x60007034,
+    /* &rom_spiflash_legacy_funcs.read, as esptool gives it. */
+    .rom_read_func_ptr = 0x3FCEF688,
     .banner_head = "ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\n",
     .download_boot = "rst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0))\r\n",
     .flash_boot = "rst:0x1 (POWERON),boot:0x8 (SPI_FAST_FLASH_BOOT)\r\n",
@@ -171,6 +201,13 @@ static const SfSimChip chips[] = {
     .mac_hi_reg = 0x60008848,
     .mac = { 0x34, 0x85, 0x18, 0x00, 0xC3, 0x03 },
     .registers = esp32c3_registers,
+    /* BLOCK0 (read) words 1 and 2: SPI_BOOT_CRYPT_CNT, the first key
+     * purposes, SECURE_BOOT_EN. */
+    .secure_boot_reg = 0x60008838,
+    .secure_boot_mask = 1u << 20,
+    .crypt_cnt_reg = 0x60008834,
+    .crypt_cnt_mask = 0x7u << 18,
+    .key_purpose_reg = 0x60008834,
     .banner_head = "ESP-ROM:esp32c3-api1-20210207\r\nBuild:Feb  7 2021\r\n",
     .download_boot = "rst:0x1 (POWERON),boot:0x5 (DOWNLOAD(USB/UART0/1))\r\n",
     .flash_boot = "rst:0x1 (POWERON),boot:0xc (SPI_FAST_FLASH_BOOT)\r\n",
@@ -198,6 +235,11 @@ static const SfSimChip chips[] = {
     .mac_hi_extra = 1u << 20,
     .mac = { 0x08, 0x3A, 0x8D, 0x00, 0xC2, 0x02 },
     .registers = no_registers,
+    /* One BLOCK0 word holds both. */
+    .secure_boot_reg = 0x60008830,
+    .secure_boot_mask = 1u << 21,
+    .crypt_cnt_reg = 0x60008830,
+    .crypt_cnt_mask = 0x7u << 7,
     .banner_head = "ESP-ROM:esp8684-api2-20220127\r\nBuild:Jan 27 2022\r\n",
     .download_boot = "rst:0x1 (POWERON),boot:0x4 (DOWNLOAD(UART0))\r\n",
     .flash_boot = "rst:0x1 (POWERON),boot:0xc (SPI_FAST_FLASH_BOOT)\r\n",
@@ -223,6 +265,13 @@ static const SfSimChip chips[] = {
     .mac_hi_extra = 0xFFFEu << 16,
     .mac = { 0x40, 0x4C, 0xCA, 0x00, 0xC6, 0x06 },
     .registers = esp32c6_registers,
+    /* BLOCK0 (read) words 1 and 2: SPI_BOOT_CRYPT_CNT, the first key
+     * purposes, SECURE_BOOT_EN. */
+    .secure_boot_reg = 0x600B0838,
+    .secure_boot_mask = 1u << 20,
+    .crypt_cnt_reg = 0x600B0834,
+    .crypt_cnt_mask = 0x7u << 18,
+    .key_purpose_reg = 0x600B0834,
     .banner_head = "ESP-ROM:esp32c6-20220919\r\nBuild:Sep 19 2022\r\n",
     .download_boot = "rst:0x1 (POWERON),boot:0x4 (DOWNLOAD(USB/UART/SDIO_REI_FEO))\r\n",
     .flash_boot = "rst:0x1 (POWERON),boot:0x6c (SPI_FAST_FLASH_BOOT)\r\n",
@@ -247,6 +296,13 @@ static const SfSimChip chips[] = {
     .mac_hi_extra = 0xFFFEu << 16,
     .mac = { 0x74, 0x4D, 0xBD, 0x00, 0x12, 0x02 },
     .registers = esp32h2_registers,
+    /* BLOCK0 (read) words 1 and 2: SPI_BOOT_CRYPT_CNT, the first key
+     * purposes, SECURE_BOOT_EN. */
+    .secure_boot_reg = 0x600B0838,
+    .secure_boot_mask = 1u << 20,
+    .crypt_cnt_reg = 0x600B0834,
+    .crypt_cnt_mask = 0x7u << 18,
+    .key_purpose_reg = 0x600B0834,
     .banner_head = "ESP-ROM:esp32h2-20221101\r\nBuild:Nov  1 2022\r\n",
     .download_boot = "rst:0x1 (POWERON),boot:0x4 (DOWNLOAD(USB/UART0))\r\n",
     .flash_boot = "rst:0x1 (POWERON),boot:0xc (SPI_FAST_FLASH_BOOT)\r\n",
@@ -303,12 +359,75 @@ mac_crc8 (const guint8 *data,
   return crc;
 }
 
-gboolean
-_sf_sim_chip_read_default (const SfSimChip *chip,
-                           const guint8     mac[6],
-                           guint32          address,
-                           guint32         *out_value)
+/* ESP8266 OTP: word0 bit 4 marks an ESP8285 (as does word2 bit 16, not
+ * used here); with it, word3 bit 26 clear means 1 MB embedded flash, set
+ * 2 MB. A non-zero word3 holds the MAC's OUI in its low 24 bits. */
+#define ESP8285_BIT        (1u << 4)
+#define ESP8285_2MB_BIT    (1u << 26)
+
+static gboolean
+esp8266_otp (const SfSimEfuses *efuses,
+             guint32            address,
+             guint32           *out_value)
 {
+  const guint8 *mac = efuses->mac;
+
+  /* MAC = OUI ‖ m1[15:8], m1[7:0], m0[31:24]. */
+  switch (address)
+    {
+    case 0x3FF00050:
+      *out_value = ((guint32) mac[5] << 24) | 0x00D60000u;
+      if (efuses->esp8285_flash_mb != 0)
+        *out_value |= ESP8285_BIT;
+      return TRUE;
+    case 0x3FF00054:
+      *out_value = 0x02000000u | ((guint32) mac[3] << 8) | mac[4];
+      return TRUE;
+    case 0x3FF0005C:
+      *out_value = 0;
+      if (efuses->esp8285_flash_mb == 2)
+        *out_value = ESP8285_2MB_BIT | ((guint32) mac[0] << 16) | ((guint32) mac[1] << 8) | mac[2];
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* What the board's secure boot and flash encryption add to @address. */
+static guint32
+security_bits (const SfSimChip   *chip,
+               const SfSimEfuses *efuses,
+               guint32            address)
+{
+  guint32 bits = 0;
+
+  if (chip->secure_boot_reg == 0)
+    return 0;
+  if (efuses->secure_boot && address == chip->secure_boot_reg)
+    bits |= chip->secure_boot_mask;
+  /* Enabled once: the counter's lowest bit, an odd count. */
+  if (efuses->flash_encryption && address == chip->crypt_cnt_reg)
+    bits |= chip->crypt_cnt_mask & (~chip->crypt_cnt_mask + 1);
+  if (chip->key_purpose_reg != 0 && address == chip->key_purpose_reg)
+    {
+      /* The keys that go with them: an XTS-AES-128 key in BLOCK_KEY0,
+       * a secure boot digest in BLOCK_KEY1. */
+      if (efuses->flash_encryption)
+        bits |= (guint32) KEY_PURPOSE_XTS_AES_128 << 24;
+      if (efuses->secure_boot)
+        bits |= (guint32) KEY_PURPOSE_SECURE_BOOT_DIGEST0 << 28;
+    }
+  return bits;
+}
+
+static gboolean
+plain_default (const SfSimChip   *chip,
+               const SfSimEfuses *efuses,
+               guint32            address,
+               guint32           *out_value)
+{
+  const guint8 *mac = efuses->mac;
+
   if (address == MAGIC_REG)
     {
       *out_value = chip->magic;
@@ -323,17 +442,8 @@ _sf_sim_chip_read_default (const SfSimChip *chip,
 
   if (chip->is_esp8266)
     {
-      /* MAC = 18:FE:34 ‖ m1[15:8], m1[7:0], m0[31:24]. */
-      if (address == 0x3FF00050)
-        {
-          *out_value = ((guint32) mac[5] << 24) | 0x00D60000u;
-          return TRUE;
-        }
-      if (address == 0x3FF00054)
-        {
-          *out_value = 0x02000000u | ((guint32) mac[3] << 8) | mac[4];
-          return TRUE;
-        }
+      if (esp8266_otp (efuses, address, out_value))
+        return TRUE;
     }
   else
     {
@@ -363,6 +473,29 @@ _sf_sim_chip_read_default (const SfSimChip *chip,
 }
 
 gboolean
+_sf_sim_chip_read_default (const SfSimChip   *chip,
+                           const SfSimEfuses *efuses,
+                           guint32            address,
+                           guint32           *out_value)
+{
+  guint32 bits = security_bits (chip, efuses, address);
+  gboolean known = plain_default (chip, efuses, address, out_value);
+
+  if (!known)
+    *out_value = 0;
+  *out_value |= bits;
+  return known || bits != 0;
+}
+
+void
+_sf_sim_chip_default_efuses (const SfSimChip *chip,
+                             SfSimEfuses     *out_efuses)
+{
+  memset (out_efuses, 0, sizeof *out_efuses);
+  memcpy (out_efuses->mac, chip->mac, sizeof out_efuses->mac);
+}
+
+gboolean
 _sf_sim_chip_supports (const SfSimChip *chip,
                        guint8           opcode)
 {
@@ -383,10 +516,32 @@ _sf_sim_chip_supports (const SfSimChip *chip,
 }
 
 void
-_sf_sim_chip_security_info (const SfSimChip *chip,
-                            guint8           out_info[20])
+_sf_sim_chip_security_info (const SfSimChip   *chip,
+                            const SfSimEfuses *efuses,
+                            guint8             out_info[20])
 {
+  guint32 flags = 0;
+
   memset (out_info, 0, 20);
+  if (chip->secure_boot_reg != 0)
+    {
+      guint32 crypt = 0;
+
+      /* As the ROM gathers it: flag bit 0 is SECURE_BOOT_EN; the byte
+       * after the flags the crypt counter's raw value. */
+      if (efuses->secure_boot)
+        flags |= SECURITY_FLAG_SECURE_BOOT_EN;
+      if (efuses->flash_encryption)
+        crypt = 1;
+      _sf_sim_put_le32 (out_info, flags);
+      out_info[4] = (guint8) crypt;
+      /* Purposes of BLOCK_KEY0 …, as the eFuses have them. */
+      if (chip->key_purpose_reg != 0)
+        {
+          out_info[5] = efuses->flash_encryption ? KEY_PURPOSE_XTS_AES_128 : 0;
+          out_info[6] = efuses->secure_boot ? KEY_PURPOSE_SECURE_BOOT_DIGEST0 : 0;
+        }
+    }
   _sf_sim_put_le32 (out_info + 12, chip->chip_id);
   _sf_sim_put_le32 (out_info + 16, chip->eco_version);
 }

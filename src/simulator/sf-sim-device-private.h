@@ -17,7 +17,11 @@
 G_BEGIN_DECLS
 
 /* The device's state, shared by sf-sim-device.c (the line and the serving
- * thread) and sf-sim-device-faults.c (what a test asks to go wrong). */
+ * thread), sf-sim-device-faults.c (what a test asks to go wrong) and
+ * sf-sim-device-identity.c (what board it is: crystal, flash size, the
+ * eFuses). */
+
+#define SF_SIM_DEFAULT_FLASH_SIZE (4 * 1024 * 1024)
 
 /* What a queued chunk is, for the wire statistics. */
 enum
@@ -43,6 +47,9 @@ struct _SfSimDevice
   gsize             flash_size;
   guint             xtal_mhz;     /* 0 = the chip's */
   guint8            mac[6];       /* the factory MAC in its eFuses */
+  gboolean          secure_boot;  /* eFuses: secure boot enabled */
+  gboolean          flash_encryption; /* eFuses: flash encryption enabled */
+  gboolean          esp8285;      /* an ESP8266 that is an ESP8285 */
   char             *flash_path;
   gboolean          boot_log;
   gboolean          emulate_baud;
@@ -138,6 +145,10 @@ guint  _sf_sim_device_client_baud         (SfSimDevice  *self);
  * boot log is on. */
 void   _sf_sim_device_reset_board         (SfSimDevice  *self,
                                            gboolean      banner);
+
+/* sf-sim-device-identity.c: what the board's eFuses hold. */
+void   _sf_sim_device_get_efuses          (SfSimDevice  *self,
+                                           SfSimEfuses  *out_efuses);
 
 /* sf-sim-device-faults.c, all in the serving thread. */
 /* Hands the SfSimFault to the loaders; with the mutex held. */

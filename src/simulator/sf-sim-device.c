@@ -18,7 +18,6 @@
 #include "sf-sim-common-private.h"
 #include "sf-sim-pty-private.h"
 
-#define DEFAULT_FLASH_SIZE (4 * 1024 * 1024)
 #define READ_CHUNK         (64 * 1024)
 /* Nobody reads the line (client gone): a real UART's bytes just vanish.
  * Keep at most this much queued. */
@@ -88,7 +87,7 @@ static void
 sf_sim_device_init (SfSimDevice *self)
 {
   g_mutex_init (&self->mutex);
-  self->flash_size = DEFAULT_FLASH_SIZE;
+  self->flash_size = SF_SIM_DEFAULT_FLASH_SIZE;
   self->noise = _sf_sim_noise_new ();
   self->noisy = g_byte_array_new ();
   self->master_fd = -1;
@@ -135,29 +134,6 @@ ensure_flash (SfSimDevice  *self,
   if (self->flash == NULL)
     self->flash = _sf_sim_flash_new (self->flash_size, self->flash_path, error);
   return self->flash;
-}
-
-void
-sf_sim_device_set_crystal_mhz (SfSimDevice *self,
-                               guint        mhz)
-{
-  g_return_if_fail (SF_IS_SIM_DEVICE (self));
-  g_return_if_fail (!is_running (self));
-  g_return_if_fail (mhz == 0 || mhz == 26 || mhz == 40);
-
-  self->xtal_mhz = mhz;
-}
-
-void
-sf_sim_device_set_flash_size (SfSimDevice *self,
-                              gsize        size)
-{
-  g_return_if_fail (SF_IS_SIM_DEVICE (self));
-  g_return_if_fail (!is_running (self));
-  g_return_if_fail (size >= 4096 && size <= 256 * 1024 * 1024);
-
-  self->flash_size = size;
-  g_clear_pointer (&self->flash, _sf_sim_flash_free);
 }
 
 void
@@ -269,27 +245,6 @@ sf_sim_device_get_flash_size (SfSimDevice *self)
   g_return_val_if_fail (SF_IS_SIM_DEVICE (self), 0);
 
   return self->flash_size;
-}
-
-void
-sf_sim_device_set_mac (SfSimDevice  *self,
-                       const guint8  mac[6])
-{
-  g_return_if_fail (SF_IS_SIM_DEVICE (self));
-  g_return_if_fail (!is_running (self));
-
-  memcpy (self->mac, mac, sizeof self->mac);
-  if (self->chip->is_esp8266)
-    memcpy (self->mac, self->chip->mac, 3);
-}
-
-void
-sf_sim_device_get_mac (SfSimDevice *self,
-                       guint8       out_mac[6])
-{
-  g_return_if_fail (SF_IS_SIM_DEVICE (self));
-
-  memcpy (out_mac, self->mac, 6);
 }
 
 guint
@@ -918,6 +873,8 @@ gboolean
 sf_sim_device_start (SfSimDevice  *self,
                      GError      **error)
 {
+  SfSimEfuses efuses;
+
   g_return_val_if_fail (SF_IS_SIM_DEVICE (self), FALSE);
   g_return_val_if_fail (!is_running (self), FALSE);
 
@@ -938,7 +895,8 @@ sf_sim_device_start (SfSimDevice  *self,
   self->regs = _sf_sim_regs_new (self->chip, self->flash);
   if (self->xtal_mhz != 0)
     _sf_sim_regs_set_xtal_mhz (self->regs, self->xtal_mhz);
-  _sf_sim_regs_set_mac (self->regs, self->mac);
+  _sf_sim_device_get_efuses (self, &efuses);
+  _sf_sim_regs_set_efuses (self->regs, &efuses);
   _sf_sim_timing_reset (&self->timing);
   self->rom = _sf_sim_rom_new (self->chip, self->flash, self->regs, &self->timing);
   self->stub = _sf_sim_stub_new (self->chip, self->flash, self->regs, &self->timing, stub_emit_cb, self);

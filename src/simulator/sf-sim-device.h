@@ -40,7 +40,8 @@ SfSimDevice *sf_sim_device_new              (const char   *chip,
  * assumes another crystal puts its UART on CHANGE_BAUDRATE. */
 void         sf_sim_device_set_crystal_mhz  (SfSimDevice  *self,
                                              guint         mhz);
-/* Before start. Default 4 MiB; the JEDEC id follows the size. */
+/* Before start. Default 4 MiB; the JEDEC id follows the size. On an
+ * ESP8285 only 1 or 2 MiB (else a warning, and ignored). */
 void         sf_sim_device_set_flash_size   (SfSimDevice  *self,
                                              gsize         size);
 /* Before start: keep the flash in @path (created 0xFF-filled if missing,
@@ -251,6 +252,34 @@ void         sf_sim_device_set_mac          (SfSimDevice  *self,
 /* Factory MAC the simulated eFuses hold. */
 void         sf_sim_device_get_mac          (SfSimDevice  *self,
                                              guint8        out_mac[6]);
+/* Before start: the eFuses say secure boot is enabled (on the ESP32,
+ * secure boot v2: ABS_DONE_1; elsewhere SECURE_BOOT_EN), with a secure
+ * boot digest's purpose on BLOCK_KEY1 where the chip has key purposes.
+ * GET_SECURITY_INFO, where the chip has it, sets bit 0 of its flags.
+ * The ESP32-S3's ROM then answers MEM_END but does not start the stub it
+ * names; a READ_FLASH_SLOW after the host pointed the ROM's flash read
+ * function (its pointer at 0x3FCEF688, any S3) into the loaded code starts
+ * it instead, as esptool does. Nothing else is refused or checked.
+ * Default FALSE. The ESP8266 has none: a warning, and ignored. */
+void         sf_sim_device_set_secure_boot  (SfSimDevice  *self,
+                                             gboolean      enabled);
+/* Before start: the eFuses say flash encryption is enabled: the crypt
+ * counter (FLASH_CRYPT_CNT on the ESP32, SPI_BOOT_CRYPT_CNT elsewhere)
+ * reads 1, an odd count, with an XTS-AES-128 key's purpose on BLOCK_KEY0
+ * where the chip has key purposes; GET_SECURITY_INFO carries the same
+ * count. The flash itself stays plain: nothing is encrypted. Default
+ * FALSE. The ESP8266 has none: a warning, and ignored. */
+void         sf_sim_device_set_flash_encryption (SfSimDevice *self,
+                                                 gboolean     enabled);
+/* Before start, ESP8266 only: the chip is an ESP8285 (ESP8285N08 with
+ * 1 MiB of flash in its package, the size it takes unless 2 MiB was set,
+ * which makes it an ESP8285N16): bit 4 of eFuse word0 (0x3FF00050) is
+ * set, and for 2 MiB bit 26 of word3 (0x3FF0005C), which then also holds
+ * the MAC's OUI. Its flash answers RDID with a GigaDevice-style id (an
+ * assumption). Other flash sizes are refused while it is one. FALSE
+ * makes it an ESP8266EX with the default 4 MiB again. */
+void         sf_sim_device_set_esp8285      (SfSimDevice  *self,
+                                             gboolean      esp8285);
 /* How many commands it has answered since start (for tests). */
 guint        sf_sim_device_get_command_count (SfSimDevice *self);
 /* What crossed the line, for benchmarks. Times are in the line's clock

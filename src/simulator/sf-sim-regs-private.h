@@ -21,9 +21,14 @@ void       _sf_sim_regs_free          (SfSimRegs       *self);
 /* The crystal fitted, if not the chip's usual one (SfSimChip.xtal_mhz). */
 void       _sf_sim_regs_set_xtal_mhz  (SfSimRegs       *self,
                                        guint            mhz);
-/* The factory MAC its eFuses hold, if not the chip table's. */
-void       _sf_sim_regs_set_mac       (SfSimRegs       *self,
-                                       const guint8     mac[6]);
+/* What the board's own eFuses hold (MAC, security, ESP8285), if not
+ * the chip table's defaults. */
+void       _sf_sim_regs_set_efuses    (SfSimRegs         *self,
+                                       const SfSimEfuses *efuses);
+/* GET_SECURITY_INFO's answer from those eFuses (20 bytes; the chip's
+ * security_info_length of them are sent). */
+void       _sf_sim_regs_security_info (SfSimRegs       *self,
+                                       guint8           out_info[20]);
 /* The UART's clock in Hz: the crystal's, times the chip's factor. */
 double     _sf_sim_regs_uart_clock    (SfSimRegs       *self);
 /* The rate the host's port runs at, which the ROM's auto-baud measured;

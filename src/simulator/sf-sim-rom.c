@@ -233,6 +233,18 @@ needs_attach (SfSimRom   *self,
   return FALSE;
 }
 
+/* The ESP32-S3 ROM does not jump to code MEM_END names while its eFuses
+ * say secure boot (esptool: "prevents stub execution"); it still answers
+ * MEM_END, here, which is an assumption. */
+static gboolean
+refuses_to_run (SfSimRom *self)
+{
+  const SfSimChip *chip = self->chip;
+
+  return chip->rom_read_func_ptr != 0 &&
+         (_sf_sim_regs_read (self->regs, chip->secure_boot_reg) & chip->secure_boot_mask) != 0;
+}
+
 static gboolean
 erase_for_begin (SfSimRom *self,
                  guint32   erase_size,
@@ -735,7 +747,8 @@ dispatch (SfSimRom     *self,
       end_download (self);
       reply_ok (self, out, opcode);
       if (_sf_sim_get_le32 (payload) == 0 &&
-          _sf_sim_segments_cover (self->segments, _sf_sim_get_le32 (payload + 4)))
+          _sf_sim_segments_cover (self->segments, _sf_sim_get_le32 (payload + 4)) &&
+          !refuses_to_run (self))
         return SF_SIM_ROM_RUN_STUB;
       break;
 
@@ -777,6 +790,11 @@ dispatch (SfSimRom     *self,
             reply_error (self, out, opcode, ERR_MALFORMED);
             break;
           }
+        /* It reads through a function pointer in RAM: one a host moved
+         * into code it loaded runs that code instead (no reply). */
+        if (self->chip->rom_read_func_ptr != 0 &&
+            _sf_sim_segments_cover (self->segments, _sf_sim_regs_read (self->regs, self->chip->rom_read_func_ptr)))
+          return SF_SIM_ROM_RUN_STUB;
         if (needs_attach (self, out, opcode))
           break;
         offset = _sf_sim_get_le32 (payload);
@@ -822,7 +840,7 @@ dispatch (SfSimRom     *self,
             reply_error (self, out, opcode, ERR_MALFORMED);
             break;
           }
-        _sf_sim_chip_security_info (self->chip, info);
+        _sf_sim_regs_security_info (self->regs, info);
         reply (self, out, opcode, 0, info, self->chip->security_info_length, 0, 0);
       }
       break;

@@ -328,7 +328,7 @@ execute (SfSimStub    *self,
       /* It asks the ROM, and the ESP8266 and ESP32 ROMs can't tell. */
       if (self->chip->security_info_length == 0)
         return SF_SIM_STUB_NOT_IMPLEMENTED;
-      _sf_sim_chip_security_info (self->chip, data);
+      _sf_sim_regs_security_info (self->regs, data);
       *data_length = self->chip->security_info_length;
       return SF_SIM_STUB_OK;
 

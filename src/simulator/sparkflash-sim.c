@@ -179,6 +179,36 @@ parse_fault (const char  *text,
   return FALSE;
 }
 
+/* "esp8266", "ESP-8266", "esp_8266"… */
+static gboolean
+is_esp8266 (const char *chip)
+{
+  g_autoptr(GString) compact = g_string_new (NULL);
+
+  for (const char *p = chip; *p; p++)
+    if (*p != '-' && *p != '_')
+      g_string_append_c (compact, g_ascii_tolower (*p));
+  return g_str_equal (compact->str, "esp8266");
+}
+
+/* "24:0a:c4:12:34:56" (also with '-'). */
+static gboolean
+parse_mac (const char *text,
+           guint8      out_mac[6])
+{
+  for (guint i = 0; i < 6; i++)
+    {
+      const char *p = text + 3 * i;
+
+      if (!g_ascii_isxdigit (p[0]) || !g_ascii_isxdigit (p[1]))
+        return FALSE;
+      if (i < 5 ? (p[2] != ':' && p[2] != '-') : p[2] != '\0')
+        return FALSE;
+      out_mac[i] = (guint8) (g_ascii_xdigit_value (p[0]) << 4 | g_ascii_xdigit_value (p[1]));
+    }
+  return TRUE;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -204,9 +234,13 @@ main (int   argc,
   gint firmware_baud = 115200;
   gint crystal_mhz = 0;
   gsize size = 0;
+  g_autofree char *mac_text = NULL;
+  gboolean secure_boot = FALSE;
+  gboolean flash_encryption = FALSE;
+  gboolean esp8285 = FALSE;
   const GOptionEntry entries[] = {
     { "chip", 'c', 0, G_OPTION_ARG_STRING, &chip,
-      "Chip to simulate (esp8266, esp32, esp32s2, esp32s3, esp32c2, esp32c3, esp32c6, esp32h2)", "CHIP" },
+      "Chip to simulate (esp8266, esp8285, esp32, esp32s2, esp32s3, esp32c2, esp32c3, esp32c6, esp32h2)", "CHIP" },
     { "flash-file", 'f', 0, G_OPTION_ARG_FILENAME, &flash_file,
       "Keep the flash contents in FILE (created 0xFF-filled if missing)", "FILE" },
     { "flash-size", 's', 0, G_OPTION_ARG_STRING, &flash_size,
@@ -225,6 +259,12 @@ main (int   argc,
       "The rate the app prints and listens at (default 115200)", "BAUD" },
     { "crystal-mhz", 0, 0, G_OPTION_ARG_INT, &crystal_mhz,
       "The board's crystal: 26 or 40 (default: the chip's usual one)", "MHZ" },
+    { "mac", 0, 0, G_OPTION_ARG_STRING, &mac_text,
+      "The factory MAC in its eFuses (on an ESP8266 or ESP8285 the first three bytes are 18:fe:34)", "XX:XX:XX:XX:XX:XX" },
+    { "secure-boot", 0, 0, G_OPTION_ARG_NONE, &secure_boot,
+      "Its eFuses say secure boot is enabled (not on an ESP8266)", NULL },
+    { "flash-encryption", 0, 0, G_OPTION_ARG_NONE, &flash_encryption,
+      "Its eFuses say flash encryption is enabled (not on an ESP8266)", NULL },
     { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &fault_texts,
       "Misbehave; may be given more than once (see below)", "KIND[:N]" },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text,
@@ -249,6 +289,16 @@ main (int   argc,
                                     "last ack's last byte arriving. Times are the line's: with\n"
                                     "--emulate-baud, when a real UART would see the bytes. faults=N\n"
                                     "counts the line faults injected since then.\n"
+                                    "\n"
+                                    "--chip esp8285 is an ESP8266 whose eFuses say ESP8285, with its\n"
+                                    "flash in the package: 1MB (ESP8285N08) unless --flash-size 2MB\n"
+                                    "(ESP8285N16); no other size.\n"
+                                    "--secure-boot and --flash-encryption set what esptool reads to\n"
+                                    "tell them: on the ESP32 ABS_DONE_1 and FLASH_CRYPT_CNT = 1, on the\n"
+                                    "others SECURE_BOOT_EN and SPI_BOOT_CRYPT_CNT = 1 (and the key\n"
+                                    "purposes that go with them), and GET_SECURITY_INFO says the same.\n"
+                                    "The flash stays plain. An ESP32-S3 with secure boot does not\n"
+                                    "run a stub MEM_END names (esptool works around it).\n"
                                     "\n"
                                     "--fault KIND[:N], one of these at a time, N commands or data\n"
                                     "blocks going well first: silent, stall:N, unplug:N,\n"
@@ -296,10 +346,46 @@ main (int   argc,
       return EXIT_FAILURE;
     }
 
+  /* esptool too calls it an ESP8266, and tells it by its eFuses. */
+  if (g_ascii_strcasecmp (chip, "esp8285") == 0 || g_ascii_strcasecmp (chip, "esp-8285") == 0 ||
+      g_ascii_strcasecmp (chip, "esp_8285") == 0)
+    {
+      esp8285 = TRUE;
+      g_free (chip);
+      chip = g_strdup ("esp8266");
+    }
   if (!(device = sf_sim_device_new (chip, &error)))
     {
       g_printerr ("sparkflash-sim: %s\n", error->message);
       return EXIT_FAILURE;
+    }
+  if (esp8285)
+    sf_sim_device_set_esp8285 (device, TRUE);
+  if ((secure_boot || flash_encryption) && is_esp8266 (chip))
+    {
+      g_printerr ("sparkflash-sim: the %s has neither secure boot nor flash encryption\n",
+                  esp8285 ? "ESP8285" : "ESP8266");
+      return EXIT_FAILURE;
+    }
+  sf_sim_device_set_secure_boot (device, secure_boot);
+  sf_sim_device_set_flash_encryption (device, flash_encryption);
+  if (mac_text != NULL)
+    {
+      guint8 mac[6], got[6];
+
+      if (!parse_mac (mac_text, mac))
+        {
+          g_printerr ("sparkflash-sim: invalid --mac “%s” (try 24:0a:c4:12:34:56)\n", mac_text);
+          return EXIT_FAILURE;
+        }
+      sf_sim_device_set_mac (device, mac);
+      sf_sim_device_get_mac (device, got);
+      if (memcmp (mac, got, 6) != 0)
+        {
+          g_printerr ("sparkflash-sim: on this chip a MAC starts %02x:%02x:%02x, not as “%s”\n",
+                      got[0], got[1], got[2], mac_text);
+          return EXIT_FAILURE;
+        }
     }
 
   if (flash_size != NULL)
@@ -307,6 +393,11 @@ main (int   argc,
       if (!parse_size (flash_size, &size) || size < 4096 || size > 256 * 1024 * 1024)
         {
           g_printerr ("sparkflash-sim: invalid flash size “%s” (try 4MB)\n", flash_size);
+          return EXIT_FAILURE;
+        }
+      if (esp8285 && size != 1024 * 1024 && size != 2 * 1024 * 1024)
+        {
+          g_printerr ("sparkflash-sim: an ESP8285's flash is 1MB or 2MB, not “%s”\n", flash_size);
           return EXIT_FAILURE;
         }
       sf_sim_device_set_flash_size (device, size);

@@ -742,3 +742,39 @@ compress_image (const guint8  *data,
   g_assert_cmpint (compress2 (*out_packed, &packed_length, data, length, 9), ==, Z_OK);
   return packed_length;
 }
+
+/* Runs one SPI user command through the controller registers and returns W0. */
+guint32
+spi_command (Port    *port,
+             gboolean esp8266,
+             guint32  base,
+             guint32  usr_off,
+             guint32  usr1_off,
+             guint32  usr2_off,
+             guint32  miso_dlen_off,
+             guint32  w0_off,
+             guint8   opcode,
+             guint    read_bits,
+             gint64   address)
+{
+  guint32 usr = (1u << 31) | (1u << 28);
+
+  if (esp8266)
+    write_reg (port, base + usr1_off, ((read_bits - 1) << 8) | (address >= 0 ? 23u << 26 : 0), 0xFFFFFFFF);
+  else
+    {
+      write_reg (port, base + miso_dlen_off, read_bits - 1, 0xFFFFFFFF);
+      if (address >= 0)
+        write_reg (port, base + usr1_off, 23u << 26, 0xFFFFFFFF);
+    }
+  if (address >= 0)
+    usr |= 1u << 30;
+  write_reg (port, base + usr_off, usr, 0xFFFFFFFF);
+  write_reg (port, base + usr2_off, (7u << 28) | opcode, 0xFFFFFFFF);
+  if (address >= 0)
+    write_reg (port, base + 0x04, usr2_off == 0x20 ? (guint32) address : (guint32) address << 8, 0xFFFFFFFF);
+  write_reg (port, base + w0_off, 0, 0xFFFFFFFF);
+  write_reg (port, base, 1u << 18, 0xFFFFFFFF);
+  g_assert_cmpuint (read_reg (port, base) & (1u << 18), ==, 0);
+  return read_reg (port, base + w0_off);
+}

@@ -175,5 +175,18 @@ void        assert_quiet   (Port *port,
 gsize       compress_image (const guint8  *data,
                             gsize          length,
                             guint8       **out_packed);
+/* Runs one SPI user command through the flash controller's registers
+ * (offsets of the chip's layout; @address < 0: none) and returns W0. */
+guint32     spi_command    (Port     *port,
+                            gboolean  esp8266,
+                            guint32   base,
+                            guint32   usr_off,
+                            guint32   usr1_off,
+                            guint32   usr2_off,
+                            guint32   miso_dlen_off,
+                            guint32   w0_off,
+                            guint8    opcode,
+                            guint     read_bits,
+                            gint64    address);
 
 G_END_DECLS
