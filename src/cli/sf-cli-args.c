@@ -811,6 +811,9 @@ sf_cli_args_parse (SfCliArgs   *args,
       }
     }
 
+  /* With --partition, the operands are fewer: the table gives the span. */
+  if (values[OPT_PARTITION] != NULL)
+    store_string (&args->partition, values[OPT_PARTITION]);
   if (!check_operand_count (args, command, error))
     return FALSE;
 
