@@ -260,6 +260,12 @@ sf_flasher_args_parse (GBytes      *json,
     }
   if (!read_files (part, dir, args->files, error))
     return NULL;
+  if (args->files->len == 0)
+    {
+      g_set_error_literal (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_INVALID_ARGUMENT,
+                           _("flasher_args.json has no \"flash_files\": it does not say what to flash"));
+      return NULL;
+    }
 
   part = get_optional_object (object, "flash_settings", &local_error);
   if (local_error != NULL)
