@@ -49,6 +49,14 @@ set_line_error (GError    **error,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
+  /* The line's own text may be in any encoding; a message is UTF-8. */
+  if (!g_utf8_validate (message, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (message, -1);
+
+      g_free (message);
+      message = valid;
+    }
   /* TRANSLATORS: "line 4: <what is wrong on it>", in a partitions.csv. */
   g_set_error (error, SF_PARTITION_TABLE_ERROR, SF_PARTITION_TABLE_ERROR_INVALID,
                _("line %u: %s"), line_no, message);

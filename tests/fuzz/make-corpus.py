@@ -340,6 +340,201 @@ def write_stub_image():
     seed("empty", 0, "")
 
 
+# --- Partition tables -----------------------------------------------------
+
+TWO_OTA_CSV = """# Name,   Type, SubType, Offset,   Size, Flags
+nvs,      data, nvs,     ,        0x4000,
+otadata,  data, ota,     ,        0x2000,
+phy_init, data, phy,     ,        0x1000,
+factory,  app,  factory, ,        1M,
+ota_0,    app,  ota_0,   ,        1M,
+ota_1,    app,  ota_1,   ,        1M,
+"""
+
+
+def two_ota_entries():
+    return [
+        partition_entry(0x01, 0x02, 0x9000, 0x4000, "nvs"),
+        partition_entry(0x01, 0x00, 0xD000, 0x2000, "otadata"),
+        partition_entry(0x01, 0x01, 0xF000, 0x1000, "phy_init"),
+        partition_entry(0x00, 0x00, 0x10000, 0x100000, "factory"),
+        partition_entry(0x00, 0x10, 0x110000, 0x100000, "ota_0"),
+        partition_entry(0x00, 0x11, 0x210000, 0x100000, "ota_1"),
+    ]
+
+
+def write_partition_table():
+    # The option byte: bit 0 CSV, bit 1 sniff, bits 2-3 table offset,
+    # bits 4-7 the active partition + 1.
+    binary, csv, sniff = 0x00, 0x01, 0x02
+    table = partition_table(two_ota_entries())
+
+    def seed(name, options, body):
+        write("partition-table", name, bytes([options]) + (body.encode() if isinstance(body, str) else body))
+
+    seed("binary-two-ota", binary | 0x50, table.ljust(0xC00, b"\xff"))
+    seed("binary-sector", binary, table.ljust(0x1000, b"\xff"))
+    seed("binary-no-md5", binary, partition_table(two_ota_entries(), md5=False))
+    seed("binary-bad-md5", binary, table[:6 * 32 + 20] + b"\x00" + table[6 * 32 + 21:])
+    seed("binary-md5-only", binary, partition_table([]))
+    seed("binary-erased", binary, b"\xff" * 64)
+    seed("binary-cut-short", binary, table[:50])
+    seed("binary-garbage-second", binary, table[:32] + b"\xe9\x03\x02\x20" + b"\x00" * 28)
+    seed("binary-label-junk", binary, partition_table([
+        struct.pack("<2sBBII16sI", b"\xaa\x50", 0, 0x10, 0x10000, 0x1000, b"app\x00junk\xff\x01" + b"\x00" * 6, 3),
+        partition_entry(0x40, 0x99, 0xFFFFF000, 0x1000, "custom-sixteen-c"),
+        partition_entry(0x00, 0x20, 0x20000, 0, "empty"),
+    ]))
+    seed("binary-96-entries", binary,
+         b"".join(partition_entry(1, 2, 0x10000 + i * 0x1000, 0x1000, "p%d" % i) for i in range(96)))
+    seed("sniff-binary", sniff | 0x10, table)
+    seed("csv-two-ota", csv | 0x40, TWO_OTA_CSV)
+    seed("sniff-csv-two-ota", sniff | 0x20, TWO_OTA_CSV)
+    seed("csv-offset-0x10000", csv | 0x08, TWO_OTA_CSV)
+    seed("csv-offset-top", csv | 0x0C, "nvs,data,nvs,,0x1000\n")
+    seed("csv-everything", csv | 0x30,
+         "  # comment\r\n\r\n"
+         "nvs,data,nvs,36864,24K\r\n"
+         "phy_init,data,1,,0x1000\n"
+         "factory,0,0,,0x100000\n"
+         "custom,0x40,0x05,0x120000,4K,\n"
+         "blob,data,,,4096\n"
+         "keys,data,nvs_keys,,4K,encrypted\n"
+         "fs,data,littlefs,,1M,readonly:encrypted\n"
+         "big,app,ota_15,0x400000,2M\n"
+         "next,app,test,,64K\n"
+         "esphttpd,data,esphttpd,,4K\n"
+         "fat,data,fat,,4K\n"
+         "spiffs,data,spiffs,,4K\n"
+         "core,data,coredump,,64K\n"
+         "efuse,data,efuse,,8K\n"
+         "undef,data,undefined,,4K\n")
+    errors = {
+        "overlap": "nvs,data,nvs,0x9000,0x6000\nphy,data,phy,0xE000,0x1000\n",
+        "unaligned-app": "factory,app,factory,0x18000,1M\n",
+        "unaligned-data": "nvs,data,nvs,0x9800,0x6000\n",
+        "long-name": "seventeen_chars_x,data,nvs,,0x6000\n",
+        "duplicate-name": "nvs,data,nvs,,0x6000\nnvs,data,phy,,0x1000\n",
+        "unknown-subtype": "fs,data,spifs,,0x1000\n",
+        "unknown-app-subtype": "a,app,ota_16,,1M\n",
+        "empty-app-subtype": "a,app,,,1M\n",
+        "unknown-type": "x,bin,nvs,,1M\n",
+        "unknown-flag": "nvs,data,nvs,,0x6000,secret\n",
+        "no-size": "nvs,data,nvs\n",
+        "size-zero": "nvs,data,nvs,,0\n",
+        "past-4g": "nvs,data,nvs,0xFFFFF000,0x2000\n",
+        "bad-number": "nvs,data,nvs,,lots\n",
+        "only-comments": "# nothing\n\n",
+        "latin1-name": "caf\xe9,data,nvs,,0x1000\nx,bin\xff,nvs,,1\n",
+    }
+    for name, text in errors.items():
+        seed("csv-" + name, csv, text.encode("latin-1"))
+    seed("csv-96-partitions", csv, "".join("p%d,data,nvs,,0x1000\n" % i for i in range(96)))
+    seed("csv-nul", csv, b"nvs,data,nvs,,0x1000\n\x00")
+    seed("empty", csv, b"")
+
+
+# --- otadata --------------------------------------------------------------
+
+def ota_entry(seq, state=0xFFFFFFFF, crc=None):
+    if crc is None:
+        # binascii.crc32 (seq, 0xFFFFFFFF), which is what otatool.py writes.
+        crc = zlib.crc32(struct.pack("<I", seq), 0xFFFFFFFF) & 0xFFFFFFFF
+    return struct.pack("<I20sII", seq, b"\xff" * 20, state, crc)
+
+
+def otadata(first, second=None):
+    data = first.ljust(0x1000, b"\xff")
+    if second is not None:
+        data += second.ljust(0x1000, b"\xff")
+    return data
+
+
+def write_otadata():
+    # Partitions: count - 1, then (type, subtype) pairs: factory, ota_0,
+    # ota_1, otadata; the option byte; the otadata partition.
+    two_ota = bytes([3, 0, 0x00, 0, 0x10, 0, 0x11, 1, 0x00])
+    no_factory = bytes([2, 0, 0x10, 0, 0x11, 1, 0x00])
+    gaps = bytes([2, 0, 0x10, 0, 0x12, 0, 0x00])
+    only_factory = bytes([1, 0, 0x00, 1, 0x02])
+    checked, fixed = b"\x00", b"\x01"
+
+    def seed(name, table, options, data):
+        write("otadata", name, table + options + data)
+
+    seed("erased", two_ota, checked, b"\xff" * 0x2000)
+    seed("seq-1", two_ota, checked, otadata(ota_entry(1)))
+    seed("seq-2-second", two_ota, checked, otadata(b"\xff" * 32, ota_entry(2, 2)))
+    seed("seq-3-both", two_ota, checked, otadata(ota_entry(3, 2), ota_entry(2, 2)))
+    seed("bad-crc", two_ota, checked, otadata(ota_entry(3, 2, crc=0x12345678), ota_entry(2, 2)))
+    seed("invalid-state", two_ota, checked, otadata(ota_entry(3, 3), ota_entry(2, 2)))
+    seed("aborted-state", two_ota, checked, otadata(ota_entry(3, 4), ota_entry(2, 2)))
+    seed("seq-0", two_ota, checked, otadata(ota_entry(0)))
+    seed("seq-max", two_ota, checked, otadata(ota_entry(0xFFFFFFFF)))
+    seed("first-sector-only", two_ota, checked, ota_entry(5, 2))
+    seed("one-entry", two_ota, checked, ota_entry(2))
+    seed("too-short", two_ota, checked, ota_entry(2)[:31])
+    seed("no-factory-erased", no_factory, checked, b"\xff" * 0x2000)
+    seed("no-factory-seq-2", no_factory, checked, otadata(ota_entry(2)))
+    seed("gaps-seq-2", gaps, checked, otadata(ota_entry(2)))
+    seed("only-factory", only_factory, checked, otadata(ota_entry(1)))
+    seed("fixed-crc", two_ota, fixed, otadata(struct.pack("<I", 7) + b"\x00" * 28, struct.pack("<I", 9) + b"\x00" * 28))
+    seed("empty", b"", b"", b"")
+
+
+# --- flasher_args.json ----------------------------------------------------
+
+IDF_FLASHER_ARGS = {
+    "write_flash_args": ["--flash_mode", "dio", "--flash_size", "2MB", "--flash_freq", "40m"],
+    "flash_settings": {"flash_mode": "dio", "flash_size": "2MB", "flash_freq": "40m"},
+    "flash_files": {
+        "0x1000": "bootloader/bootloader.bin",
+        "0x10000": "hello_world.bin",
+        "0x8000": "partition_table/partition-table.bin",
+    },
+    "bootloader": {"offset": "0x1000", "file": "bootloader/bootloader.bin", "encrypted": "false"},
+    "app": {"offset": "0x10000", "file": "hello_world.bin", "encrypted": "false"},
+    "partition-table": {"offset": "0x8000", "file": "partition_table/partition-table.bin", "encrypted": "false"},
+    "extra_esptool_args": {"after": "hard_reset", "before": "default_reset", "stub": True, "chip": "esp32"},
+}
+
+
+def write_flasher_args():
+    def seed(name, dir_index, body):
+        if not isinstance(body, (str, bytes)):
+            body = json.dumps(body, indent=4)
+        write("flasher-args", name, bytes([dir_index]) + (body.encode() if isinstance(body, str) else body))
+
+    files = IDF_FLASHER_ARGS["flash_files"]
+    seed("esp-idf", 0, IDF_FLASHER_ARGS)
+    seed("esp-idf-relative-dir", 2, IDF_FLASHER_ARGS)
+    seed("esp-idf-root-dir", 3, IDF_FLASHER_ARGS)
+    seed("esp-idf-dotted-dir", 4, IDF_FLASHER_ARGS)
+    seed("files-only", 1, {"flash_files": {"65536": "./sub/../app.bin", "0x0": "boot//b.bin"}})
+    seed("esp32c3", 0, {"flash_files": {"0x0": "b.bin"}, "extra_esptool_args": {"chip": "esp32c3"}})
+    seed("leaves-folder", 0, {"flash_files": {"0x1000": "../x.bin"}})
+    seed("leaves-deeper", 0, {"flash_files": {"0x1000": "a/../../x.bin"}})
+    seed("absolute-path", 0, {"flash_files": {"0x1000": "/etc/passwd"}})
+    seed("folder-itself", 0, {"flash_files": {"0x1000": "sub/.."}})
+    seed("empty-path", 0, {"flash_files": {"0x1000": ""}})
+    seed("same-address", 0, {"flash_files": {"0x1000": "a.bin", "4096": "b.bin"}})
+    seed("bad-address", 0, {"flash_files": {"boot": "a.bin"}})
+    seed("address-too-big", 0, {"flash_files": {"0x100000000": "a.bin"}})
+    seed("path-not-text", 0, {"flash_files": {"0x1000": 12}})
+    seed("files-array", 0, {"flash_files": ["a.bin"]})
+    seed("files-empty", 0, {"flash_files": {}})
+    seed("no-files", 0, {"flash_settings": IDF_FLASHER_ARGS["flash_settings"]})
+    seed("settings-not-object", 0, {"flash_files": files, "flash_settings": 3})
+    seed("mode-not-text", 0, {"flash_files": files, "flash_settings": {"flash_mode": 2}})
+    seed("unknown-chip", 0, {"flash_files": files, "extra_esptool_args": {"chip": "esp99"}})
+    seed("chip-null", 0, {"flash_files": files, "extra_esptool_args": {"chip": None}})
+    seed("escaped-path", 0, '{"flash_files": {"0x1000": "a\\u002f..\\u002f..\\u002fx.bin"}}')
+    seed("nul-inside", 0, b'{"flash_files": {"0x0": "a.bin"}}\x00junk')
+    seed("root-array", 0, "[1, 2]")
+    seed("cut-short", 0, json.dumps(IDF_FLASHER_ARGS)[:90])
+    seed("empty", 0, b"")
+
+
 def main():
     if len(sys.argv) != 1:
         sys.exit(__doc__)
@@ -348,6 +543,9 @@ def main():
     write_image()
     write_units()
     write_stub_image()
+    write_partition_table()
+    write_otadata()
+    write_flasher_args()
 
 
 if __name__ == "__main__":

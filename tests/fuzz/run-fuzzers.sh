@@ -6,10 +6,11 @@
 #
 #   bash tests/fuzz/run-fuzzers.sh [SECONDS [TARGET...]]
 #
-# TARGET is slip, reply, image, units or stub-image (default: all). Each
-# fuzzer starts from a copy of its committed corpus in
-# _build-fuzz/fuzz-runs/TARGET/ (the committed corpus is never written),
-# which also keeps the grown corpus, the log and any crashing input.
+# TARGET is slip, reply, image, units, stub-image, partition-table, otadata
+# or flasher-args (default: all). Each fuzzer starts from a copy of its
+# committed corpus in _build-fuzz/fuzz-runs/TARGET/ (the committed corpus
+# is never written), which also keeps the grown corpus, the log and any
+# crashing input.
 # Exits 1 if any fuzzer found a crash, a leak or a hang.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-600}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(slip reply image units stub-image)
+[ ${#targets[@]} -eq 0 ] && targets=(slip reply image units stub-image partition-table otadata flasher-args)
 build=_build-fuzz
 
 if ! [[ $seconds =~ ^[0-9]+$ ]] || [ "$seconds" -eq 0 ]; then
