@@ -287,9 +287,12 @@ test_multiple_files (Fixture       *fixture,
     { 0x8000, b, "b.bin" },
     { 0x10000, c, "c.bin" },
   };
+  /* Random bytes where the bootloader and table go: past the checks
+   * before writing, which tests/image/test-write-check.c covers. */
+  SfWriteOptions force = { .force = TRUE };
 
   connect (fixture);
-  g_assert_true (sf_flasher_write_flash (fixture->flasher, regions, 3, NULL, NULL, &error));
+  g_assert_true (sf_flasher_write_flash (fixture->flasher, regions, 3, &force, NULL, &error));
   g_assert_no_error (error);
   assert_sim_flash (fixture, 0x0, a);
   assert_sim_flash (fixture, 0x8000, b);
@@ -568,11 +571,22 @@ test_image_for_other_chip (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   SfFlashRegion region = { 0x10000, image, "c6-app.bin" };
 
+  SfWriteOptions force = { .force = TRUE };
+  g_autoptr(GBytes) written = NULL;
+
+  /* One of the checks before writing: nothing is written until confirmed. */
   connect (fixture);
   g_assert_false (sf_flasher_write_flash (fixture->flasher, &region, 1, NULL, NULL, &error));
-  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_WRONG_CHIP);
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_NOT_CONFIRMED);
   g_assert_nonnull (strstr (error->message, "c6-app.bin"));
+  g_assert_nonnull (strstr (error->message, "ESP32-C6"));
   assert_sim_erased (fixture, 0x10000, 64);
+  g_clear_error (&error);
+
+  g_assert_true (sf_flasher_write_flash (fixture->flasher, &region, 1, &force, NULL, &error));
+  g_assert_no_error (error);
+  written = sf_sim_device_dup_flash (fixture->sim, 0x10000, 64);
+  g_assert_true (g_bytes_equal (written, image));
 }
 
 static void
