@@ -10,6 +10,7 @@
 #include "sf-flash-job.h"
 #include "sf-monitor-pane.h"
 #include "sf-options-popover.h"
+#include "sf-partitions-window.h"
 #include "sf-port-chooser.h"
 #include "sf-port-monitor.h"
 #include "sf-window.h"
@@ -76,6 +77,7 @@ struct _SfWindow
   GtkTextView          *log_view;
   GtkRevealer          *monitor_revealer;
   SfMonitorPane        *monitor_pane;
+  GtkWindow            *partitions_window;  /* the Partitions window, while open */
 
   /* Owned */
   GSettings            *settings;
@@ -177,6 +179,21 @@ void           _sf_window_toggle_monitor    (SfWindow       *self);
 /* sf-window-actions.c: the win.* actions and their keyboard shortcuts. */
 void           _sf_window_class_actions_init (SfWindowClass *klass);
 
+/* sf-window-partitions.c: the Partitions window and Erase Wi-Fi Settings. */
+void           _sf_window_class_partitions_init (SfWindowClass *klass);
+/* From _sf_window_update_actions(): what depends on a port and no
+ * operation running follows, the Partitions window too. */
+void           _sf_window_partitions_sync   (SfWindow       *self);
+/* Runs @job here, as the window's own operations run (the monitor lets go
+ * of the port; progress, log and banners shown), @read_target being the
+ * file a read saves to, for the banner (NULL: none). FALSE, with nothing
+ * started, while another operation runs or no port is chosen. The caller
+ * hears the outcome from @job's "finished" and "failed" ("failed" is not
+ * emitted for a cancelled job: the window is idle again without either). */
+gboolean       _sf_window_run_job           (SfWindow       *self,
+                                             SfFlashJob     *job,
+                                             const char     *read_target);
+
 /* --- test hooks: for the GUI tests, the screenshots and the benchmarks --- */
 
 SfSimDevice   *_sf_window_get_sim_device    (SfWindow   *self,
@@ -208,6 +225,8 @@ char          *_sf_window_dup_banner_text   (SfWindow   *self);
 char          *_sf_window_dup_port_warning  (SfWindow   *self);
 /* Fraction of the current phase; its kind and size in bytes are stored
  * where not NULL. */
+/* The open Partitions window (win.partitions), or NULL. */
+SfPartitionsWindow *_sf_window_get_partitions (SfWindow *self);
 double         _sf_window_get_progress      (SfWindow   *self,
                                              SfPhase    *phase,
                                              guint64    *total);

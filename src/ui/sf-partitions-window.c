@@ -1,0 +1,876 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sf-partitions-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sf-dialogs.h"
+#include "sf-image.h"
+#include "sf-partition-table.h"
+#include "sf-partitions-window.h"
+#include "sf-units.h"
+#include "sf-window-private.h"
+
+/* The labels of one row, for the tests: name, type, subtype, offset,
+ * size, flags, then the "Boots" mark. */
+#define CELLS_KEY "sf-partition-cells"
+
+enum
+{
+  COLUMN_NAME,
+  COLUMN_TYPE,
+  COLUMN_SUBTYPE,
+  COLUMN_OFFSET,
+  COLUMN_SIZE,
+  COLUMN_FLAGS,
+  N_COLUMNS
+};
+
+struct _SfPartitionsWindow
+{
+  GtkWindow         parent_instance;
+
+  /* Template widgets */
+  GtkSpinner       *spinner;
+  GtkLabel         *source_label;
+  GtkLabel         *message_label;
+  GtkBox           *header_box;
+  GtkListBox       *partition_list;
+
+  /* Owned */
+  SfWindow         *main_window;   /* weak */
+  SfPartitionTable *table;
+  int               boot;          /* index in table, or -1 */
+  gboolean          from_board;    /* else from a file: nothing to back up or erase */
+  SfChip            chip;
+  char             *port;          /* where the table was read */
+  SfFlashJob       *job;           /* started here, until the main window is idle */
+  char             *job_partition; /* the partition it works on */
+  char             *job_target;    /* the file a backup goes to */
+  gboolean          job_ended;     /* "finished" or "failed" was heard */
+  GtkSizeGroup     *columns[N_COLUMNS];
+};
+
+G_DEFINE_FINAL_TYPE (SfPartitionsWindow, sf_partitions_window, GTK_TYPE_WINDOW)
+
+/* --- messages ---------------------------------------------------------------- */
+
+static void
+set_message (SfPartitionsWindow *self,
+             const char         *text,
+             gboolean            is_error)
+{
+  gtk_label_set_text (self->message_label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->message_label), text != NULL && *text != '\0');
+  if (is_error)
+    gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->message_label), "error");
+  /* Screen readers hear what happened without hunting for it. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->message_label),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text != NULL ? text : "",
+                                  -1);
+}
+
+static gboolean
+main_window_busy (SfPartitionsWindow *self)
+{
+  return self->main_window == NULL || _sf_window_get_busy (self->main_window);
+}
+
+static gboolean
+have_port (SfPartitionsWindow *self)
+{
+  return self->main_window != NULL && _sf_window_get_port_path (self->main_window) != NULL;
+}
+
+static void
+update_actions (SfPartitionsWindow *self)
+{
+  gboolean can_run = !main_window_busy (self) && have_port (self);
+  gboolean board_table = can_run && self->table != NULL && self->from_board;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "partitions.read", can_run);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "partitions.backup", board_table);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "partitions.erase", board_table);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), self->job != NULL);
+  gtk_spinner_set_spinning (self->spinner, self->job != NULL);
+}
+
+/* --- the rows ---------------------------------------------------------------- */
+
+static char *
+format_flags (guint32 flags)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+
+  if (flags & SF_PARTITION_FLAG_ENCRYPTED)
+    g_ptr_array_add (names, (gpointer) C_("partition flag", "encrypted"));
+  if (flags & SF_PARTITION_FLAG_READONLY)
+    g_ptr_array_add (names, (gpointer) C_("partition flag", "read-only"));
+  if (names->len == 0)
+    return g_strdup ("—");
+  g_ptr_array_add (names, NULL);
+  /* Translators: between a partition's flags, "encrypted, read-only". */
+  return g_strjoinv (_(", "), (char **) names->pdata);
+}
+
+static char *
+format_size (guint32 size)
+{
+  g_autofree char *human = sf_format_size (size);
+
+  /* Translators: a partition's size, then in hex: "24 KiB (0x6000)". */
+  return g_strdup_printf (_("%s (0x%x)"), human, size);
+}
+
+static GtkWidget *
+add_cell (SfPartitionsWindow *self,
+          GtkBox             *box,
+          guint               column,
+          const char         *text,
+          GPtrArray          *cells)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_size_group_add_widget (self->columns[column], label);
+  if (column == COLUMN_OFFSET || column == COLUMN_SIZE)
+    gtk_widget_add_css_class (label, "numeric");
+  if (column == COLUMN_FLAGS)
+    gtk_widget_add_css_class (label, "dim-label");
+  gtk_box_append (box, label);
+  if (cells != NULL)
+    g_ptr_array_add (cells, label);
+  return label;
+}
+
+static GtkWidget *
+row_button (const char *label,
+            const char *action,
+            const char *partition,
+            const char *accessible,
+            const char *tooltip)
+{
+  GtkWidget *button = gtk_button_new_with_label (label);
+
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", partition);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+  return button;
+}
+
+static GtkWidget *
+create_row (SfPartitionsWindow *self,
+            const SfPartition  *partition,
+            gboolean            boots)
+{
+  g_autofree char *name = sf_partition_get_display_name (partition);
+  g_autofree char *type = sf_partition_type_name (partition->type);
+  g_autofree char *subtype = sf_partition_subtype_name (partition->type, partition->subtype);
+  g_autofree char *offset = g_strdup_printf ("0x%x", partition->offset);
+  g_autofree char *size = format_size (partition->size);
+  g_autofree char *flags = format_flags (partition->flags);
+  g_autofree char *summary = NULL;
+  g_autofree char *backup_label = NULL, *backup_tip = NULL;
+  g_autofree char *erase_label = NULL, *erase_tip = NULL;
+  GPtrArray *cells = g_ptr_array_new ();
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *name_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *name_label = gtk_label_new (name);
+  GtkWidget *boot_label = gtk_label_new (C_("partition", "Boots"));
+  GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+
+  gtk_label_set_xalign (GTK_LABEL (name_label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name_label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (name_label, "heading");
+  gtk_box_append (GTK_BOX (name_box), name_label);
+  gtk_widget_add_css_class (boot_label, "boot-mark");
+  gtk_widget_set_valign (boot_label, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (boot_label,
+                               _("The bootloader starts this app: otadata says so, or "
+                                 "without otadata it is the factory app"));
+  gtk_widget_set_visible (boot_label, boots);
+  gtk_box_append (GTK_BOX (name_box), boot_label);
+  gtk_size_group_add_widget (self->columns[COLUMN_NAME], name_box);
+  gtk_box_append (GTK_BOX (box), name_box);
+  g_ptr_array_add (cells, name_label);
+
+  add_cell (self, GTK_BOX (box), COLUMN_TYPE, type, cells);
+  add_cell (self, GTK_BOX (box), COLUMN_SUBTYPE, subtype, cells);
+  add_cell (self, GTK_BOX (box), COLUMN_OFFSET, offset, cells);
+  add_cell (self, GTK_BOX (box), COLUMN_SIZE, size, cells);
+  add_cell (self, GTK_BOX (box), COLUMN_FLAGS, flags, cells);
+  g_ptr_array_add (cells, boot_label);
+
+  gtk_widget_set_hexpand (spacer, TRUE);
+  gtk_box_append (GTK_BOX (box), spacer);
+
+  /* Translators: the accessible name of a row's button, "Back up nvs". */
+  backup_label = g_strdup_printf (_("Back up %s"), name);
+  backup_tip = g_strdup_printf (_("Save the contents of “%s” to a file"), name);
+  gtk_box_append (GTK_BOX (box), row_button (_("Back Up…"), "partitions.backup", partition->name,
+                                             backup_label, backup_tip));
+  /* Translators: the accessible name of a row's button, "Erase nvs". */
+  erase_label = g_strdup_printf (_("Erase %s"), name);
+  erase_tip = g_strdup_printf (_("Set “%s” blank on the board, after asking"), name);
+  gtk_box_append (GTK_BOX (box), row_button (_("Erase…"), "partitions.erase", partition->name,
+                                             erase_label, erase_tip));
+
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  g_object_set_data_full (G_OBJECT (row), CELLS_KEY, cells, (GDestroyNotify) g_ptr_array_unref);
+
+  /* What a screen reader says on the row: the columns in words. */
+  /* Translators: a partition row for screen readers, "nvs, data nvs, at 0x9000, 24 KiB (0x6000), flags —". */
+  summary = g_strdup_printf (_("%s, %s %s, at %s, %s, flags %s"), name, type, subtype, offset, size, flags);
+  if (boots)
+    {
+      g_autofree char *plain = g_steal_pointer (&summary);
+
+      /* Translators: the row summary above, then that this app boots. */
+      summary = g_strdup_printf (_("%s; the bootloader starts this app"), plain);
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, summary, -1);
+  return row;
+}
+
+static void
+clear_rows (SfPartitionsWindow *self)
+{
+  GtkListBoxRow *row;
+
+  /* By index: the placeholder is a child of the list too, and stays. */
+  while ((row = gtk_list_box_get_row_at_index (self->partition_list, 0)) != NULL)
+    gtk_list_box_remove (self->partition_list, GTK_WIDGET (row));
+}
+
+/* Replaces what is shown with @table (NULL: nothing). */
+static void
+show_table (SfPartitionsWindow *self,
+            SfPartitionTable   *table,
+            int                 boot,
+            gboolean            from_board)
+{
+  g_clear_pointer (&self->table, sf_partition_table_unref);
+  self->table = table != NULL ? sf_partition_table_ref (table) : NULL;
+  self->boot = boot;
+  self->from_board = from_board;
+
+  clear_rows (self);
+  for (guint i = 0; table != NULL && i < sf_partition_table_get_n_partitions (table); i++)
+    gtk_list_box_append (self->partition_list,
+                         create_row (self, sf_partition_table_get_partition (table, i),
+                                     (int) i == boot));
+  update_actions (self);
+}
+
+/* --- operations through the main window -------------------------------------- */
+
+static void
+job_finished_cb (SfPartitionsWindow *self,
+                 SfFlashJob         *job)
+{
+  g_autofree char *text = NULL;
+
+  self->job_ended = TRUE;
+  switch (sf_flash_job_get_kind (job))
+    {
+    case SF_JOB_PARTITION_TABLE:
+      {
+        const SfChipDetails *details = sf_flash_job_get_chip_details (job);
+        SfPartitionTable *table = sf_flash_job_get_partition_table (job);
+
+        self->chip = details != NULL ? details->chip : SF_CHIP_AUTO;
+        g_free (self->port);
+        self->port = g_strdup (sf_flash_job_get_port_path (job));
+        show_table (self, table, sf_flash_job_get_boot_partition (job), table != NULL);
+        /* Translators: where the table shown came from, "The ESP32 on /dev/ttyUSB0". */
+        text = g_strdup_printf (_("The partition table of the %s on %s."),
+                                sf_chip_get_name (self->chip), self->port);
+        gtk_label_set_text (self->source_label, text);
+        set_message (self, NULL, FALSE);
+      }
+      break;
+    case SF_JOB_READ:
+      text = g_strdup_printf (_("“%s” was saved to %s."), self->job_partition, self->job_target);
+      set_message (self, text, FALSE);
+      break;
+    case SF_JOB_ERASE_REGION:
+      {
+        const SfPartition *partition = self->table != NULL
+                                       ? sf_partition_table_find (self->table, self->job_partition)
+                                       : NULL;
+
+        if (partition != NULL && partition->type == SF_PARTITION_TYPE_DATA &&
+            partition->subtype == SF_PARTITION_SUBTYPE_DATA_OTA)
+          text = g_strdup_printf (_("“%s” was erased: the bootloader now starts the factory app, "
+                                    "or the first app. Read from the board again to see it."),
+                                  self->job_partition);
+        else
+          text = g_strdup_printf (_("“%s” was erased."), self->job_partition);
+        set_message (self, text, FALSE);
+      }
+      break;
+    case SF_JOB_CHIP_INFO:
+    case SF_JOB_WRITE:
+    case SF_JOB_VERIFY:
+    case SF_JOB_ERASE_FLASH:
+    case SF_JOB_ERASE_WIFI:
+    default:
+      break;
+    }
+}
+
+static void
+job_failed_cb (SfPartitionsWindow *self,
+               const GError       *error,
+               SfFlashJob         *job)
+{
+  g_autofree char *text = NULL;
+
+  self->job_ended = TRUE;
+  switch (sf_flash_job_get_kind (job))
+    {
+    case SF_JOB_PARTITION_TABLE:
+      /* What was shown is not this board's table (any more). */
+      show_table (self, NULL, -1, FALSE);
+      gtk_label_set_text (self->source_label, "");
+      if (g_error_matches (error, SF_PARTITION_TABLE_ERROR, SF_PARTITION_TABLE_ERROR_NOT_FOUND))
+        text = g_strdup_printf (_("This board has no partition table at 0x%x: it runs ESP8266 "
+                                  "firmware, or its flash is erased. Flash an ESP-IDF project’s "
+                                  "partition table to use partitions, or open a table file to "
+                                  "view one."), SF_PARTITION_TABLE_DEFAULT_OFFSET);
+      else
+        text = g_strdup_printf (_("Could not read the partition table: %s"), error->message);
+      break;
+    case SF_JOB_READ:
+      text = g_strdup_printf (_("Could not back up “%s”: %s"), self->job_partition, error->message);
+      break;
+    case SF_JOB_ERASE_REGION:
+      text = g_strdup_printf (_("Could not erase “%s”: %s"), self->job_partition, error->message);
+      break;
+    case SF_JOB_CHIP_INFO:
+    case SF_JOB_WRITE:
+    case SF_JOB_VERIFY:
+    case SF_JOB_ERASE_FLASH:
+    case SF_JOB_ERASE_WIFI:
+    default:
+      text = g_strdup (error->message);
+      break;
+    }
+  set_message (self, text, TRUE);
+}
+
+/* Hands @job to the main window, which runs one operation at a time. */
+static gboolean
+run_job (SfPartitionsWindow *self,
+         SfFlashJob         *job,
+         const char         *partition,
+         const char         *target)
+{
+  if (self->main_window == NULL || !_sf_window_run_job (self->main_window, job, target))
+    {
+      set_message (self, _("Another operation is running in the main window: wait for it to "
+                           "end, or cancel it there, then try again."), TRUE);
+      return FALSE;
+    }
+  g_set_object (&self->job, job);
+  g_free (self->job_partition);
+  self->job_partition = g_strdup (partition);
+  g_free (self->job_target);
+  self->job_target = g_strdup (target);
+  self->job_ended = FALSE;
+  g_signal_connect_object (job, "finished", G_CALLBACK (job_finished_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (job, "failed", G_CALLBACK (job_failed_cb), self, G_CONNECT_SWAPPED);
+  set_message (self, NULL, FALSE);
+  update_actions (self);
+  return TRUE;
+}
+
+void
+sf_partitions_window_sync (SfPartitionsWindow *self)
+{
+  g_return_if_fail (SF_IS_PARTITIONS_WINDOW (self));
+
+  /* The main window is idle again, or runs another job: ours is over. A
+   * job that said neither "finished" nor "failed" was cancelled there. */
+  if (self->job != NULL &&
+      (self->main_window == NULL || _sf_window_get_job (self->main_window) != self->job))
+    {
+      if (!self->job_ended)
+        set_message (self, _("Cancelled."), FALSE);
+      g_clear_object (&self->job);
+    }
+  update_actions (self);
+}
+
+void
+sf_partitions_window_read_board (SfPartitionsWindow *self)
+{
+  g_autoptr(SfFlashJob) job = NULL;
+
+  g_return_if_fail (SF_IS_PARTITIONS_WINDOW (self));
+
+  if (!have_port (self))
+    {
+      set_message (self, _("No board is chosen: choose its port in the main window, then "
+                           "press Read from Board. A table file can be viewed without one."),
+                   FALSE);
+      return;
+    }
+  if (main_window_busy (self))
+    {
+      set_message (self, _("Another operation is running in the main window: wait for it to "
+                           "end, or cancel it there, then press Read from Board."), FALSE);
+      return;
+    }
+  job = _sf_window_create_job (self->main_window, SF_JOB_PARTITION_TABLE);
+  if (run_job (self, job, NULL, NULL))
+    {
+      g_autofree char *text = g_strdup_printf (_("Reading the partition table from %s…"),
+                                               sf_flash_job_get_port_path (job));
+
+      gtk_label_set_text (self->source_label, text);
+    }
+}
+
+static void
+read_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  sf_partitions_window_read_board (SF_PARTITIONS_WINDOW (widget));
+}
+
+/* --- back up ----------------------------------------------------------------- */
+
+typedef struct
+{
+  SfPartitionsWindow *self;
+  char               *partition;
+} Request;
+
+static Request *
+request_new (SfPartitionsWindow *self,
+             const char         *partition)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->self = g_object_ref (self);
+  request->partition = g_strdup (partition);
+  return request;
+}
+
+static void
+request_free (Request *request)
+{
+  g_object_unref (request->self);
+  g_free (request->partition);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
+
+static void
+backup_file_chosen_cb (GFile    *file,
+                       gpointer  user_data)
+{
+  g_autoptr(Request) request = user_data;
+  SfPartitionsWindow *self = request->self;
+  g_autoptr(SfFlashJob) job = NULL;
+  g_autofree char *path = NULL;
+
+  if (file == NULL || gtk_widget_in_destruction (GTK_WIDGET (self)) || self->main_window == NULL)
+    return;
+  if ((path = g_file_get_path (file)) == NULL)
+    {
+      set_message (self, _("A backup can only be saved to a file on this computer: choose a "
+                           "folder here."), TRUE);
+      return;
+    }
+  job = _sf_window_create_job (self->main_window, SF_JOB_READ);
+  sf_flash_job_set_partition (job, request->partition);
+  sf_flash_job_set_output_path (job, path);
+  run_job (self, job, request->partition, path);
+}
+
+static void
+backup_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SfPartitionsWindow *self = SF_PARTITIONS_WINDOW (widget);
+  const char *partition = g_variant_get_string (parameter, NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
+  g_autofree char *name = NULL;
+  g_autofree char *title = NULL;
+
+  if (self->table == NULL || sf_partition_table_find (self->table, partition) == NULL)
+    return;
+  /* A file name from the board's label: anything but a plain character
+   * would make a path of it. */
+  name = g_strdup_printf ("%s-%s-%s.bin", partition,
+                          self->chip != SF_CHIP_AUTO ? sf_chip_get_id_name (self->chip) : "board",
+                          date);
+  g_strdelimit (name, "/\\:", '_');
+  /* Translators: the save dialog's title, "Back Up nvs". */
+  title = g_strdup_printf (_("Back Up %s"), partition);
+  sf_dialogs_save_file (GTK_WINDOW (self), title, name, backup_file_chosen_cb,
+                        request_new (self, partition));
+}
+
+/* --- erase ------------------------------------------------------------------- */
+
+static void
+erase_confirmed_cb (gboolean confirmed,
+                    gpointer user_data)
+{
+  g_autoptr(Request) request = user_data;
+  SfPartitionsWindow *self = request->self;
+  g_autoptr(SfFlashJob) job = NULL;
+
+  if (!confirmed || gtk_widget_in_destruction (GTK_WIDGET (self)) || self->main_window == NULL)
+    return;
+  job = _sf_window_create_job (self->main_window, SF_JOB_ERASE_REGION);
+  sf_flash_job_set_partition (job, request->partition);
+  run_job (self, job, request->partition, NULL);
+}
+
+/* What is lost, in the words of what the partition is for. */
+static const char *
+erase_consequence (const SfPartition *partition)
+{
+  if (partition->type == SF_PARTITION_TYPE_APP)
+    return _("It holds firmware: the board does not start this app again until it is "
+             "flashed.");
+  if (partition->type == SF_PARTITION_TYPE_DATA)
+    switch (partition->subtype)
+      {
+      case SF_PARTITION_SUBTYPE_DATA_NVS:
+        return _("It holds the firmware’s saved settings, Wi-Fi passwords among them: the "
+                 "firmware starts as on its first boot.");
+      case SF_PARTITION_SUBTYPE_DATA_OTA:
+        return _("It says which app boots: the bootloader then starts the factory app, or "
+                 "the first app.");
+      case SF_PARTITION_SUBTYPE_DATA_PHY:
+        return _("It holds the radio’s calibration data, which most firmware writes again "
+                 "on the next start.");
+      default:
+        break;
+      }
+  return _("Whatever the firmware stored there is lost.");
+}
+
+static void
+erase_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  SfPartitionsWindow *self = SF_PARTITIONS_WINDOW (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+  const SfPartition *partition;
+  g_autofree char *display = NULL;
+  g_autofree char *size = NULL;
+  g_autofree char *heading = NULL;
+  g_autoptr(GString) body = g_string_new (NULL);
+
+  if (self->table == NULL || (partition = sf_partition_table_find (self->table, name)) == NULL)
+    return;
+  display = sf_partition_get_display_name (partition);
+  size = sf_format_size (partition->size);
+  /* Translators: a question, with the partition's name. */
+  heading = g_strdup_printf (_("Erase the Partition “%s”?"), display);
+  /* Translators: "All 24 KiB of “nvs” (0x9000 to 0xf000) will be set blank." */
+  g_string_append_printf (body, _("All %s of “%s” (0x%x to 0x%x) will be set blank."),
+                          size, display, partition->offset, partition->offset + partition->size);
+  g_string_append_c (body, ' ');
+  g_string_append (body, erase_consequence (partition));
+  if (partition->flags & SF_PARTITION_FLAG_READONLY)
+    {
+      g_string_append_c (body, ' ');
+      g_string_append (body, _("The table marks it read-only: the firmware never writes it "
+                               "again by itself."));
+    }
+  g_string_append_c (body, ' ');
+  g_string_append (body, _("Back it up first to keep it. This cannot be undone."));
+  sf_dialogs_confirm (GTK_WINDOW (self), heading, body->str, _("_Erase"), TRUE,
+                      erase_confirmed_cb, request_new (self, name));
+}
+
+/* --- table files ------------------------------------------------------------- */
+
+void
+sf_partitions_window_open_file (SfPartitionsWindow *self,
+                                GFile              *file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) data = NULL;
+  g_autoptr(GBytes) slice = NULL;
+  g_autoptr(SfPartitionTable) table = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+  SfImageInfo info;
+  GBytes *source;
+
+  g_return_if_fail (SF_IS_PARTITIONS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  name = g_file_get_parse_name (file);
+  /* A table is a few KiB; a merged image a few MiB at most. */
+  data = g_file_load_bytes (file, NULL, NULL, &error);
+  if (data == NULL)
+    {
+      text = g_strdup_printf (_("Could not open %s: %s"), name, error->message);
+      set_message (self, text, TRUE);
+      return;
+    }
+
+  /* A merged image holds the table where the board would: at 0x8000. */
+  source = data;
+  if (sf_image_parse (data, &info, NULL) && info.kind == SF_IMAGE_KIND_MERGED &&
+      g_bytes_get_size (data) > SF_PARTITION_TABLE_DEFAULT_OFFSET)
+    {
+      gsize length = MIN (g_bytes_get_size (data) - SF_PARTITION_TABLE_DEFAULT_OFFSET,
+                          SF_PARTITION_TABLE_MAX_LENGTH);
+
+      slice = g_bytes_new_from_bytes (data, SF_PARTITION_TABLE_DEFAULT_OFFSET, length);
+      source = slice;
+    }
+
+  table = sf_partition_table_parse (source, SF_PARTITION_TABLE_DEFAULT_OFFSET, &error);
+  if (table == NULL)
+    {
+      text = g_strdup_printf (_("%s holds no partition table that can be read: %s. Open a "
+                                "partitions.csv, a partition-table.bin or a merged image."),
+                              name, error->message);
+      set_message (self, text, TRUE);
+      return;
+    }
+
+  show_table (self, table, -1, FALSE);
+  /* Translators: where the table shown came from, a file's name. */
+  text = g_strdup_printf (_("The partition table in %s. Read from the board to back up or "
+                            "erase partitions."), name);
+  gtk_label_set_text (self->source_label, text);
+  set_message (self, NULL, FALSE);
+}
+
+static void
+table_file_chosen_cb (GListModel *files,
+                      gpointer    user_data)
+{
+  g_autoptr(SfPartitionsWindow) self = user_data;
+  g_autoptr(GFile) file = NULL;
+
+  if (files == NULL || g_list_model_get_n_items (files) == 0 ||
+      gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+  file = g_list_model_get_item (files, 0);
+  sf_partitions_window_open_file (self, file);
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  sf_dialogs_open_files (GTK_WINDOW (widget), _("Open a Partition Table"), FALSE,
+                         table_file_chosen_cb, g_object_ref (widget));
+}
+
+/* --- the window -------------------------------------------------------------- */
+
+static void
+sf_partitions_window_dispose (GObject *object)
+{
+  SfPartitionsWindow *self = SF_PARTITIONS_WINDOW (object);
+
+  g_clear_weak_pointer (&self->main_window);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SF_TYPE_PARTITIONS_WINDOW);
+  G_OBJECT_CLASS (sf_partitions_window_parent_class)->dispose (object);
+}
+
+static void
+sf_partitions_window_finalize (GObject *object)
+{
+  SfPartitionsWindow *self = SF_PARTITIONS_WINDOW (object);
+
+  g_clear_pointer (&self->table, sf_partition_table_unref);
+  g_clear_object (&self->job);
+  g_free (self->port);
+  g_free (self->job_partition);
+  g_free (self->job_target);
+  for (guint i = 0; i < N_COLUMNS; i++)
+    g_clear_object (&self->columns[i]);
+  G_OBJECT_CLASS (sf_partitions_window_parent_class)->finalize (object);
+}
+
+static void
+sf_partitions_window_class_init (SfPartitionsWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sf_partitions_window_dispose;
+  object_class->finalize = sf_partitions_window_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/sparkflash/Sparkflash/sf-partitions-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, source_label);
+  gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, message_label);
+  gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, header_box);
+  gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, partition_list);
+
+  gtk_widget_class_install_action (widget_class, "partitions.read", NULL, read_action);
+  gtk_widget_class_install_action (widget_class, "partitions.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "partitions.backup", "s", backup_action);
+  gtk_widget_class_install_action (widget_class, "partitions.erase", "s", erase_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
+                                       "partitions.read", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
+                                       "partitions.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
+                                       "window.close", NULL);
+}
+
+static void
+sf_partitions_window_init (SfPartitionsWindow *self)
+{
+  const char *headings[N_COLUMNS] = {
+    C_("partition column", "Name"),
+    C_("partition column", "Type"),
+    C_("partition column", "Subtype"),
+    C_("partition column", "Offset"),
+    C_("partition column", "Size"),
+    C_("partition column", "Flags"),
+  };
+  GtkWidget *placeholder;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->boot = -1;
+
+  for (guint i = 0; i < N_COLUMNS; i++)
+    {
+      GtkWidget *label;
+
+      self->columns[i] = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
+      label = add_cell (self, self->header_box, i, headings[i], NULL);
+      gtk_widget_remove_css_class (label, "dim-label");
+      gtk_widget_add_css_class (label, "caption-heading");
+    }
+  /* The name column has room for a long label and the Boots mark. */
+  gtk_widget_set_size_request (gtk_widget_get_first_child (GTK_WIDGET (self->header_box)), 150, -1);
+
+  placeholder = gtk_label_new (_("No partition table shown. Read one from the board, or open "
+                                 "a table file."));
+  gtk_label_set_wrap (GTK_LABEL (placeholder), TRUE);
+  gtk_widget_add_css_class (placeholder, "dim-label");
+  gtk_widget_set_margin_top (placeholder, 18);
+  gtk_widget_set_margin_bottom (placeholder, 18);
+  gtk_widget_set_margin_start (placeholder, 12);
+  gtk_widget_set_margin_end (placeholder, 12);
+  gtk_list_box_set_placeholder (self->partition_list, placeholder);
+}
+
+SfPartitionsWindow *
+sf_partitions_window_new (SfWindow *parent)
+{
+  SfPartitionsWindow *self;
+
+  g_return_val_if_fail (SF_IS_WINDOW (parent), NULL);
+
+  self = g_object_new (SF_TYPE_PARTITIONS_WINDOW,
+                       "transient-for", parent,
+                       "application", gtk_window_get_application (GTK_WINDOW (parent)),
+                       NULL);
+  g_set_weak_pointer (&self->main_window, parent);
+  update_actions (self);
+  return self;
+}
+
+/* --- test hooks -------------------------------------------------------------- */
+
+static GtkWidget *
+nth_row (SfPartitionsWindow *self,
+         guint               index)
+{
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->partition_list, (int) index);
+
+  return row != NULL && g_object_get_data (G_OBJECT (row), CELLS_KEY) != NULL ? GTK_WIDGET (row) : NULL;
+}
+
+guint
+_sf_partitions_window_get_n_rows (SfPartitionsWindow *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (SF_IS_PARTITIONS_WINDOW (self), 0);
+
+  while (nth_row (self, n) != NULL)
+    n++;
+  return n;
+}
+
+char *
+_sf_partitions_window_dup_row_text (SfPartitionsWindow *self,
+                                    guint               index)
+{
+  GtkWidget *row;
+  GPtrArray *cells;
+  GString *text;
+
+  g_return_val_if_fail (SF_IS_PARTITIONS_WINDOW (self), NULL);
+
+  if ((row = nth_row (self, index)) == NULL)
+    return NULL;
+  cells = g_object_get_data (G_OBJECT (row), CELLS_KEY);
+  text = g_string_new (NULL);
+  for (guint i = 0; i < N_COLUMNS; i++)
+    g_string_append_printf (text, "%s%s", i > 0 ? " | " : "",
+                            gtk_label_get_text (g_ptr_array_index (cells, i)));
+  if (gtk_widget_get_visible (g_ptr_array_index (cells, N_COLUMNS)))
+    g_string_append (text, " | boots");
+  return g_string_free (text, FALSE);
+}
+
+const char *
+_sf_partitions_window_get_message (SfPartitionsWindow *self)
+{
+  g_return_val_if_fail (SF_IS_PARTITIONS_WINDOW (self), NULL);
+  return gtk_label_get_text (self->message_label);
+}
+
+gboolean
+_sf_partitions_window_get_busy (SfPartitionsWindow *self)
+{
+  g_return_val_if_fail (SF_IS_PARTITIONS_WINDOW (self), FALSE);
+  return self->job != NULL;
+}
+
+void
+_sf_partitions_window_set_save_target (SfPartitionsWindow *self,
+                                       const char         *path)
+{
+  _sf_dialogs_answer_save (GTK_WINDOW (self), path);
+}
+
+void
+_sf_partitions_window_set_confirmed (SfPartitionsWindow *self,
+                                     gboolean            confirmed)
+{
+  _sf_dialogs_answer_confirm (GTK_WINDOW (self), confirmed);
+}
