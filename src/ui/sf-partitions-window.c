@@ -698,8 +698,10 @@ sf_partitions_window_dispose (GObject *object)
 {
   SfPartitionsWindow *self = SF_PARTITIONS_WINDOW (object);
 
+  /* No gtk_widget_dispose_template() here: GtkWindow takes its child
+   * down itself, and tearing the template down twice is a known trouble
+   * spot with GTK 4.8's windows. */
   g_clear_weak_pointer (&self->main_window);
-  gtk_widget_dispose_template (GTK_WIDGET (self), SF_TYPE_PARTITIONS_WINDOW);
   G_OBJECT_CLASS (sf_partitions_window_parent_class)->dispose (object);
 }
 

@@ -34,6 +34,9 @@ _sf_window_run_job (SfWindow   *self,
       self->read_target = g_strdup (read_target);
     }
   _sf_window_start_job (self, job);
+  /* Try Again on its banner goes back to the Partitions window, where the
+   * operation was chosen, not to the main window's own read or erase. */
+  self->last_kind = SF_JOB_PARTITION_TABLE;
   return TRUE;
 }
 

@@ -149,6 +149,9 @@ fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   sf_test_reset_settings (sf_application_get_settings (app));
+  /* "rom": the same through the ROM loader alone. */
+  if (g_strcmp0 (data, "rom") == 0)
+    g_settings_set_boolean (sf_application_get_settings (app), "use-stub", FALSE);
   fixture->window = sf_test_open_window (app, "esp32");
   fixture->device = _sf_window_get_sim_device (fixture->window, "esp32");
   sf_sim_device_set_firmware (fixture->device, SF_SIM_FIRMWARE_NONE);
@@ -165,6 +168,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   sf_test_close_window (fixture->window);
+  sf_sim_device_set_fault (fixture->device, SF_SIM_FAULT_NONE, 0);
   sf_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
 }
@@ -339,6 +343,32 @@ test_no_table (Fixture       *fixture,
   assert_rows (partitions, esp32_rows, G_N_ELEMENTS (esp32_rows));
 }
 
+/* Cancelled in the main window: the Partitions window says so, and is
+ * ready for the next read. */
+static void
+test_cancel (Fixture       *fixture,
+             gconstpointer  data)
+{
+  SfPartitionsWindow *partitions;
+
+  write_esp32_layout (fixture->device);
+  sf_sim_device_set_fault (fixture->device, SF_SIM_FAULT_SILENT, 0);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.partitions", NULL);
+  partitions = _sf_window_get_partitions (fixture->window);
+  g_assert_true (_sf_partitions_window_get_busy (partitions));
+  sf_test_spin (200);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.cancel", NULL);
+  wait_idle (fixture, partitions);
+  assert_message_contains (partitions, "Cancelled");
+  g_assert_cmpuint (_sf_partitions_window_get_n_rows (partitions), ==, 0);
+
+  sf_sim_device_set_fault (fixture->device, SF_SIM_FAULT_NONE, 0);
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.read", NULL);
+  g_assert_true (_sf_partitions_window_get_busy (partitions));
+  wait_idle (fixture, partitions);
+  assert_rows (partitions, esp32_rows, G_N_ELEMENTS (esp32_rows));
+}
+
 /* A file, without a board: a CSV, the binary, a merged image. Nothing in
  * it can be backed up or erased (it may not be the board's table). */
 static void
@@ -498,9 +528,16 @@ main (int   argc,
   ADD ("/ui/partitions/read", test_read_table);
   ADD ("/ui/partitions/backup-and-erase", test_backup_and_erase);
   ADD ("/ui/partitions/no-table", test_no_table);
+  ADD ("/ui/partitions/cancel", test_cancel);
   ADD ("/ui/partitions/table-files", test_table_files);
   ADD ("/ui/partitions/erase-wifi-esp8266", test_erase_wifi_esp8266);
   ADD ("/ui/partitions/erase-wifi-esp32", test_erase_wifi_esp32);
+#define ADD_ROM(path, func) \
+  g_test_add (path, Fixture, "rom", fixture_set_up, func, fixture_tear_down)
+  ADD_ROM ("/ui/partitions/rom-loader/read", test_read_table);
+  ADD_ROM ("/ui/partitions/rom-loader/backup-and-erase", test_backup_and_erase);
+  ADD_ROM ("/ui/partitions/rom-loader/erase-wifi-esp8266", test_erase_wifi_esp8266);
+#undef ADD_ROM
 #undef ADD
 
   app = sf_application_new ();
