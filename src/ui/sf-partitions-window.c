@@ -45,6 +45,7 @@ struct _SfPartitionsWindow
   gboolean          from_board;    /* else from a file: nothing to back up or erase */
   SfChip            chip;
   char             *port;          /* where the table was read */
+  char             *table_source;  /* what the source line says of the table shown */
   SfFlashJob       *job;           /* started here, until the main window is idle */
   char             *job_partition; /* the partition it works on */
   char             *job_target;    /* the file a backup goes to */
@@ -71,6 +72,17 @@ set_message (SfPartitionsWindow *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->message_label),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text != NULL ? text : "",
                                   -1);
+}
+
+/* Where the table shown came from; the line goes when there is nothing
+ * to say and nothing running. */
+static void
+set_source (SfPartitionsWindow *self,
+            const char         *text)
+{
+  gtk_label_set_text (self->source_label, text != NULL ? text : "");
+  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->source_label)),
+                          (text != NULL && *text != '\0') || self->job != NULL);
 }
 
 static gboolean
@@ -299,7 +311,9 @@ job_finished_cb (SfPartitionsWindow *self,
         /* Translators: where the table shown came from, "The ESP32 on /dev/ttyUSB0". */
         text = g_strdup_printf (_("The partition table of the %s on %s."),
                                 sf_chip_get_name (self->chip), self->port);
-        gtk_label_set_text (self->source_label, text);
+        g_free (self->table_source);
+        self->table_source = g_strdup (text);
+        set_source (self, text);
         set_message (self, NULL, FALSE);
       }
       break;
@@ -346,7 +360,8 @@ job_failed_cb (SfPartitionsWindow *self,
     case SF_JOB_PARTITION_TABLE:
       /* What was shown is not this board's table (any more). */
       show_table (self, NULL, -1, FALSE);
-      gtk_label_set_text (self->source_label, "");
+      g_clear_pointer (&self->table_source, g_free);
+      set_source (self, NULL);
       if (g_error_matches (error, SF_PARTITION_TABLE_ERROR, SF_PARTITION_TABLE_ERROR_NOT_FOUND))
         text = g_strdup_printf (_("This board has no partition table at 0x%x: it runs ESP8266 "
                                   "firmware, or its flash is erased. Flash an ESP-IDF project’s "
@@ -412,6 +427,7 @@ sf_partitions_window_sync (SfPartitionsWindow *self)
       if (!self->job_ended)
         set_message (self, _("Cancelled."), FALSE);
       g_clear_object (&self->job);
+      set_source (self, self->table_source);
     }
   update_actions (self);
 }
@@ -442,7 +458,7 @@ sf_partitions_window_read_board (SfPartitionsWindow *self)
       g_autofree char *text = g_strdup_printf (_("Reading the partition table from %s…"),
                                                sf_flash_job_get_port_path (job));
 
-      gtk_label_set_text (self->source_label, text);
+      set_source (self, text);
     }
 }
 
@@ -664,7 +680,9 @@ sf_partitions_window_open_file (SfPartitionsWindow *self,
   /* Translators: where the table shown came from, a file's name. */
   text = g_strdup_printf (_("The partition table in %s. Read from the board to back up or "
                             "erase partitions."), name);
-  gtk_label_set_text (self->source_label, text);
+  g_free (self->table_source);
+  self->table_source = g_strdup (text);
+  set_source (self, text);
   set_message (self, NULL, FALSE);
 }
 
@@ -713,6 +731,7 @@ sf_partitions_window_finalize (GObject *object)
   g_clear_pointer (&self->table, sf_partition_table_unref);
   g_clear_object (&self->job);
   g_free (self->port);
+  g_free (self->table_source);
   g_free (self->job_partition);
   g_free (self->job_target);
   for (guint i = 0; i < N_COLUMNS; i++)
@@ -786,6 +805,7 @@ sf_partitions_window_init (SfPartitionsWindow *self)
   gtk_widget_set_margin_start (placeholder, 12);
   gtk_widget_set_margin_end (placeholder, 12);
   gtk_list_box_set_placeholder (self->partition_list, placeholder);
+  set_source (self, NULL);
 }
 
 SfPartitionsWindow *
