@@ -97,11 +97,21 @@ have_port (SfPartitionsWindow *self)
   return self->main_window != NULL && _sf_window_get_port_path (self->main_window) != NULL;
 }
 
+/* The table shown was read from the board on the port chosen now. A
+ * partition is backed up or erased by name on whichever board is there,
+ * but the question before erasing quotes this table's sizes. */
+static gboolean
+shows_chosen_board (SfPartitionsWindow *self)
+{
+  return self->table != NULL && self->from_board && have_port (self) &&
+         g_strcmp0 (self->port, _sf_window_get_port_path (self->main_window)) == 0;
+}
+
 static void
 update_actions (SfPartitionsWindow *self)
 {
   gboolean can_run = !main_window_busy (self) && have_port (self);
-  gboolean board_table = can_run && self->table != NULL && self->from_board;
+  gboolean board_table = can_run && shows_chosen_board (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "partitions.read", can_run);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "partitions.backup", board_table);
@@ -428,6 +438,15 @@ sf_partitions_window_sync (SfPartitionsWindow *self)
         set_message (self, _("Cancelled."), FALSE);
       g_clear_object (&self->job);
       set_source (self, self->table_source);
+    }
+  if (self->table != NULL && self->from_board && self->job == NULL && !shows_chosen_board (self))
+    {
+      g_autofree char *text = g_strdup_printf (_("This is the table of the board on %s, which "
+                                                 "is not the port chosen now: press Read from "
+                                                 "Board to see the chosen board’s table."),
+                                               self->port);
+
+      set_message (self, text, FALSE);
     }
   update_actions (self);
 }

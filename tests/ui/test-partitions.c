@@ -282,6 +282,16 @@ test_read_table (Fixture       *fixture,
     g_assert_true (g_str_has_suffix (ota_0, " | boots"));
     g_assert_false (g_str_has_suffix (ota_1, " | boots"));
   }
+
+  /* Another port chosen: the table shown is not that board's, and says
+   * so; nothing is backed up or erased by it. */
+  g_assert_true (_sf_window_select_port (fixture->window, sf_sim_device_get_port_path (
+                   _sf_window_get_sim_device (fixture->window, "esp8266"))));
+  assert_message_contains (partitions, "not the port chosen now");
+  _sf_partitions_window_set_confirmed (partitions, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.erase", "s", "nvs");
+  g_assert_false (_sf_window_get_busy (fixture->window));
+  g_assert_false (_sf_partitions_window_get_busy (partitions));
 }
 
 static void
