@@ -373,10 +373,21 @@ job_failed_cb (SfPartitionsWindow *self,
       g_clear_pointer (&self->table_source, g_free);
       set_source (self, NULL);
       if (g_error_matches (error, SF_PARTITION_TABLE_ERROR, SF_PARTITION_TABLE_ERROR_NOT_FOUND))
-        text = g_strdup_printf (_("This board has no partition table at 0x%x: it runs ESP8266 "
-                                  "firmware, or its flash is erased. Flash an ESP-IDF project’s "
-                                  "partition table to use partitions, or open a table file to "
-                                  "view one."), SF_PARTITION_TABLE_DEFAULT_OFFSET);
+        {
+          const SfChipDetails *details = sf_flash_job_get_chip_details (job);
+
+          if (details != NULL && details->chip == SF_CHIP_ESP8266)
+            text = g_strdup_printf (_("This board has no partition table at 0x%x: ESP8266 "
+                                      "firmware (Arduino, NodeMCU, the non-OS SDK) usually has "
+                                      "none. Erase Wi-Fi Settings in the main menu works "
+                                      "without one."), SF_PARTITION_TABLE_DEFAULT_OFFSET);
+          else
+            text = g_strdup_printf (_("This board has no partition table at 0x%x: it runs "
+                                      "ESP8266 firmware, or its flash is erased. Flash an "
+                                      "ESP-IDF project’s partition table to use partitions, or "
+                                      "open a table file to view one."),
+                                    SF_PARTITION_TABLE_DEFAULT_OFFSET);
+        }
       else
         text = g_strdup_printf (_("Could not read the partition table: %s"), error->message);
       break;
@@ -405,7 +416,13 @@ run_job (SfPartitionsWindow *self,
          const char         *partition,
          const char         *target)
 {
-  if (self->main_window == NULL || !_sf_window_run_job (self->main_window, job, target))
+  if (!have_port (self))
+    {
+      set_message (self, _("No board is chosen: choose its port in the main window, then try "
+                           "again."), TRUE);
+      return FALSE;
+    }
+  if (!_sf_window_run_job (self->main_window, job, target))
     {
       set_message (self, _("Another operation is running in the main window: wait for it to "
                            "end, or cancel it there, then try again."), TRUE);

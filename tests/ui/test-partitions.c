@@ -351,6 +351,16 @@ test_no_table (Fixture       *fixture,
   g_assert_true (_sf_window_get_partitions (fixture->window) == partitions);
   wait_idle (fixture, partitions);
   assert_rows (partitions, esp32_rows, G_N_ELEMENTS (esp32_rows));
+
+  /* An ESP8266 (blank, as most of them are there): said in its terms. */
+  sf_test_blank_flash (_sf_window_get_sim_device (fixture->window, "esp8266"));
+  g_assert_true (_sf_window_select_port (fixture->window, sf_sim_device_get_port_path (
+                   _sf_window_get_sim_device (fixture->window, "esp8266"))));
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.read", NULL);
+  g_assert_true (_sf_partitions_window_get_busy (partitions));
+  wait_idle (fixture, partitions);
+  g_assert_cmpuint (_sf_partitions_window_get_n_rows (partitions), ==, 0);
+  assert_message_contains (partitions, "ESP8266 firmware (Arduino");
 }
 
 /* Cancelled in the main window: the Partitions window says so, and is
