@@ -34,6 +34,7 @@ struct _SfPartitionsWindow
   /* Template widgets */
   GtkSpinner       *spinner;
   GtkLabel         *source_label;
+  GtkWidget        *cancel_button;
   GtkLabel         *message_label;
   GtkBox           *header_box;
   GtkListBox       *partition_list;
@@ -116,6 +117,8 @@ update_actions (SfPartitionsWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "partitions.read", can_run);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "partitions.backup", board_table);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "partitions.erase", board_table);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "partitions.cancel", self->job != NULL);
+  gtk_widget_set_visible (self->cancel_button, self->job != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), self->job != NULL);
   gtk_spinner_set_spinning (self->spinner, self->job != NULL);
 }
@@ -498,6 +501,19 @@ sf_partitions_window_read_board (SfPartitionsWindow *self)
     }
 }
 
+/* The main window's Cancel, from here: the job is its. */
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SfPartitionsWindow *self = SF_PARTITIONS_WINDOW (widget);
+
+  if (self->job != NULL && self->main_window != NULL &&
+      _sf_window_get_job (self->main_window) == self->job)
+    gtk_widget_activate_action (GTK_WIDGET (self->main_window), "win.cancel", NULL);
+}
+
 static void
 read_action (GtkWidget  *widget,
              const char *action_name,
@@ -788,11 +804,13 @@ sf_partitions_window_class_init (SfPartitionsWindowClass *klass)
                                                "/io/github/sparkflash/Sparkflash/sf-partitions-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, source_label);
+  gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, message_label);
   gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, header_box);
   gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, partition_list);
 
   gtk_widget_class_install_action (widget_class, "partitions.read", NULL, read_action);
+  gtk_widget_class_install_action (widget_class, "partitions.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "partitions.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "partitions.backup", "s", backup_action);
   gtk_widget_class_install_action (widget_class, "partitions.erase", "s", erase_action);
@@ -800,6 +818,7 @@ sf_partitions_window_class_init (SfPartitionsWindowClass *klass)
                                        "partitions.read", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
                                        "partitions.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "partitions.cancel", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
 }

@@ -377,7 +377,8 @@ test_cancel (Fixture       *fixture,
   partitions = _sf_window_get_partitions (fixture->window);
   g_assert_true (_sf_partitions_window_get_busy (partitions));
   sf_test_spin (200);
-  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.cancel", NULL);
+  /* The Partitions window's Cancel is the main window's. */
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.cancel", NULL);
   wait_idle (fixture, partitions);
   assert_message_contains (partitions, "Cancelled");
   g_assert_cmpuint (_sf_partitions_window_get_n_rows (partitions), ==, 0);
