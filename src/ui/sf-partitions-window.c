@@ -159,8 +159,9 @@ add_cell (SfPartitionsWindow *self,
 {
   GtkWidget *label = gtk_label_new (text);
 
+  /* Never ellipsized: a shortened number misleads, and the header row,
+   * which has no buttons, would no longer line up with the rows. */
   gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_size_group_add_widget (self->columns[column], label);
   if (column == COLUMN_OFFSET || column == COLUMN_SIZE)
     gtk_widget_add_css_class (label, "numeric");
@@ -217,8 +218,8 @@ create_row (SfPartitionsWindow *self,
   gtk_widget_set_margin_top (box, 6);
   gtk_widget_set_margin_bottom (box, 6);
 
+  /* A label has at most 16 characters: it is shown whole. */
   gtk_label_set_xalign (GTK_LABEL (name_label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (name_label), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (name_label, "heading");
   gtk_box_append (GTK_BOX (name_box), name_label);
   gtk_widget_add_css_class (boot_label, "boot-mark");
