@@ -8,6 +8,7 @@
 #include "sf-dialogs.h"
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
+#include "sf-partition-table.h"
 #include "sf-options-popover.h"
 #include "sf-port-chooser.h"
 #include "sf-port-monitor.h"
@@ -166,6 +167,15 @@ _sf_window_show_error (SfWindow     *self,
           hint = error_texts[i].hint != NULL ? _(error_texts[i].hint) : NULL;
           break;
         }
+  /* Read for the Partitions window, Erase Wi-Fi Settings, or a partition
+   * by name. */
+  if (error->domain == SF_PARTITION_TABLE_ERROR)
+    {
+      title = error->code == SF_PARTITION_TABLE_ERROR_NOT_FOUND ? _("No Partition Table")
+                                                                : _("Unreadable Partition Table");
+      hint = _("An ESP-IDF build has it in partition-table.bin, written at 0x8000; ESP8266 "
+               "firmware usually has none.");
+    }
 
   if (g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PERMISSION_DENIED))
     action = SF_BANNER_ACTION_COPY_DIALOUT;

@@ -363,6 +363,33 @@ test_no_table (Fixture       *fixture,
   assert_message_contains (partitions, "ESP8266 firmware (Arduino");
 }
 
+/* One operation at a time: opened while the main window works, the
+ * window waits for it, then reads. */
+static void
+test_one_at_a_time (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  SfPartitionsWindow *partitions;
+
+  write_esp32_layout (fixture->device);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.chip-info", NULL);
+  g_assert_true (_sf_window_get_busy (fixture->window));
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.partitions", NULL);
+  partitions = _sf_window_get_partitions (fixture->window);
+  g_assert_nonnull (partitions);
+  g_assert_false (_sf_partitions_window_get_busy (partitions));
+  assert_message_contains (partitions, "Another operation is running");
+  /* Nor can it be asked to while the other runs. */
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.read", NULL);
+  g_assert_false (_sf_partitions_window_get_busy (partitions));
+
+  wait_idle (fixture, partitions);
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.read", NULL);
+  g_assert_true (_sf_partitions_window_get_busy (partitions));
+  wait_idle (fixture, partitions);
+  assert_rows (partitions, esp32_rows, G_N_ELEMENTS (esp32_rows));
+}
+
 /* Cancelled in the main window: the Partitions window says so, and is
  * ready for the next read. */
 static void
@@ -513,9 +540,19 @@ test_erase_wifi_esp32 (Fixture       *fixture,
   g_autoptr(GBytes) after = NULL;
   g_autofree char *banner = NULL;
 
+  /* Blank, without a table: nothing to find the settings by, and said so. */
+  _sf_window_set_confirmed (fixture->window, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.erase-wifi", NULL);
+  g_assert_true (_sf_window_get_busy (fixture->window));
+  wait_idle (fixture, NULL);
+  banner = _sf_window_dup_banner_text (fixture->window);
+  g_test_message ("banner: %s", banner);
+  g_assert_nonnull (strstr (banner, "No Partition Table"));
+  g_assert_nonnull (strstr (banner, "no partition table"));
+  g_clear_pointer (&banner, g_free);
+
   write_esp32_layout (fixture->device);
   before = dup_whole_flash (fixture->device);
-  _sf_window_set_confirmed (fixture->window, TRUE);
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.erase-wifi", NULL);
   g_assert_true (_sf_window_get_busy (fixture->window));
   wait_idle (fixture, NULL);
@@ -549,6 +586,7 @@ main (int   argc,
   ADD ("/ui/partitions/read", test_read_table);
   ADD ("/ui/partitions/backup-and-erase", test_backup_and_erase);
   ADD ("/ui/partitions/no-table", test_no_table);
+  ADD ("/ui/partitions/one-at-a-time", test_one_at_a_time);
   ADD ("/ui/partitions/cancel", test_cancel);
   ADD ("/ui/partitions/table-files", test_table_files);
   ADD ("/ui/partitions/erase-wifi-esp8266", test_erase_wifi_esp8266);
