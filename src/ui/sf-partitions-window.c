@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "sf-dialogs.h"
 #include "sf-image.h"
@@ -48,7 +49,8 @@ struct _SfPartitionsWindow
   char             *port;          /* where the table was read */
   char             *table_source;  /* what the source line says of the table shown */
   SfFlashJob       *job;           /* started here, until the main window is idle */
-  char             *job_partition; /* the partition it works on */
+  SfPartition       job_partition; /* the partition it works on, if any */
+  char             *job_name;      /* its name, printable */
   char             *job_target;    /* the file a backup goes to */
   gboolean          job_ended;     /* "finished" or "failed" was heard */
   GtkSizeGroup     *columns[N_COLUMNS];
@@ -173,17 +175,20 @@ add_cell (SfPartitionsWindow *self,
   return label;
 }
 
+/* @index: the partition's, in the table shown. Not its name: a label is
+ * 16 bytes from the board, not necessarily UTF-8 as a GVariant string
+ * must be. */
 static GtkWidget *
 row_button (const char *label,
             const char *action,
-            const char *partition,
+            guint       index,
             const char *accessible,
             const char *tooltip)
 {
   GtkWidget *button = gtk_button_new_with_label (label);
 
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", partition);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "u", index);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (button, tooltip);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),
@@ -193,6 +198,7 @@ row_button (const char *label,
 
 static GtkWidget *
 create_row (SfPartitionsWindow *self,
+            guint               index,
             const SfPartition  *partition,
             gboolean            boots)
 {
@@ -246,12 +252,12 @@ create_row (SfPartitionsWindow *self,
   /* Translators: the accessible name of a row's button, "Back up nvs". */
   backup_label = g_strdup_printf (_("Back up %s"), name);
   backup_tip = g_strdup_printf (_("Save the contents of “%s” to a file"), name);
-  gtk_box_append (GTK_BOX (box), row_button (_("Back Up…"), "partitions.backup", partition->name,
+  gtk_box_append (GTK_BOX (box), row_button (_("Back Up…"), "partitions.backup", index,
                                              backup_label, backup_tip));
   /* Translators: the accessible name of a row's button, "Erase nvs". */
   erase_label = g_strdup_printf (_("Erase %s"), name);
   erase_tip = g_strdup_printf (_("Set “%s” blank on the board, after asking"), name);
-  gtk_box_append (GTK_BOX (box), row_button (_("Erase…"), "partitions.erase", partition->name,
+  gtk_box_append (GTK_BOX (box), row_button (_("Erase…"), "partitions.erase", index,
                                              erase_label, erase_tip));
 
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
@@ -297,7 +303,7 @@ show_table (SfPartitionsWindow *self,
   clear_rows (self);
   for (guint i = 0; table != NULL && i < sf_partition_table_get_n_partitions (table); i++)
     gtk_list_box_append (self->partition_list,
-                         create_row (self, sf_partition_table_get_partition (table, i),
+                         create_row (self, i, sf_partition_table_get_partition (table, i),
                                      (int) i == boot));
   update_actions (self);
 }
@@ -332,24 +338,18 @@ job_finished_cb (SfPartitionsWindow *self,
       }
       break;
     case SF_JOB_READ:
-      text = g_strdup_printf (_("“%s” was saved to %s."), self->job_partition, self->job_target);
+      text = g_strdup_printf (_("“%s” was saved to %s."), self->job_name, self->job_target);
       set_message (self, text, FALSE);
       break;
     case SF_JOB_ERASE_REGION:
-      {
-        const SfPartition *partition = self->table != NULL
-                                       ? sf_partition_table_find (self->table, self->job_partition)
-                                       : NULL;
-
-        if (partition != NULL && partition->type == SF_PARTITION_TYPE_DATA &&
-            partition->subtype == SF_PARTITION_SUBTYPE_DATA_OTA)
-          text = g_strdup_printf (_("“%s” was erased: the bootloader now starts the factory app, "
-                                    "or the first app. Read from the board again to see it."),
-                                  self->job_partition);
-        else
-          text = g_strdup_printf (_("“%s” was erased."), self->job_partition);
-        set_message (self, text, FALSE);
-      }
+      if (self->job_partition.type == SF_PARTITION_TYPE_DATA &&
+          self->job_partition.subtype == SF_PARTITION_SUBTYPE_DATA_OTA)
+        text = g_strdup_printf (_("“%s” was erased: the bootloader now starts the factory app, "
+                                  "or the first app. Read from the board again to see it."),
+                                self->job_name);
+      else
+        text = g_strdup_printf (_("“%s” was erased."), self->job_name);
+      set_message (self, text, FALSE);
       break;
     case SF_JOB_CHIP_INFO:
     case SF_JOB_WRITE:
@@ -396,10 +396,10 @@ job_failed_cb (SfPartitionsWindow *self,
         text = g_strdup_printf (_("Could not read the partition table: %s"), error->message);
       break;
     case SF_JOB_READ:
-      text = g_strdup_printf (_("Could not back up “%s”: %s"), self->job_partition, error->message);
+      text = g_strdup_printf (_("Could not back up “%s”: %s"), self->job_name, error->message);
       break;
     case SF_JOB_ERASE_REGION:
-      text = g_strdup_printf (_("Could not erase “%s”: %s"), self->job_partition, error->message);
+      text = g_strdup_printf (_("Could not erase “%s”: %s"), self->job_name, error->message);
       break;
     case SF_JOB_CHIP_INFO:
     case SF_JOB_WRITE:
@@ -417,7 +417,7 @@ job_failed_cb (SfPartitionsWindow *self,
 static gboolean
 run_job (SfPartitionsWindow *self,
          SfFlashJob         *job,
-         const char         *partition,
+         const SfPartition  *partition,
          const char         *target)
 {
   if (!have_port (self))
@@ -433,8 +433,12 @@ run_job (SfPartitionsWindow *self,
       return FALSE;
     }
   g_set_object (&self->job, job);
-  g_free (self->job_partition);
-  self->job_partition = g_strdup (partition);
+  if (partition != NULL)
+    self->job_partition = *partition;
+  else
+    memset (&self->job_partition, 0, sizeof self->job_partition);
+  g_free (self->job_name);
+  self->job_name = partition != NULL ? sf_partition_get_display_name (partition) : NULL;
   g_free (self->job_target);
   self->job_target = g_strdup (target);
   self->job_ended = FALSE;
@@ -525,20 +529,22 @@ read_action (GtkWidget  *widget,
 
 /* --- back up ----------------------------------------------------------------- */
 
+/* A copy of the partition asked about: the table shown may be read
+ * again while a dialog is open. */
 typedef struct
 {
   SfPartitionsWindow *self;
-  char               *partition;
+  SfPartition         partition;
 } Request;
 
 static Request *
 request_new (SfPartitionsWindow *self,
-             const char         *partition)
+             const SfPartition  *partition)
 {
   Request *request = g_new0 (Request, 1);
 
   request->self = g_object_ref (self);
-  request->partition = g_strdup (partition);
+  request->partition = *partition;
   return request;
 }
 
@@ -546,8 +552,19 @@ static void
 request_free (Request *request)
 {
   g_object_unref (request->self);
-  g_free (request->partition);
   g_free (request);
+}
+
+/* The partition at the action's index, or NULL. */
+static const SfPartition *
+partition_at (SfPartitionsWindow *self,
+              GVariant           *parameter)
+{
+  guint index = g_variant_get_uint32 (parameter);
+
+  if (self->table == NULL || index >= sf_partition_table_get_n_partitions (self->table))
+    return NULL;
+  return sf_partition_table_get_partition (self->table, index);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
@@ -570,9 +587,9 @@ backup_file_chosen_cb (GFile    *file,
       return;
     }
   job = _sf_window_create_job (self->main_window, SF_JOB_READ);
-  sf_flash_job_set_partition (job, request->partition);
+  sf_flash_job_set_partition (job, request->partition.name);
   sf_flash_job_set_output_path (job, path);
-  run_job (self, job, request->partition, path);
+  run_job (self, job, &request->partition, path);
 }
 
 static void
@@ -581,22 +598,24 @@ backup_action (GtkWidget  *widget,
                GVariant   *parameter)
 {
   SfPartitionsWindow *self = SF_PARTITIONS_WINDOW (widget);
-  const char *partition = g_variant_get_string (parameter, NULL);
+  const SfPartition *partition = partition_at (self, parameter);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
+  g_autofree char *display = NULL;
   g_autofree char *name = NULL;
   g_autofree char *title = NULL;
 
-  if (self->table == NULL || sf_partition_table_find (self->table, partition) == NULL)
+  if (partition == NULL)
     return;
-  /* A file name from the board's label: anything but a plain character
-   * would make a path of it. */
-  name = g_strdup_printf ("%s-%s-%s.bin", partition,
+  display = sf_partition_get_display_name (partition);
+  /* A file name from the board's label: a separator in it would make a
+   * path of it. */
+  name = g_strdup_printf ("%s-%s-%s.bin", display,
                           self->chip != SF_CHIP_AUTO ? sf_chip_get_id_name (self->chip) : "board",
                           date);
   g_strdelimit (name, "/\\:", '_');
   /* Translators: the save dialog's title, "Back Up nvs". */
-  title = g_strdup_printf (_("Back Up %s"), partition);
+  title = g_strdup_printf (_("Back Up %s"), display);
   sf_dialogs_save_file (GTK_WINDOW (self), title, name, backup_file_chosen_cb,
                         request_new (self, partition));
 }
@@ -614,8 +633,8 @@ erase_confirmed_cb (gboolean confirmed,
   if (!confirmed || gtk_widget_in_destruction (GTK_WIDGET (self)) || self->main_window == NULL)
     return;
   job = _sf_window_create_job (self->main_window, SF_JOB_ERASE_REGION);
-  sf_flash_job_set_partition (job, request->partition);
-  run_job (self, job, request->partition, NULL);
+  sf_flash_job_set_partition (job, request->partition.name);
+  run_job (self, job, &request->partition, NULL);
 }
 
 /* What is lost, in the words of what the partition is for. */
@@ -649,14 +668,13 @@ erase_action (GtkWidget  *widget,
               GVariant   *parameter)
 {
   SfPartitionsWindow *self = SF_PARTITIONS_WINDOW (widget);
-  const char *name = g_variant_get_string (parameter, NULL);
-  const SfPartition *partition;
+  const SfPartition *partition = partition_at (self, parameter);
   g_autofree char *display = NULL;
   g_autofree char *size = NULL;
   g_autofree char *heading = NULL;
   g_autoptr(GString) body = g_string_new (NULL);
 
-  if (self->table == NULL || (partition = sf_partition_table_find (self->table, name)) == NULL)
+  if (partition == NULL)
     return;
   display = sf_partition_get_display_name (partition);
   size = sf_format_size (partition->size);
@@ -676,7 +694,7 @@ erase_action (GtkWidget  *widget,
   g_string_append_c (body, ' ');
   g_string_append (body, _("Back it up first to keep it. This cannot be undone."));
   sf_dialogs_confirm (GTK_WINDOW (self), heading, body->str, _("_Erase"), TRUE,
-                      erase_confirmed_cb, request_new (self, name));
+                      erase_confirmed_cb, request_new (self, partition));
 }
 
 /* --- table files ------------------------------------------------------------- */
@@ -785,7 +803,7 @@ sf_partitions_window_finalize (GObject *object)
   g_clear_object (&self->job);
   g_free (self->port);
   g_free (self->table_source);
-  g_free (self->job_partition);
+  g_free (self->job_name);
   g_free (self->job_target);
   for (guint i = 0; i < N_COLUMNS; i++)
     g_clear_object (&self->columns[i]);
@@ -813,8 +831,8 @@ sf_partitions_window_class_init (SfPartitionsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "partitions.read", NULL, read_action);
   gtk_widget_class_install_action (widget_class, "partitions.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "partitions.open", NULL, open_action);
-  gtk_widget_class_install_action (widget_class, "partitions.backup", "s", backup_action);
-  gtk_widget_class_install_action (widget_class, "partitions.erase", "s", erase_action);
+  gtk_widget_class_install_action (widget_class, "partitions.backup", "u", backup_action);
+  gtk_widget_class_install_action (widget_class, "partitions.erase", "u", erase_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
                                        "partitions.read", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,

@@ -8,6 +8,7 @@
 #include "sf-ui-test-util.h"
 
 #define TABLE_OFFSET   0x8000
+#define NVS_ROW        0u      /* its row, in the tables built here */
 #define NVS_OFFSET     0x9000
 #define NVS_SIZE       0x4000
 #define OTADATA_OFFSET 0xD000
@@ -289,7 +290,7 @@ test_read_table (Fixture       *fixture,
                    _sf_window_get_sim_device (fixture->window, "esp8266"))));
   assert_message_contains (partitions, "not the port chosen now");
   _sf_partitions_window_set_confirmed (partitions, TRUE);
-  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.erase", "s", "nvs");
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.erase", "u", NVS_ROW);
   g_assert_false (_sf_window_get_busy (fixture->window));
   g_assert_false (_sf_partitions_window_get_busy (partitions));
 }
@@ -312,7 +313,7 @@ test_backup_and_erase (Fixture       *fixture,
 
   /* Back up "nvs" by name: the file holds exactly the partition. */
   _sf_partitions_window_set_save_target (partitions, path);
-  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.backup", "s", "nvs");
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.backup", "u", NVS_ROW);
   g_assert_true (_sf_partitions_window_get_busy (partitions));
   wait_idle (fixture, partitions);
   assert_message_contains (partitions, "saved to");
@@ -323,13 +324,49 @@ test_backup_and_erase (Fixture       *fixture,
   /* Erase "nvs": blank, and not a byte elsewhere changed. */
   before = dup_whole_flash (fixture->device);
   _sf_partitions_window_set_confirmed (partitions, TRUE);
-  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.erase", "s", "nvs");
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.erase", "u", NVS_ROW);
   g_assert_true (_sf_partitions_window_get_busy (partitions));
   wait_idle (fixture, partitions);
   assert_message_contains (partitions, "erased");
   after = dup_whole_flash (fixture->device);
   assert_erased (fixture->device, NVS_OFFSET, NVS_SIZE);
   assert_only_changed (before, after, NVS_OFFSET, NVS_SIZE);
+}
+
+/* A label that is not text (any 16 bytes from the board): shown
+ * printable, and still backed up by its own name. */
+static void
+test_odd_label (Fixture       *fixture,
+                gconstpointer  data)
+{
+  static const Entry odd[] = {
+    { "\xc3(\xffodd", 0x01, 0x82, 0x9000, 0x2000, 0 },
+    { "factory", 0x00, 0x00, 0x10000, 0x100000, 0 },
+  };
+  static const char *rows[] = {
+    "?(?odd | data | spiffs | 0x9000 | 8 KiB (0x2000) | —",
+    "factory | app | factory | 0x10000 | 1 MiB (0x100000) | — | boots",
+  };
+  g_autoptr(GBytes) table = build_table (odd, G_N_ELEMENTS (odd));
+  g_autofree char *path = g_build_filename (fixture->dir, "odd.bin", NULL);
+  g_autofree guint8 *noise = g_malloc (0x2000);
+  g_autofree char *contents = NULL;
+  SfPartitionsWindow *partitions;
+  gsize length;
+
+  sf_sim_device_write_flash (fixture->device, TABLE_OFFSET, g_bytes_get_data (table, NULL),
+                             g_bytes_get_size (table));
+  sf_test_fill_noise (noise, 0x2000, 61);
+  sf_sim_device_write_flash (fixture->device, 0x9000, noise, 0x2000);
+  partitions = open_partitions (fixture);
+  assert_rows (partitions, rows, G_N_ELEMENTS (rows));
+
+  _sf_partitions_window_set_save_target (partitions, path);
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.backup", "u", 0u);
+  wait_idle (fixture, partitions);
+  assert_message_contains (partitions, "“?(?odd” was saved");
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, noise, 0x2000);
 }
 
 static void
@@ -341,7 +378,7 @@ test_no_table (Fixture       *fixture,
   g_assert_cmpuint (_sf_partitions_window_get_n_rows (partitions), ==, 0);
   assert_message_contains (partitions, "no partition table at 0x8000");
   /* Nothing to back up or erase: nothing starts. */
-  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.backup", "s", "nvs");
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.backup", "u", NVS_ROW);
   g_assert_false (_sf_partitions_window_get_busy (partitions));
   g_assert_false (_sf_window_get_busy (fixture->window));
 
@@ -489,7 +526,7 @@ test_table_files (Fixture       *fixture,
 
   /* Rows from a file: no backup, no erase on the board. */
   _sf_partitions_window_set_confirmed (partitions, TRUE);
-  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.erase", "s", "nvs");
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.erase", "u", NVS_ROW);
   g_assert_false (_sf_window_get_busy (fixture->window));
 
   for (guint i = 0; i < 4; i++)
@@ -585,6 +622,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/ui/partitions/read", test_read_table);
   ADD ("/ui/partitions/backup-and-erase", test_backup_and_erase);
+  ADD ("/ui/partitions/odd-label", test_odd_label);
   ADD ("/ui/partitions/no-table", test_no_table);
   ADD ("/ui/partitions/one-at-a-time", test_one_at_a_time);
   ADD ("/ui/partitions/cancel", test_cancel);
