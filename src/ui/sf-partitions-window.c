@@ -251,7 +251,12 @@ create_row (SfPartitionsWindow *self,
 
   /* Translators: the accessible name of a row's button, "Back up nvs". */
   backup_label = g_strdup_printf (_("Back up %s"), name);
-  backup_tip = g_strdup_printf (_("Save the contents of “%s” to a file"), name);
+  /* With flash encryption on, the loader reads what is stored, not what
+   * the firmware sees. */
+  backup_tip = partition->flags & SF_PARTITION_FLAG_ENCRYPTED
+               ? g_strdup_printf (_("Save the contents of “%s” to a file, as stored: encrypted, "
+                                    "they only make sense written back to this board"), name)
+               : g_strdup_printf (_("Save the contents of “%s” to a file"), name);
   gtk_box_append (GTK_BOX (box), row_button (_("Back Up…"), "partitions.backup", index,
                                              backup_label, backup_tip));
   /* Translators: the accessible name of a row's button, "Erase nvs". */
