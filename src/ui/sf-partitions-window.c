@@ -8,25 +8,11 @@
 
 #include "sf-dialogs.h"
 #include "sf-image.h"
+#include "sf-partition-row.h"
 #include "sf-partition-table.h"
 #include "sf-partitions-window.h"
 #include "sf-units.h"
 #include "sf-window-private.h"
-
-/* The labels of one row, for the tests: name, type, subtype, offset,
- * size, flags, then the "Boots" mark. */
-#define CELLS_KEY "sf-partition-cells"
-
-enum
-{
-  COLUMN_NAME,
-  COLUMN_TYPE,
-  COLUMN_SUBTYPE,
-  COLUMN_OFFSET,
-  COLUMN_SIZE,
-  COLUMN_FLAGS,
-  N_COLUMNS
-};
 
 struct _SfPartitionsWindow
 {
@@ -53,7 +39,7 @@ struct _SfPartitionsWindow
   char             *job_name;      /* its name, printable */
   char             *job_target;    /* the file a backup goes to */
   gboolean          job_ended;     /* "finished" or "failed" was heard */
-  GtkSizeGroup     *columns[N_COLUMNS];
+  GtkSizeGroup     *columns[SF_PARTITION_N_COLUMNS];
 };
 
 G_DEFINE_FINAL_TYPE (SfPartitionsWindow, sf_partitions_window, GTK_TYPE_WINDOW)
@@ -127,162 +113,6 @@ update_actions (SfPartitionsWindow *self)
 
 /* --- the rows ---------------------------------------------------------------- */
 
-static char *
-format_flags (guint32 flags)
-{
-  g_autoptr(GPtrArray) names = g_ptr_array_new ();
-
-  if (flags & SF_PARTITION_FLAG_ENCRYPTED)
-    g_ptr_array_add (names, (gpointer) C_("partition flag", "encrypted"));
-  if (flags & SF_PARTITION_FLAG_READONLY)
-    g_ptr_array_add (names, (gpointer) C_("partition flag", "read-only"));
-  if (names->len == 0)
-    return g_strdup ("—");
-  g_ptr_array_add (names, NULL);
-  /* Translators: between a partition's flags, "encrypted, read-only". */
-  return g_strjoinv (_(", "), (char **) names->pdata);
-}
-
-static char *
-format_size (guint32 size)
-{
-  g_autofree char *human = sf_format_size (size);
-
-  /* Translators: a partition's size, then in hex: "24 KiB (0x6000)". */
-  return g_strdup_printf (_("%s (0x%x)"), human, size);
-}
-
-static GtkWidget *
-add_cell (SfPartitionsWindow *self,
-          GtkBox             *box,
-          guint               column,
-          const char         *text,
-          GPtrArray          *cells)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  /* Never ellipsized: a shortened number misleads, and the header row,
-   * which has no buttons, would no longer line up with the rows. */
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_size_group_add_widget (self->columns[column], label);
-  if (column == COLUMN_OFFSET || column == COLUMN_SIZE)
-    gtk_widget_add_css_class (label, "numeric");
-  if (column == COLUMN_FLAGS)
-    gtk_widget_add_css_class (label, "dim-label");
-  gtk_box_append (box, label);
-  if (cells != NULL)
-    g_ptr_array_add (cells, label);
-  return label;
-}
-
-/* @index: the partition's, in the table shown. Not its name: a label is
- * 16 bytes from the board, not necessarily UTF-8 as a GVariant string
- * must be. */
-static GtkWidget *
-row_button (const char *label,
-            const char *action,
-            guint       index,
-            const char *accessible,
-            const char *tooltip)
-{
-  GtkWidget *button = gtk_button_new_with_label (label);
-
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "u", index);
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (button, tooltip);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
-  return button;
-}
-
-static GtkWidget *
-create_row (SfPartitionsWindow *self,
-            guint               index,
-            const SfPartition  *partition,
-            gboolean            boots)
-{
-  g_autofree char *name = sf_partition_get_display_name (partition);
-  g_autofree char *type = sf_partition_type_name (partition->type);
-  g_autofree char *subtype = sf_partition_subtype_name (partition->type, partition->subtype);
-  g_autofree char *offset = g_strdup_printf ("0x%x", partition->offset);
-  g_autofree char *size = format_size (partition->size);
-  g_autofree char *flags = format_flags (partition->flags);
-  g_autofree char *summary = NULL;
-  g_autofree char *backup_label = NULL, *backup_tip = NULL;
-  g_autofree char *erase_label = NULL, *erase_tip = NULL;
-  GPtrArray *cells = g_ptr_array_new ();
-  GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *name_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *name_label = gtk_label_new (name);
-  GtkWidget *boot_label = gtk_label_new (C_("partition", "Boots"));
-  GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  gtk_widget_set_margin_top (box, 6);
-  gtk_widget_set_margin_bottom (box, 6);
-
-  /* A label has at most 16 characters: it is shown whole. */
-  gtk_label_set_xalign (GTK_LABEL (name_label), 0);
-  gtk_widget_add_css_class (name_label, "heading");
-  gtk_box_append (GTK_BOX (name_box), name_label);
-  gtk_widget_add_css_class (boot_label, "boot-mark");
-  gtk_widget_set_valign (boot_label, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (boot_label,
-                               _("The bootloader starts this app: otadata says so, or "
-                                 "without otadata it is the factory app"));
-  gtk_widget_set_visible (boot_label, boots);
-  gtk_box_append (GTK_BOX (name_box), boot_label);
-  gtk_size_group_add_widget (self->columns[COLUMN_NAME], name_box);
-  gtk_box_append (GTK_BOX (box), name_box);
-  g_ptr_array_add (cells, name_label);
-
-  add_cell (self, GTK_BOX (box), COLUMN_TYPE, type, cells);
-  add_cell (self, GTK_BOX (box), COLUMN_SUBTYPE, subtype, cells);
-  add_cell (self, GTK_BOX (box), COLUMN_OFFSET, offset, cells);
-  add_cell (self, GTK_BOX (box), COLUMN_SIZE, size, cells);
-  add_cell (self, GTK_BOX (box), COLUMN_FLAGS, flags, cells);
-  g_ptr_array_add (cells, boot_label);
-
-  gtk_widget_set_hexpand (spacer, TRUE);
-  gtk_box_append (GTK_BOX (box), spacer);
-
-  /* Translators: the accessible name of a row's button, "Back up nvs". */
-  backup_label = g_strdup_printf (_("Back up %s"), name);
-  /* With flash encryption on, the loader reads what is stored, not what
-   * the firmware sees. */
-  backup_tip = partition->flags & SF_PARTITION_FLAG_ENCRYPTED
-               ? g_strdup_printf (_("Save the contents of “%s” to a file, as stored: encrypted, "
-                                    "they only make sense written back to this board"), name)
-               : g_strdup_printf (_("Save the contents of “%s” to a file"), name);
-  gtk_box_append (GTK_BOX (box), row_button (_("Back Up…"), "partitions.backup", index,
-                                             backup_label, backup_tip));
-  /* Translators: the accessible name of a row's button, "Erase nvs". */
-  erase_label = g_strdup_printf (_("Erase %s"), name);
-  erase_tip = g_strdup_printf (_("Set “%s” blank on the board, after asking"), name);
-  gtk_box_append (GTK_BOX (box), row_button (_("Erase…"), "partitions.erase", index,
-                                             erase_label, erase_tip));
-
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
-  g_object_set_data_full (G_OBJECT (row), CELLS_KEY, cells, (GDestroyNotify) g_ptr_array_unref);
-
-  /* What a screen reader says on the row: the columns in words. */
-  /* Translators: a partition row for screen readers, "nvs, data nvs, at 0x9000, 24 KiB (0x6000), flags —". */
-  summary = g_strdup_printf (_("%s, %s %s, at %s, %s, flags %s"), name, type, subtype, offset, size, flags);
-  if (boots)
-    {
-      g_autofree char *plain = g_steal_pointer (&summary);
-
-      /* Translators: the row summary above, then that this app boots. */
-      summary = g_strdup_printf (_("%s; the bootloader starts this app"), plain);
-    }
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, summary, -1);
-  return row;
-}
-
 static void
 clear_rows (SfPartitionsWindow *self)
 {
@@ -308,8 +138,8 @@ show_table (SfPartitionsWindow *self,
   clear_rows (self);
   for (guint i = 0; table != NULL && i < sf_partition_table_get_n_partitions (table); i++)
     gtk_list_box_append (self->partition_list,
-                         create_row (self, i, sf_partition_table_get_partition (table, i),
-                                     (int) i == boot));
+                         sf_partition_row_new (sf_partition_table_get_partition (table, i), i,
+                                               (int) i == boot, self->columns));
   update_actions (self);
 }
 
@@ -810,7 +640,7 @@ sf_partitions_window_finalize (GObject *object)
   g_free (self->table_source);
   g_free (self->job_name);
   g_free (self->job_target);
-  for (guint i = 0; i < N_COLUMNS; i++)
+  for (guint i = 0; i < SF_PARTITION_N_COLUMNS; i++)
     g_clear_object (&self->columns[i]);
   G_OBJECT_CLASS (sf_partitions_window_parent_class)->finalize (object);
 }
@@ -850,28 +680,15 @@ sf_partitions_window_class_init (SfPartitionsWindowClass *klass)
 static void
 sf_partitions_window_init (SfPartitionsWindow *self)
 {
-  const char *headings[N_COLUMNS] = {
-    C_("partition column", "Name"),
-    C_("partition column", "Type"),
-    C_("partition column", "Subtype"),
-    C_("partition column", "Offset"),
-    C_("partition column", "Size"),
-    C_("partition column", "Flags"),
-  };
   GtkWidget *placeholder;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->boot = -1;
 
-  for (guint i = 0; i < N_COLUMNS; i++)
-    {
-      GtkWidget *label;
-
-      self->columns[i] = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
-      label = add_cell (self, self->header_box, i, headings[i], NULL);
-      gtk_widget_remove_css_class (label, "dim-label");
-      gtk_widget_add_css_class (label, "caption-heading");
-    }
+  for (guint i = 0; i < SF_PARTITION_N_COLUMNS; i++)
+    self->columns[i] = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
+  for (guint i = 0; i < SF_PARTITION_N_COLUMNS; i++)
+    gtk_box_append (self->header_box, sf_partition_row_new_heading (i, self->columns));
   /* The name column has room for a long label and the Boots mark. */
   gtk_widget_set_size_request (gtk_widget_get_first_child (GTK_WIDGET (self->header_box)), 150, -1);
 
@@ -905,15 +722,6 @@ sf_partitions_window_new (SfWindow *parent)
 
 /* --- test hooks -------------------------------------------------------------- */
 
-static GtkWidget *
-nth_row (SfPartitionsWindow *self,
-         guint               index)
-{
-  GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->partition_list, (int) index);
-
-  return row != NULL && g_object_get_data (G_OBJECT (row), CELLS_KEY) != NULL ? GTK_WIDGET (row) : NULL;
-}
-
 guint
 _sf_partitions_window_get_n_rows (SfPartitionsWindow *self)
 {
@@ -921,7 +729,7 @@ _sf_partitions_window_get_n_rows (SfPartitionsWindow *self)
 
   g_return_val_if_fail (SF_IS_PARTITIONS_WINDOW (self), 0);
 
-  while (nth_row (self, n) != NULL)
+  while (gtk_list_box_get_row_at_index (self->partition_list, (int) n) != NULL)
     n++;
   return n;
 }
@@ -930,22 +738,12 @@ char *
 _sf_partitions_window_dup_row_text (SfPartitionsWindow *self,
                                     guint               index)
 {
-  GtkWidget *row;
-  GPtrArray *cells;
-  GString *text;
+  GtkListBoxRow *row;
 
   g_return_val_if_fail (SF_IS_PARTITIONS_WINDOW (self), NULL);
 
-  if ((row = nth_row (self, index)) == NULL)
-    return NULL;
-  cells = g_object_get_data (G_OBJECT (row), CELLS_KEY);
-  text = g_string_new (NULL);
-  for (guint i = 0; i < N_COLUMNS; i++)
-    g_string_append_printf (text, "%s%s", i > 0 ? " | " : "",
-                            gtk_label_get_text (g_ptr_array_index (cells, i)));
-  if (gtk_widget_get_visible (g_ptr_array_index (cells, N_COLUMNS)))
-    g_string_append (text, " | boots");
-  return g_string_free (text, FALSE);
+  row = gtk_list_box_get_row_at_index (self->partition_list, (int) index);
+  return row != NULL ? sf_partition_row_dup_text (SF_PARTITION_ROW (row)) : NULL;
 }
 
 const char *
