@@ -77,7 +77,6 @@ struct _SfWindow
   GtkTextView          *log_view;
   GtkRevealer          *monitor_revealer;
   SfMonitorPane        *monitor_pane;
-  GtkWindow            *partitions_window;  /* the Partitions window, while open */
 
   /* Owned */
   GSettings            *settings;
@@ -87,6 +86,7 @@ struct _SfWindow
   GCancellable         *cancellable;
   SfChipDetails         details;
   GtkTextMark          *log_end;
+  GtkWindow            *partitions_window;  /* not owned: the Partitions window, while open */
 
   /* The job's progress, for speed and time left */
   SfPhase               phase;
@@ -223,10 +223,10 @@ SfFlashJob    *_sf_window_get_job           (SfWindow   *self);
 char          *_sf_window_dup_banner_text   (SfWindow   *self);
 /* The port warning banner's text, or NULL. */
 char          *_sf_window_dup_port_warning  (SfWindow   *self);
-/* Fraction of the current phase; its kind and size in bytes are stored
- * where not NULL. */
 /* The open Partitions window (win.partitions), or NULL. */
 SfPartitionsWindow *_sf_window_get_partitions (SfWindow *self);
+/* Fraction of the current phase; its kind and size in bytes are stored
+ * where not NULL. */
 double         _sf_window_get_progress      (SfWindow   *self,
                                              SfPhase    *phase,
                                              guint64    *total);
