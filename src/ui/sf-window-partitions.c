@@ -7,7 +7,6 @@
 
 #include "sf-dialogs.h"
 #include "sf-partitions-window.h"
-#include "sf-units.h"
 #include "sf-window-private.h"
 
 /* What the main window does for partitions: the Partitions window, whose
