@@ -611,7 +611,7 @@ open_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
-  sf_dialogs_open_files (GTK_WINDOW (widget), _("Open a Partition Table"), FALSE,
+  sf_dialogs_open_table (GTK_WINDOW (widget), _("Open a Partition Table"),
                          table_file_chosen_cb, g_object_ref (widget));
 }
 
