@@ -221,9 +221,13 @@ parse_line (char           *line,
         return FALSE;
       if (out->offset < next)
         {
+          /* The end as text: a 64-bit format macro inside _() would
+           * leave translators a platform's conversion to copy. */
+          g_autofree char *end = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", next);
+
           set_line_error (error, line_no,
-                          _("the partition \"%s\" at 0x%x overlaps what comes before it, which ends at 0x%" G_GINT64_MODIFIER "x: move it to 0x%" G_GINT64_MODIFIER "x or later"),
-                          out->name, out->offset, next, next);
+                          _("the partition \"%s\" at 0x%x overlaps what comes before it, which ends at %s: move it to %s or later"),
+                          out->name, out->offset, end, end);
           return FALSE;
         }
       if (out->offset % alignment != 0)

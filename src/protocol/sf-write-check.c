@@ -171,13 +171,15 @@ check_size (const SfWriteCheckBoard *board,
   if (board->flash_size_assumed && board->flash_size != 0 && end > board->flash_size)
     {
       g_autofree char *flash = sf_format_size (board->flash_size);
+      /* As text: no 64-bit format macro inside _(). */
+      g_autofree char *end_text = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", end);
 
       add_concern (concerns, SF_WRITE_CONCERN_LARGER_THAN_FLASH, index,
-                   _("%s ends at 0x%" G_GINT64_MODIFIER "x, past %s, and the flash chip did "
+                   _("%s ends at %s, past %s, and the flash chip did "
                      "not tell its size, so it is taken to be %s. Should it be smaller, the "
                      "bytes past its end would wrap around onto its start, over the "
                      "bootloader. Go on only if you know the flash is large enough."),
-                   region_name (region), end, flash, flash);
+                   region_name (region), end_text, flash, flash);
       return;
     }
 

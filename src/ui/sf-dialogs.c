@@ -90,6 +90,26 @@ firmware_filters (void)
   return G_LIST_MODEL (filters);
 }
 
+/* What a partition table comes in: ESP-IDF's CSV, the binary the build
+ * writes, or a merged image. */
+static GListModel *
+table_filters (void)
+{
+  GListStore *filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+  g_autoptr(GtkFileFilter) tables = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (tables, _("Partition Tables and Images"));
+  gtk_file_filter_add_pattern (tables, "*.csv");
+  gtk_file_filter_add_pattern (tables, "*.bin");
+  gtk_file_filter_add_pattern (tables, "*.img");
+  gtk_file_filter_set_name (all, _("All Files"));
+  gtk_file_filter_add_pattern (all, "*");
+  g_list_store_append (filters, tables);
+  g_list_store_append (filters, all);
+  return G_LIST_MODEL (filters);
+}
+
 #if GTK_CHECK_VERSION (4, 10, 0)
 
 static void
@@ -122,15 +142,15 @@ open_file_done_cb (GObject      *object,
   ((SfDialogsFilesFunc) closure->func) (G_LIST_MODEL (files), closure->user_data);
 }
 
-void
-sf_dialogs_open_files (GtkWindow          *parent,
-                       const char         *title,
-                       gboolean            multiple,
-                       SfDialogsFilesFunc  func,
-                       gpointer            user_data)
+static void
+open_files (GtkWindow          *parent,
+            const char         *title,
+            gboolean            multiple,
+            GListModel         *filters,
+            SfDialogsFilesFunc  func,
+            gpointer            user_data)
 {
   g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
-  g_autoptr(GListModel) filters = firmware_filters ();
 
   gtk_file_dialog_set_title (dialog, title);
   gtk_file_dialog_set_filters (dialog, filters);
@@ -225,15 +245,15 @@ open_files_response_cb (GtkNativeDialog *dialog,
   g_object_unref (dialog);
 }
 
-void
-sf_dialogs_open_files (GtkWindow          *parent,
-                       const char         *title,
-                       gboolean            multiple,
-                       SfDialogsFilesFunc  func,
-                       gpointer            user_data)
+static void
+open_files (GtkWindow          *parent,
+            const char         *title,
+            gboolean            multiple,
+            GListModel         *filters,
+            SfDialogsFilesFunc  func,
+            gpointer            user_data)
 {
   GtkFileChooserNative *dialog;
-  g_autoptr(GListModel) filters = firmware_filters ();
 
   /* GtkFileChooserNative goes through the file chooser portal in a sandbox. */
   dialog = gtk_file_chooser_native_new (title, parent, GTK_FILE_CHOOSER_ACTION_OPEN,
@@ -325,3 +345,26 @@ sf_dialogs_confirm (GtkWindow            *parent,
 }
 
 #endif
+
+void
+sf_dialogs_open_files (GtkWindow          *parent,
+                       const char         *title,
+                       gboolean            multiple,
+                       SfDialogsFilesFunc  func,
+                       gpointer            user_data)
+{
+  g_autoptr(GListModel) filters = firmware_filters ();
+
+  open_files (parent, title, multiple, filters, func, user_data);
+}
+
+void
+sf_dialogs_open_table (GtkWindow          *parent,
+                       const char         *title,
+                       SfDialogsFilesFunc  func,
+                       gpointer            user_data)
+{
+  g_autoptr(GListModel) filters = table_filters ();
+
+  open_files (parent, title, FALSE, filters, func, user_data);
+}

@@ -23,6 +23,11 @@ void sf_dialogs_open_files  (GtkWindow          *parent,
                              gboolean            multiple,
                              SfDialogsFilesFunc  func,
                              gpointer            user_data);
+/* One file, offered among partition tables (CSV or binary) and images. */
+void sf_dialogs_open_table  (GtkWindow          *parent,
+                             const char         *title,
+                             SfDialogsFilesFunc  func,
+                             gpointer            user_data);
 void sf_dialogs_save_file   (GtkWindow         *parent,
                              const char        *title,
                              const char        *initial_name,

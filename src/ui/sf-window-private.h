@@ -10,6 +10,7 @@
 #include "sf-flash-job.h"
 #include "sf-monitor-pane.h"
 #include "sf-options-popover.h"
+#include "sf-partitions-window.h"
 #include "sf-port-chooser.h"
 #include "sf-port-monitor.h"
 #include "sf-window.h"
@@ -85,6 +86,7 @@ struct _SfWindow
   GCancellable         *cancellable;
   SfChipDetails         details;
   GtkTextMark          *log_end;
+  GtkWindow            *partitions_window;  /* not owned: the Partitions window, while open */
 
   /* The job's progress, for speed and time left */
   SfPhase               phase;
@@ -177,6 +179,21 @@ void           _sf_window_toggle_monitor    (SfWindow       *self);
 /* sf-window-actions.c: the win.* actions and their keyboard shortcuts. */
 void           _sf_window_class_actions_init (SfWindowClass *klass);
 
+/* sf-window-partitions.c: the Partitions window and Erase Wi-Fi Settings. */
+void           _sf_window_class_partitions_init (SfWindowClass *klass);
+/* From _sf_window_update_actions(): what depends on a port and no
+ * operation running follows, the Partitions window too. */
+void           _sf_window_partitions_sync   (SfWindow       *self);
+/* Runs @job here, as the window's own operations run (the monitor lets go
+ * of the port; progress, log and banners shown), @read_target being the
+ * file a read saves to, for the banner (NULL: none). FALSE, with nothing
+ * started, while another operation runs or no port is chosen. The caller
+ * hears the outcome from @job's "finished" and "failed" ("failed" is not
+ * emitted for a cancelled job: the window is idle again without either). */
+gboolean       _sf_window_run_job           (SfWindow       *self,
+                                             SfFlashJob     *job,
+                                             const char     *read_target);
+
 /* --- test hooks: for the GUI tests, the screenshots and the benchmarks --- */
 
 SfSimDevice   *_sf_window_get_sim_device    (SfWindow   *self,
@@ -206,6 +223,8 @@ SfFlashJob    *_sf_window_get_job           (SfWindow   *self);
 char          *_sf_window_dup_banner_text   (SfWindow   *self);
 /* The port warning banner's text, or NULL. */
 char          *_sf_window_dup_port_warning  (SfWindow   *self);
+/* The open Partitions window (win.partitions), or NULL. */
+SfPartitionsWindow *_sf_window_get_partitions (SfWindow *self);
 /* Fraction of the current phase; its kind and size in bytes are stored
  * where not NULL. */
 double         _sf_window_get_progress      (SfWindow   *self,

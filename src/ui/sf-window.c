@@ -9,6 +9,7 @@
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
 #include "sf-options-popover.h"
+#include "sf-partition-table.h"
 #include "sf-port-chooser.h"
 #include "sf-port-monitor.h"
 #include "sf-protocol-error.h"
@@ -166,6 +167,15 @@ _sf_window_show_error (SfWindow     *self,
           hint = error_texts[i].hint != NULL ? _(error_texts[i].hint) : NULL;
           break;
         }
+  /* Read for the Partitions window, Erase Wi-Fi Settings, or a partition
+   * by name. */
+  if (error->domain == SF_PARTITION_TABLE_ERROR)
+    {
+      title = error->code == SF_PARTITION_TABLE_ERROR_NOT_FOUND ? _("No Partition Table")
+                                                                : _("Unreadable Partition Table");
+      hint = _("An ESP-IDF build has it in partition-table.bin, written at 0x8000; ESP8266 "
+               "firmware usually has none.");
+    }
 
   if (g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PERMISSION_DENIED))
     action = SF_BANNER_ACTION_COPY_DIALOUT;
@@ -198,10 +208,13 @@ status_action_clicked_cb (SfWindow *self)
           [SF_JOB_READ] = "win.read-flash",
           [SF_JOB_ERASE_REGION] = "win.erase-region",
           [SF_JOB_ERASE_FLASH] = "win.erase-flash",
+          [SF_JOB_PARTITION_TABLE] = "win.partitions",
+          [SF_JOB_ERASE_WIFI] = "win.erase-wifi",
         };
 
         _sf_window_hide_banner (self);
-        gtk_widget_activate_action (GTK_WIDGET (self), actions[self->last_kind], NULL);
+        if ((guint) self->last_kind < G_N_ELEMENTS (actions) && actions[self->last_kind] != NULL)
+          gtk_widget_activate_action (GTK_WIDGET (self), actions[self->last_kind], NULL);
       }
       break;
     case SF_BANNER_ACTION_SHOW_LOG:
@@ -284,6 +297,7 @@ _sf_window_update_actions (SfWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->options_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->read_button), !busy && have_port);
   gtk_widget_set_sensitive (GTK_WIDGET (self->erase_button), !busy && have_port);
+  _sf_window_partitions_sync (self);
 }
 
 /* --- options --------------------------------------------------------------- */
@@ -538,6 +552,7 @@ sf_window_class_init (SfWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, status_action_clicked_cb);
 
   _sf_window_class_actions_init (klass);
+  _sf_window_class_partitions_init (klass);
 }
 
 static void

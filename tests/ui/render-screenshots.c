@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Renders the main window in demo mode, in three states, to PNG files for
- * the README: idle.png, flashing.png, error.png, monitor.png and production.png in the folder given as
+ * the README: idle.png, flashing.png, error.png, monitor.png, partitions.png and production.png in the folder given as
  * the first argument. Run it under a display (render-screenshots.sh uses
  * xvfb-run). */
 #define _GNU_SOURCE
@@ -216,6 +216,23 @@ render (void)
   save_png (window, "monitor.png");
   g_object_set (window, "show-monitor", FALSE, NULL);
   sf_sim_device_set_firmware (device, SF_SIM_FIRMWARE_NONE);
+
+  /* The partition table the flash above left on the board: nvs, phy_init
+   * and the factory app, which boots (there is no otadata). */
+  {
+    SfPartitionsWindow *partitions;
+
+    _sf_window_hide_banner (window);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.partitions", NULL);
+    partitions = _sf_window_get_partitions (window);
+    gtk_window_set_default_size (GTK_WINDOW (partitions), 860, 360);
+    SF_WAIT_UNTIL (!_sf_partitions_window_get_busy (partitions), 30000);
+    save_png (partitions, "partitions.png");
+    /* Closed as a person closes it, and let go of, before the next window. */
+    gtk_window_close (GTK_WINDOW (partitions));
+    SF_WAIT_UNTIL (_sf_window_get_partitions (window) == NULL, 10000);
+    sf_test_spin (300);
+  }
 
   /* Six boards at once, at a UART's pace; one of them loses its cable. */
   {

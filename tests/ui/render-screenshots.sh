@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Renders data/screenshots/{idle,flashing,error,monitor,production}.png from the real window in
+# Renders data/screenshots/{idle,flashing,error,monitor,partitions,production}.png from the real window in
 # demo mode, under a virtual X server. Usage: tests/ui/render-screenshots.sh [BUILDDIR]
 # GNOME's look needs fonts-cantarell (apt); without it the fallback font is used.
 set -euo pipefail
