@@ -484,7 +484,7 @@ do_operation (SfFlasher            *flasher,
 {
   SfFlashJob *self = user_data;
   g_autofree SfFlashRegion *regions = g_new0 (SfFlashRegion, MAX (self->regions->len, 1));
-  guint32 address = address;
+  guint32 address = self->address;
   guint32 size = self->size;
 
   for (guint i = 0; i < self->regions->len; i++)
