@@ -312,12 +312,14 @@ _sf_window_init_firmware (SfWindow *self)
 
 SfFlashJob *
 _sf_window_create_write_job (SfWindow  *self,
-                             GPtrArray *changed)
+                             GPtrArray *changed,
+                             gboolean   backup)
 {
   g_autoptr(GPtrArray) rows = _sf_window_collect_rows (self);
   g_autoptr(SfFlashJob) job = NULL;
   g_autofree char *problem = NULL;
   g_autofree char *mode = NULL, *size = NULL, *freq = NULL;
+  g_autofree char *backup_folder = NULL;
   SfFirmwareRow *bad;
   SfWriteOptions options = { 0 };
 
@@ -370,6 +372,8 @@ _sf_window_create_write_job (SfWindow  *self,
   options.flash_mode = g_str_equal (mode, "keep") ? NULL : mode;
   options.flash_size = g_str_equal (size, "keep") ? NULL : size;
   options.flash_freq = g_str_equal (freq, "keep") ? NULL : freq;
+  if (backup && !_sf_window_backup_options (self, &options, &backup_folder))
+    return NULL;
   sf_flash_job_set_write_options (job, &options);
   return g_steal_pointer (&job);
 }
