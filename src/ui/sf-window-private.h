@@ -170,6 +170,11 @@ SfFirmwareRow *_sf_window_add_row           (SfWindow       *self,
                                              GFile          *file,
                                              const char     *address,
                                              gboolean        enabled);
+/* A dropped build folder: one row per file it asks to flash, each at the
+ * address the build gives (sf_build_files_scan_folder()). Returns how
+ * many; 0, with a banner saying why, when none. Also a GUI test hook. */
+guint          _sf_window_add_folder        (SfWindow       *self,
+                                             GFile          *folder);
 
 /* sf-window-monitor.c: the serial monitor pane and when it holds the port. */
 void           _sf_window_init_monitor      (SfWindow       *self);

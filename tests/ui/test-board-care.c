@@ -473,6 +473,102 @@ test_close_while_asking (Fixture       *fixture,
   assert_flash_holds (fixture, 0x10000, blank);
 }
 
+#ifdef SF_HAVE_BUILD_FILES
+
+/* A name that says where the file goes wins over its content, and says
+ * so; one placed back from the end waits for the board's flash size; a
+ * typed address stays. */
+static void
+test_name_hints (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GBytes) fs_image = raw_data (8 * 1024, 51);
+  g_autoptr(GBytes) init_data = raw_data (128, 52);
+  SfFirmwareRow *fs_row = add_file (fixture, "0x300000-1MB.img", fs_image, NULL);
+  SfFirmwareRow *init_row = add_file (fixture, "esp_init_data_default_v08.bin", init_data, NULL);
+  SfFirmwareRow *typed_row = add_file (fixture, "esp_init_data_default.bin", init_data, NULL);
+  g_autofree char *expected = NULL;
+
+  g_assert_cmpstr (sf_firmware_row_get_address_text (fs_row), ==, "0x300000");
+  g_assert_nonnull (sf_firmware_row_get_hint_reason (fs_row));
+  g_assert_nonnull (strstr (sf_firmware_row_get_hint_reason (fs_row), "NodeMCU"));
+
+  /* Before the board is read: no address yet, and the row says why. */
+  g_assert_cmpstr (sf_firmware_row_get_address_text (init_row), ==, "");
+  g_assert_nonnull (strstr (sf_firmware_row_get_message (init_row), "before the end of the flash"));
+  sf_firmware_row_set_address_text (typed_row, "0x3FB000");
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.chip-info", NULL);
+  follow_job (fixture);
+  g_assert_true (fixture->finished);
+  expected = g_strdup_printf ("0x%x", (guint32) sf_sim_device_get_flash_size (fixture->device) - 0x4000);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (init_row), ==, expected);
+  g_assert_cmpint (sf_firmware_row_get_status (init_row), ==, SF_FIRMWARE_ROW_OK);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (typed_row), ==, "0x3FB000");
+}
+
+/* A dropped ESP-IDF build folder: a row per file, each where the build
+ * says, and flashed as such. */
+static void
+test_build_folder (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GBytes) boot = sf_test_build_bootloader (53);
+  g_autoptr(GBytes) table = sf_test_build_partition_table ();
+  g_autoptr(GBytes) app_image = sf_test_build_app (64 * 1024, 54);
+  g_autofree char *build = g_build_filename (fixture->dir, "build", NULL);
+  g_autofree char *boot_dir = g_build_filename (build, "bootloader", NULL);
+  g_autofree char *table_dir = g_build_filename (build, "partition_table", NULL);
+  g_autofree char *empty = g_build_filename (fixture->dir, "empty", NULL);
+  g_autofree char *json_path = g_build_filename (build, "flasher_args.json", NULL);
+  g_autofree char *p1 = NULL, *p2 = NULL, *p3 = NULL;
+  g_autoptr(GFile) folder = g_file_new_for_path (build);
+  g_autoptr(GFile) empty_folder = g_file_new_for_path (empty);
+  static const char json[] =
+    "{ \"flash_files\": { \"0x1000\": \"bootloader/bootloader.bin\",\n"
+    "                     \"0x8000\": \"partition_table/partition-table.bin\",\n"
+    "                     \"0x10000\": \"blink.bin\" },\n"
+    "  \"flash_settings\": { \"flash_mode\": \"dio\", \"flash_size\": \"4MB\", \"flash_freq\": \"40m\" },\n"
+    "  \"extra_esptool_args\": { \"chip\": \"esp32\" } }\n";
+
+  g_assert_cmpint (g_mkdir_with_parents (boot_dir, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (table_dir, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (empty, 0755), ==, 0);
+  p1 = sf_test_write_file (boot_dir, "bootloader.bin", boot);
+  p2 = sf_test_write_file (table_dir, "partition-table.bin", table);
+  p3 = sf_test_write_file (build, "blink.bin", app_image);
+  g_assert_true (g_file_set_contents (json_path, json, -1, NULL));
+
+  g_assert_cmpuint (_sf_window_add_folder (fixture->window, empty_folder), ==, 0);
+  assert_banner_contains (fixture, "Nothing to Flash in This Folder");
+
+  g_assert_cmpuint (_sf_window_add_folder (fixture->window, folder), ==, 3);
+  _sf_window_set_concerns_answer (fixture->window, 1);
+  g_assert_true (flash (fixture));
+  assert_flash_holds (fixture, 0x1000, boot);
+  assert_flash_holds (fixture, 0x8000, table);
+  assert_flash_holds (fixture, 0x10000, app_image);
+  assert_banner_contains (fixture, "3 files");
+}
+
+#else /* without sf-build-files.c */
+
+static void
+test_name_hints (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_test_skip ("built without sf-build-files.c");
+}
+
+static void
+test_build_folder (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_test_skip ("built without sf-build-files.c");
+}
+
+#endif
+
 static void
 run_tests_cb (GApplication *application)
 {
@@ -499,6 +595,8 @@ main (int   argc,
   ADD ("/ui/board-care/concerns", "esp32", test_concerns);
   ADD ("/ui/board-care/concerns-dialog", "esp32", test_concerns_dialog);
   ADD ("/ui/board-care/close-while-asking", "esp32", test_close_while_asking);
+  ADD ("/ui/board-care/esp8266/name-hints", "esp8266", test_name_hints);
+  ADD ("/ui/board-care/esp32/build-folder", "esp32", test_build_folder);
 #undef ADD
 
   app = sf_application_new ();
