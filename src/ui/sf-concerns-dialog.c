@@ -166,9 +166,10 @@ sf_concerns_dialog_new (GtkWindow *parent,
     {
       const SfWriteConcern *concern = g_ptr_array_index (concerns, i);
       GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+      /* The board's own state (secure boot, flash encryption) or a file's. */
       GtkWidget *icon = gtk_image_new_from_icon_name (concern->region < 0
-                                                      ? "dialog-warning-symbolic"
-                                                      : "text-x-generic-symbolic");
+                                                      ? "security-high-symbolic"
+                                                      : "dialog-warning-symbolic");
       GtkWidget *label = gtk_label_new (concern->message);
 
       gtk_widget_set_valign (icon, GTK_ALIGN_START);
