@@ -191,18 +191,109 @@ backup_address_from_name (const char *name,
   return TRUE;
 }
 
+/* What would be lost writing the backup @name to the board last read,
+ * when it was saved from another one; NULL when it is the same board (or
+ * no board was read yet: the name alone is no reason to ask). */
+static char *
+describe_other_board (SfWindow   *self,
+                      const char *name)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autofree char *mac = NULL;
+  SfChip chip;
+
+  if (!self->have_details)
+    return NULL;
+  /* sparkflash-backup-<chip>-<mac>-<date>-<time>[-<n>]-0x<address>.bin */
+  parts = g_strsplit (name + strlen ("sparkflash-backup-"), "-", -1);
+  if (g_strv_length (parts) < 3)
+    return NULL;
+  if (sf_chip_from_name (parts[0], &chip) && chip != self->details.chip)
+    return g_strdup_printf (_("It was saved from an %s, but this board is an %s: written back, "
+                              "it will not start."),
+                            sf_chip_get_name (chip), sf_chip_get_name (self->details.chip));
+  mac = g_strdup_printf ("%02x%02x%02x%02x%02x%02x", self->details.mac[0], self->details.mac[1],
+                         self->details.mac[2], self->details.mac[3], self->details.mac[4],
+                         self->details.mac[5]);
+  if (strlen (parts[1]) == 12 && g_ascii_strcasecmp (parts[1], mac) != 0)
+    return g_strdup (_("It was saved from another board (see the MAC address in its name): "
+                       "that board’s settings, Wi-Fi passwords and calibration would replace "
+                       "this one’s."));
+  return NULL;
+}
+
+typedef struct
+{
+  SfWindow *window;
+  GFile    *file;
+  guint32   address;
+  GBytes   *data;
+} Restore;
+
+static void
+restore_free (Restore *restore)
+{
+  g_object_unref (restore->window);
+  g_object_unref (restore->file);
+  g_bytes_unref (restore->data);
+  g_free (restore);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Restore, restore_free)
+
+static void
+start_restore (SfWindow *self,
+               GFile    *file,
+               guint32   address,
+               GBytes   *data)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *folder = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(SfFlashJob) job = NULL;
+  SfWriteOptions options = { 0 };
+
+  /* Byte for byte: no header rewrite, no erasing beyond the file. A
+   * backup of what is there now first, if so set: the wrong backup is
+   * then undone as easily. */
+  if (!_sf_window_backup_options (self, &options, &folder))
+    return;
+  options.compress = g_settings_get_boolean (self->settings, "compress") ? SF_COMPRESS_AUTO
+                                                                          : SF_COMPRESS_OFF;
+  job = _sf_window_create_job (self, SF_JOB_WRITE);
+  sf_flash_job_add_region (job, address, data, name);
+  sf_flash_job_set_write_options (job, &options);
+
+  self->job_regions = 1;
+  _sf_window_start_job (self, job);
+  g_free (self->restore_name);
+  self->restore_name = g_filename_display_name (name);
+  line = g_strdup_printf (_("Restoring %s at 0x%x."), self->restore_name, address);
+  _sf_window_append_log (self, line);
+}
+
+static void
+other_board_confirmed_cb (gboolean confirmed,
+                          gpointer user_data)
+{
+  g_autoptr(Restore) restore = user_data;
+  SfWindow *self = restore->window;
+
+  if (!confirmed || self->disposed || self->job != NULL ||
+      sf_port_chooser_get_path (self->port_chooser) == NULL)
+    return;
+  start_restore (self, restore->file, restore->address, restore->data);
+}
+
 gboolean
 _sf_window_restore_backup (SfWindow *self,
                            GFile    *file)
 {
   g_autofree char *path = g_file_get_path (file);
   g_autofree char *name = g_file_get_basename (file);
-  g_autofree char *folder = NULL;
-  g_autofree char *line = NULL;
+  g_autofree char *other = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) data = NULL;
-  g_autoptr(SfFlashJob) job = NULL;
-  SfWriteOptions options = { 0 };
   guint32 address;
 
   if (self->job != NULL || self->disposed)
@@ -244,24 +335,26 @@ _sf_window_restore_backup (SfWindow *self,
       return FALSE;
     }
 
-  /* Byte for byte: no header rewrite, no erasing beyond the file. A
-   * backup of what is there now first, if so set: the wrong backup is
-   * then undone as easily. */
-  if (!_sf_window_backup_options (self, &options, &folder))
-    return FALSE;
-  options.compress = g_settings_get_boolean (self->settings, "compress") ? SF_COMPRESS_AUTO
-                                                                          : SF_COMPRESS_OFF;
-  job = _sf_window_create_job (self, SF_JOB_WRITE);
-  sf_flash_job_add_region (job, address, data, name);
-  sf_flash_job_set_write_options (job, &options);
+  /* The checks before writing look at content; whose board the bytes
+   * came from only the name says. */
+  other = describe_other_board (self, name);
+  if (other != NULL)
+    {
+      g_autofree char *display = g_filename_display_name (name);
+      g_autofree char *body = g_strdup_printf ("%s\n%s", display, other);
+      Restore *restore = g_new0 (Restore, 1);
 
-  self->job_regions = 1;
-  _sf_window_start_job (self, job);
-  g_free (self->restore_name);
-  self->restore_name = g_filename_display_name (name);
-  line = g_strdup_printf (_("Restoring %s at 0x%x."), self->restore_name, address);
-  _sf_window_append_log (self, line);
-  return TRUE;
+      restore->window = g_object_ref (self);
+      restore->file = g_object_ref (file);
+      restore->address = address;
+      restore->data = g_steal_pointer (&data);
+      sf_dialogs_confirm (GTK_WINDOW (self), _("Restore Another Board’s Backup?"), body,
+                          _("_Restore"), TRUE, other_board_confirmed_cb, restore);
+      return TRUE;
+    }
+
+  start_restore (self, file, address, data);
+  return self->job != NULL;
 }
 
 /* --- test hooks ---------------------------------------------------------------- */

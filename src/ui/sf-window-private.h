@@ -256,8 +256,10 @@ GPtrArray     *_sf_window_get_last_concerns (SfWindow   *self);
 /* The question about them while it is open, or NULL. */
 SfConcernsDialog *_sf_window_get_concerns_dialog (SfWindow *self);
 /* Writes @file, one of Sparkflash's backups, back where it came from, as
- * win.restore-backup does once the file is chosen. FALSE, with a banner
- * saying why, when it cannot start. */
+ * win.restore-backup does once the file is chosen; a backup of another
+ * board than the one last read is asked about first (answered by
+ * _sf_window_set_confirmed()). FALSE, with a banner saying why, when it
+ * cannot start. */
 gboolean       _sf_window_restore_backup    (SfWindow   *self,
                                              GFile      *file);
 

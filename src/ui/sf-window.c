@@ -64,7 +64,7 @@ _sf_window_show_banner (SfWindow       *self,
       gtk_button_set_label (self->status_action, _("Show _Log"));
       break;
     case SF_BANNER_ACTION_SHOW_BACKUP:
-      gtk_button_set_label (self->status_action, _("Show _Backup"));
+      gtk_button_set_label (self->status_action, _("Open Backup _Folder"));
       break;
     case SF_BANNER_ACTION_NONE:
     default:

@@ -273,6 +273,43 @@ test_backup_restore (Fixture       *fixture,
   g_assert_true (g_bytes_equal (saved, before));
 }
 
+/* A backup whose name says it came from another board than the one
+ * last read is asked about before it is written back. */
+static void
+test_restore_other_board (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  GSettings *settings = sf_application_get_settings (app);
+  g_autoptr(GBytes) before = raw_data (8 * 1024, 61);
+  g_autoptr(GBytes) update = raw_data (8 * 1024, 62);
+  g_autofree char *path = NULL;
+  g_autofree char *other_path = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GFile) other = NULL;
+  gsize length;
+
+  sf_sim_device_write_flash (fixture->device, 0x40000, g_bytes_get_data (before, NULL),
+                             g_bytes_get_size (before));
+  g_settings_set_boolean (settings, "backup-before-write", TRUE);
+  add_file (fixture, "update.bin", update, "0x40000");
+  g_assert_true (flash (fixture));
+  g_settings_set_boolean (settings, "backup-before-write", FALSE);
+
+  /* The same bytes under another board's MAC. */
+  path = only_backup (fixture);
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  other_path = g_build_filename (fixture->dir, "sparkflash-backup-esp32-aabbccddeeff-"
+                                 "20260101-120000-0x40000.bin", NULL);
+  g_assert_true (g_file_set_contents (other_path, contents, length, NULL));
+  other = g_file_new_for_path (other_path);
+
+  _sf_window_set_confirmed (fixture->window, TRUE);
+  g_assert_true (_sf_window_restore_backup (fixture->window, other));
+  follow_job (fixture);
+  g_assert_true (fixture->finished);
+  assert_flash_holds (fixture, 0x40000, before);
+}
+
 /* The whole flash, and back: a restore that covers the bootloader's
  * place is checked like any write (blank bytes at 0x0 are no firmware). */
 static void
@@ -596,6 +633,7 @@ main (int   argc,
   ADD ("/ui/board-care/esp32/backup-whole", "esp32", test_backup_whole);
   ADD ("/ui/board-care/esp8266/backup-whole", "esp8266", test_backup_whole);
   ADD ("/ui/board-care/restore-no-address", "esp32", test_restore_no_address);
+  ADD ("/ui/board-care/esp32/restore-other-board", "esp32", test_restore_other_board);
   ADD ("/ui/board-care/concerns", "esp32", test_concerns);
   ADD ("/ui/board-care/concerns-dialog", "esp32", test_concerns_dialog);
   ADD ("/ui/board-care/close-while-asking", "esp32", test_close_while_asking);
