@@ -44,6 +44,8 @@ struct _SfFirmwareRow
   gboolean             hint_from_end;
   const char          *hint_reason;     /* static, translated; NULL: no hint */
   guint32              flash_size;      /* 0 until a board told it */
+  char                *address_placeholder;  /* the template's, translated */
+  char                *address_tooltip;
   SfChip               chip;
   SfFirmwareRowStatus  problem_status;
   gboolean             own_problem_is_address;
@@ -232,15 +234,13 @@ update_hint_display (SfFirmwareRow *self)
       placeholder = g_strdup_printf (C_("address", "end − %s"), back);
     }
   gtk_entry_set_placeholder_text (self->address_entry,
-                                  placeholder != NULL ? placeholder : "0x10000");
+                                  placeholder != NULL ? placeholder : self->address_placeholder);
   if (self->hint_reason != NULL)
     /* Translators: a tooltip; %s says what the name was taken for,
      * "NodeMCU file system image". */
     tooltip = g_strdup_printf (_("Address from the file name: %s"), self->hint_reason);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->address_entry),
-                               tooltip != NULL ? tooltip
-                                               : _("Flash address: hex (0x10000), decimal, or "
-                                                   "with K or M (64K)"));
+                               tooltip != NULL ? tooltip : self->address_tooltip);
 }
 
 static void
@@ -410,6 +410,8 @@ sf_firmware_row_finalize (GObject *object)
   g_free (self->load_error);
   g_free (self->own_problem);
   g_free (self->problem);
+  g_free (self->address_placeholder);
+  g_free (self->address_tooltip);
 
   G_OBJECT_CLASS (sf_firmware_row_parent_class)->finalize (object);
 }
@@ -451,6 +453,8 @@ static void
 sf_firmware_row_init (SfFirmwareRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->address_placeholder = g_strdup (gtk_entry_get_placeholder_text (self->address_entry));
+  self->address_tooltip = g_strdup (gtk_widget_get_tooltip_text (GTK_WIDGET (self->address_entry)));
   update_file (self);
 }
 

@@ -266,6 +266,7 @@ start_restore (SfWindow *self,
 
   self->job_regions = 1;
   _sf_window_start_job (self, job);
+  g_set_object (&self->last_restore, file);
   g_free (self->restore_name);
   self->restore_name = g_filename_display_name (name);
   line = g_strdup_printf (_("Restoring %s at 0x%x."), self->restore_name, address);

@@ -393,6 +393,7 @@ _sf_window_start_job (SfWindow   *self,
 
   g_assert (self->job == NULL);
 
+  g_clear_object (&self->last_restore);
   _sf_window_release_port (self);
   self->job = g_object_ref (job);
   self->cancellable = g_cancellable_new ();

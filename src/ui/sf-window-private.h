@@ -110,6 +110,7 @@ struct _SfWindow
   GPtrArray            *last_concerns;
   int                   concerns_answer; /* test hook: -1 ask, 0 no, 1 yes */
   char                 *restore_name;    /* the backup the running job restores */
+  GFile                *last_restore;    /* the last job's backup, for Try Again */
 
   guint                 save_source;
   gboolean              have_details;

@@ -214,7 +214,15 @@ status_action_clicked_cb (SfWindow *self)
         };
 
         _sf_window_hide_banner (self);
-        gtk_widget_activate_action (GTK_WIDGET (self), actions[self->last_kind], NULL);
+        /* A restore is tried again as one, not as a flash of the list. */
+        if (self->last_kind == SF_JOB_WRITE && self->last_restore != NULL)
+          {
+            g_autoptr(GFile) file = g_object_ref (self->last_restore);
+
+            _sf_window_restore_backup (self, file);
+          }
+        else
+          gtk_widget_activate_action (GTK_WIDGET (self), actions[self->last_kind], NULL);
       }
       break;
     case SF_BANNER_ACTION_SHOW_LOG:
@@ -420,6 +428,7 @@ sf_window_finalize (GObject *object)
   g_free (self->read_target);
   g_free (self->banner_folder);
   g_free (self->restore_name);
+  g_clear_object (&self->last_restore);
   g_clear_pointer (&self->last_concerns, g_ptr_array_unref);
   sf_chip_details_clear (&self->details);
 
