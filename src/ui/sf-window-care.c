@@ -19,6 +19,8 @@
 
 /* --- checks before writing --------------------------------------------------- */
 
+#define CONCERNS_JOB "sf-window-concerns-job"
+
 static void
 concerns_answered_cb (SfConcernsDialog *dialog,
                       gboolean          write,
@@ -26,7 +28,7 @@ concerns_answered_cb (SfConcernsDialog *dialog,
 {
   /* The job the question was about, whatever the window runs now: a
    * late answer to an ended job changes nothing. */
-  sf_flash_job_confirm (SF_FLASH_JOB (user_data), write);
+  sf_flash_job_confirm (g_object_get_data (G_OBJECT (dialog), CONCERNS_JOB), write);
 }
 
 static void
@@ -55,8 +57,9 @@ job_concerns_cb (SfWindow   *self,
 
   _sf_window_close_concerns (self);
   self->concerns_dialog = sf_concerns_dialog_new (GTK_WINDOW (self), concerns);
-  g_signal_connect_data (self->concerns_dialog, "answered", G_CALLBACK (concerns_answered_cb),
-                         g_object_ref (job), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+  g_object_set_data_full (G_OBJECT (self->concerns_dialog), CONCERNS_JOB, g_object_ref (job),
+                          g_object_unref);
+  g_signal_connect (self->concerns_dialog, "answered", G_CALLBACK (concerns_answered_cb), NULL);
   g_signal_connect_object (self->concerns_dialog, "destroy",
                            G_CALLBACK (concerns_dialog_destroy_cb), self, G_CONNECT_SWAPPED);
   /* The board waits in its loader meanwhile; say so under the bar. */
