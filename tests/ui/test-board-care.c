@@ -492,6 +492,24 @@ test_concerns_dialog (Fixture       *fixture,
     }
 }
 
+/* Cancelling the job while it asks: the question goes, nothing written. */
+static void
+test_cancel_while_asking (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GBytes) image = esp8266_image ();
+  g_autoptr(GBytes) blank = sf_sim_device_dup_flash (fixture->device, 0x10000, g_bytes_get_size (image));
+
+  add_file (fixture, "esp8266.bin", image, "0x10000");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.flash", NULL);
+  SF_WAIT_UNTIL (_sf_window_get_concerns_dialog (fixture->window) != NULL, 60000);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.cancel", NULL);
+  SF_WAIT_UNTIL (!_sf_window_get_busy (fixture->window), 20000);
+  g_assert_null (_sf_window_get_concerns_dialog (fixture->window));
+  assert_banner_contains (fixture, "Cancelled");
+  assert_flash_holds (fixture, 0x10000, blank);
+}
+
 /* Closing the window while it asks: no hang, nothing written. */
 static void
 test_close_while_asking (Fixture       *fixture,
@@ -637,6 +655,7 @@ main (int   argc,
   ADD ("/ui/board-care/concerns", "esp32", test_concerns);
   ADD ("/ui/board-care/concerns-dialog", "esp32", test_concerns_dialog);
   ADD ("/ui/board-care/close-while-asking", "esp32", test_close_while_asking);
+  ADD ("/ui/board-care/cancel-while-asking", "esp32", test_cancel_while_asking);
   ADD ("/ui/board-care/esp8266/name-hints", "esp8266", test_name_hints);
   ADD ("/ui/board-care/esp32/build-folder", "esp32", test_build_folder);
 #undef ADD
