@@ -15,6 +15,7 @@ typedef struct
 {
   GCallback func;
   gpointer  user_data;
+  GCallback finish;      /* GtkFileDialog's call that ends the question */
 } Closure;
 
 static Closure *
@@ -110,6 +111,56 @@ table_filters (void)
   return G_LIST_MODEL (filters);
 }
 
+static GListModel *
+backup_filters (void)
+{
+  GListStore *filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+  g_autoptr(GtkFileFilter) backups = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (backups, _("Sparkflash Backups"));
+  gtk_file_filter_add_pattern (backups, "sparkflash-backup-*.bin");
+  gtk_file_filter_set_name (all, _("All Files"));
+  gtk_file_filter_add_pattern (all, "*");
+  g_list_store_append (filters, backups);
+  g_list_store_append (filters, all);
+  return G_LIST_MODEL (filters);
+}
+
+static void
+show_folder_done_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+  if (!gtk_file_launcher_launch_finish (GTK_FILE_LAUNCHER (object), result, &error))
+#else
+  if (!g_app_info_launch_default_for_uri_finish (result, &error))
+#endif
+    g_warning ("Could not show the backup folder: %s", error->message);
+}
+
+void
+sf_dialogs_show_folder (GtkWindow *parent,
+                        GFile     *folder)
+{
+#if GTK_CHECK_VERSION (4, 10, 0)
+  g_autoptr(GtkFileLauncher) launcher = gtk_file_launcher_new (folder);
+
+  gtk_file_launcher_launch (launcher, parent, NULL, show_folder_done_cb, NULL);
+#else
+  g_autofree char *uri = g_file_get_uri (folder);
+  g_autoptr(GdkAppLaunchContext) context = NULL;
+
+  if (parent != NULL)
+    context = gdk_display_get_app_launch_context (gtk_widget_get_display (GTK_WIDGET (parent)));
+  g_app_info_launch_default_for_uri_async (uri, G_APP_LAUNCH_CONTEXT (context), NULL,
+                                           show_folder_done_cb, NULL);
+#endif
+}
+
 #if GTK_CHECK_VERSION (4, 10, 0)
 
 static void
@@ -162,16 +213,32 @@ open_files (GtkWindow          *parent,
                           closure_new (G_CALLBACK (func), user_data));
 }
 
+/* The one-file answers differ only in the call that finishes them. */
+typedef GFile *(*FileFinishFunc) (GtkFileDialog  *dialog,
+                                  GAsyncResult   *result,
+                                  GError        **error);
+
 static void
-save_file_done_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      data)
+file_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      data)
 {
   g_autofree Closure *closure = data;
   g_autoptr(GFile) file = NULL;
 
-  file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (object), result, NULL);
+  file = ((FileFinishFunc) closure->finish) (GTK_FILE_DIALOG (object), result, NULL);
   ((SfDialogsFileFunc) closure->func) (file, closure->user_data);
+}
+
+static Closure *
+file_closure_new (FileFinishFunc  finish,
+                  GCallback       func,
+                  gpointer        user_data)
+{
+  Closure *closure = closure_new (func, user_data);
+
+  closure->finish = (GCallback) finish;
+  return closure;
 }
 
 void
@@ -188,8 +255,43 @@ sf_dialogs_save_file (GtkWindow         *parent,
   dialog = gtk_file_dialog_new ();
   gtk_file_dialog_set_title (dialog, title);
   gtk_file_dialog_set_initial_name (dialog, initial_name);
-  gtk_file_dialog_save (dialog, parent, NULL, save_file_done_cb,
-                        closure_new (G_CALLBACK (func), user_data));
+  gtk_file_dialog_save (dialog, parent, NULL, file_done_cb,
+                        file_closure_new (gtk_file_dialog_save_finish,
+                                          G_CALLBACK (func), user_data));
+}
+
+void
+sf_dialogs_choose_folder (GtkWindow         *parent,
+                          const char        *title,
+                          GFile             *initial,
+                          SfDialogsFileFunc  func,
+                          gpointer           user_data)
+{
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+
+  gtk_file_dialog_set_title (dialog, title);
+  gtk_file_dialog_set_initial_folder (dialog, initial);
+  gtk_file_dialog_select_folder (dialog, parent, NULL, file_done_cb,
+                                 file_closure_new (gtk_file_dialog_select_folder_finish,
+                                                   G_CALLBACK (func), user_data));
+}
+
+void
+sf_dialogs_open_backup (GtkWindow         *parent,
+                        const char        *title,
+                        GFile             *folder,
+                        SfDialogsFileFunc  func,
+                        gpointer           user_data)
+{
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+  g_autoptr(GListModel) filters = backup_filters ();
+
+  gtk_file_dialog_set_title (dialog, title);
+  gtk_file_dialog_set_filters (dialog, filters);
+  gtk_file_dialog_set_initial_folder (dialog, folder);
+  gtk_file_dialog_open (dialog, parent, NULL, file_done_cb,
+                        file_closure_new (gtk_file_dialog_open_finish,
+                                          G_CALLBACK (func), user_data));
 }
 
 static void
@@ -271,6 +373,7 @@ open_files (GtkWindow          *parent,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* Any one-file chooser's answer. */
 static void
 save_file_response_cb (GtkNativeDialog *dialog,
                        int              response,
@@ -301,6 +404,51 @@ sf_dialogs_save_file (GtkWindow         *parent,
                                         _("_Save"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), initial_name);
+  g_signal_connect (dialog, "response", G_CALLBACK (save_file_response_cb),
+                    closure_new (G_CALLBACK (func), user_data));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+void
+sf_dialogs_choose_folder (GtkWindow         *parent,
+                          const char        *title,
+                          GFile             *initial,
+                          SfDialogsFileFunc  func,
+                          gpointer           user_data)
+{
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (title, parent, GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                        _("_Select"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  if (initial != NULL)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), initial, NULL);
+  g_signal_connect (dialog, "response", G_CALLBACK (save_file_response_cb),
+                    closure_new (G_CALLBACK (func), user_data));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+void
+sf_dialogs_open_backup (GtkWindow         *parent,
+                        const char        *title,
+                        GFile             *folder,
+                        SfDialogsFileFunc  func,
+                        gpointer           user_data)
+{
+  GtkFileChooserNative *dialog;
+  g_autoptr(GListModel) filters = backup_filters ();
+
+  dialog = gtk_file_chooser_native_new (title, parent, GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        _("_Restore"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  for (guint i = 0; i < g_list_model_get_n_items (filters); i++)
+    {
+      g_autoptr(GtkFileFilter) filter = g_list_model_get_item (filters, i);
+
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+    }
+  if (folder != NULL)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, NULL);
   g_signal_connect (dialog, "response", G_CALLBACK (save_file_response_cb),
                     closure_new (G_CALLBACK (func), user_data));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));

@@ -43,6 +43,23 @@ void sf_dialogs_confirm     (GtkWindow            *parent,
                              SfDialogsConfirmFunc  func,
                              gpointer              user_data);
 
+/* A folder, starting in @initial (may be NULL). */
+void sf_dialogs_choose_folder (GtkWindow         *parent,
+                               const char        *title,
+                               GFile             *initial,
+                               SfDialogsFileFunc  func,
+                               gpointer           user_data);
+/* One of Sparkflash's backups (sparkflash-backup-*.bin), starting in
+ * @folder (may be NULL). */
+void sf_dialogs_open_backup   (GtkWindow         *parent,
+                               const char        *title,
+                               GFile             *folder,
+                               SfDialogsFileFunc  func,
+                               gpointer           user_data);
+/* Shows @folder in the file manager; nothing to wait for. */
+void sf_dialogs_show_folder   (GtkWindow         *parent,
+                               GFile             *folder);
+
 /* For the GUI tests: the next save dialogs over @parent answer @path at
  * once (NULL: ask again); with @confirm TRUE, its questions are accepted
  * at once. */

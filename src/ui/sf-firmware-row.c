@@ -5,6 +5,9 @@
 
 #include <glib/gi18n.h>
 
+#ifdef SF_HAVE_BUILD_FILES
+#include "sf-build-files.h"
+#endif
 #include "sf-dialogs.h"
 #include "sf-firmware-file.h"
 #include "sf-firmware-row.h"
@@ -35,6 +38,14 @@ struct _SfFirmwareRow
 
   SfImageInfo          info;
   gboolean             have_info;
+  /* Where the file's name says it goes, which is put before what its
+   * content suggests: "0x300000-1MB.img" is a file system image there. */
+  guint32              hint_value;
+  gboolean             hint_from_end;
+  const char          *hint_reason;     /* static, translated; NULL: no hint */
+  guint32              flash_size;      /* 0 until a board told it */
+  char                *address_placeholder;  /* the template's, translated */
+  char                *address_tooltip;
   SfChip               chip;
   SfFirmwareRowStatus  problem_status;
   gboolean             own_problem_is_address;
@@ -123,6 +134,15 @@ update_own_problem (SfFirmwareRow *self)
     self->own_problem = g_strdup (_("Choose a file to write"));
   else if (self->load_error != NULL)
     self->own_problem = g_strdup (self->load_error);
+  else if (*text == '\0' && self->hint_reason != NULL && self->hint_from_end)
+    {
+      g_autofree char *back = sf_format_size (self->hint_value);
+
+      /* Translators: "Goes 16 KiB before the end of the flash, …". */
+      self->own_problem = g_strdup_printf (_("Goes %s before the end of the flash, whose size "
+                                             "is not known yet: read the board (Chip Info), "
+                                             "or type the address"), back);
+    }
   else if (*text == '\0')
     self->own_problem = g_strdup (_("Enter the flash address"));
   else if (!sf_parse_number (text, _("address"), &address, &error))
@@ -148,18 +168,79 @@ set_address_internal (SfFirmwareRow *self,
   self->setting_address = FALSE;
 }
 
+/* What the file's name says about its address, for the current chip. */
+static void
+update_hint (SfFirmwareRow *self)
+{
+  self->hint_reason = NULL;
+  if (self->file == NULL)
+    return;
+#ifdef SF_HAVE_BUILD_FILES
+  {
+    g_autofree char *name = g_file_get_basename (self->file);
+    SfAddressHint hint;
+
+    if (!sf_build_files_address_from_name (name, self->chip, &hint))
+      return;
+    /* A bootloader or a partition table says so in its bytes, which
+     * outweighs a name ("bootloader.bin" renamed "app.bin"). */
+    if (self->have_info && (self->info.kind == SF_IMAGE_KIND_BOOTLOADER ||
+                            self->info.kind == SF_IMAGE_KIND_PARTITION_TABLE))
+      return;
+    self->hint_value = hint.value;
+    self->hint_from_end = hint.from_end;
+    self->hint_reason = hint.reason;
+  }
+#endif
+}
+
 static void
 suggest_address (SfFirmwareRow *self)
 {
   g_autofree char *text = NULL;
 
-  if (!self->have_info)
-    return;
   if (self->address_touched &&
       *gtk_editable_get_text (GTK_EDITABLE (self->address_entry)) != '\0')
     return;
-  text = g_strdup_printf ("0x%x", sf_image_suggest_address (&self->info, self->chip));
+  if (self->hint_reason != NULL && self->hint_from_end)
+    {
+      /* The RF init data's place depends on the flash: until a board
+       * told its size, the entry stays empty and says where. */
+      text = self->flash_size > self->hint_value
+             ? g_strdup_printf ("0x%x", self->flash_size - self->hint_value)
+             : g_strdup ("");
+    }
+  else if (self->hint_reason != NULL)
+    text = g_strdup_printf ("0x%x", self->hint_value);
+  else if (self->have_info)
+    text = g_strdup_printf ("0x%x", sf_image_suggest_address (&self->info, self->chip));
+  else
+    return;
   set_address_internal (self, text);
+}
+
+static void
+update_hint_display (SfFirmwareRow *self)
+{
+  g_autofree char *back = NULL;
+  g_autofree char *placeholder = NULL;
+  g_autofree char *tooltip = NULL;
+
+  if (self->hint_reason != NULL && self->hint_from_end)
+    {
+      back = sf_format_size (self->hint_value);
+      /* Translators: in the address entry until the flash size is known,
+       * "end − 16 KiB". */
+      placeholder = g_strdup_printf (C_("address", "end − %s"), back);
+    }
+  gtk_entry_set_placeholder_text (self->address_entry,
+                                  placeholder != NULL ? placeholder : self->address_placeholder);
+  if (self->hint_reason != NULL)
+    /* Translators: a tooltip; %s says what the name was taken for,
+     * "NodeMCU file system image". */
+    tooltip = g_strdup_printf (_("Address from the file name: %s"), self->hint_reason);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->address_entry),
+                               tooltip != NULL ? tooltip : self->address_tooltip);
 }
 
 static void
@@ -180,8 +261,12 @@ update_description (SfFirmwareRow *self)
     what = sf_image_describe (&self->info);
   else
     what = g_strdup (_("damaged image header"));
-  /* Translators: "1.2 MiB · ESP32 app, DIO, 4MB, 40m". */
-  text = g_strdup_printf (_("%s · %s"), size, what);
+  if (self->hint_reason != NULL)
+    /* Translators: "1 MiB · raw data · by its name: NodeMCU file system image". */
+    text = g_strdup_printf (_("%s · %s · by its name: %s"), size, what, self->hint_reason);
+  else
+    /* Translators: "1.2 MiB · ESP32 app, DIO, 4MB, 40m". */
+    text = g_strdup_printf (_("%s · %s"), size, what);
   gtk_label_set_text (self->description_label, text);
   gtk_widget_set_visible (GTK_WIDGET (self->description_label), TRUE);
 }
@@ -251,6 +336,8 @@ update_file (SfFirmwareRow *self)
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->enabled_switch),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, write, -1);
     }
+  update_hint (self);
+  update_hint_display (self);
   update_description (self);
   suggest_address (self);
   update_own_problem (self);
@@ -323,6 +410,8 @@ sf_firmware_row_finalize (GObject *object)
   g_free (self->load_error);
   g_free (self->own_problem);
   g_free (self->problem);
+  g_free (self->address_placeholder);
+  g_free (self->address_tooltip);
 
   G_OBJECT_CLASS (sf_firmware_row_parent_class)->finalize (object);
 }
@@ -364,6 +453,8 @@ static void
 sf_firmware_row_init (SfFirmwareRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->address_placeholder = g_strdup (gtk_entry_get_placeholder_text (self->address_entry));
+  self->address_tooltip = g_strdup (gtk_widget_get_tooltip_text (GTK_WIDGET (self->address_entry)));
   update_file (self);
 }
 
@@ -423,6 +514,7 @@ sf_firmware_row_reload (SfFirmwareRow *self)
       result = SF_FIRMWARE_ROW_CHANGED;
     }
 
+  update_hint (self);
   update_description (self);
   update_own_problem (self);
   return result;
@@ -498,7 +590,36 @@ sf_firmware_row_set_chip (SfFirmwareRow *self,
   if (self->chip == chip)
     return;
   self->chip = chip;
+  /* "bootloader.bin" and "firmware.bin" go where this chip wants them. */
+  update_hint (self);
+  update_hint_display (self);
+  update_description (self);
   suggest_address (self);
+  update_own_problem (self);
+}
+
+void
+sf_firmware_row_set_flash_size (SfFirmwareRow *self,
+                                guint32        flash_size)
+{
+  g_return_if_fail (SF_IS_FIRMWARE_ROW (self));
+
+  if (self->flash_size == flash_size)
+    return;
+  self->flash_size = flash_size;
+  if (self->hint_reason != NULL && self->hint_from_end)
+    {
+      suggest_address (self);
+      update_own_problem (self);
+    }
+}
+
+const char *
+sf_firmware_row_get_hint_reason (SfFirmwareRow *self)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), NULL);
+
+  return self->hint_reason;
 }
 
 const char *

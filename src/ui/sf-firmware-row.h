@@ -59,6 +59,15 @@ void                sf_firmware_row_set_enabled      (SfFirmwareRow       *self,
 void                sf_firmware_row_set_chip         (SfFirmwareRow       *self,
                                                       SfChip               chip);
 
+/* The size of the board's flash, once known (0: not known): a file whose
+ * name places it back from the end (the ESP8266's RF init data) gets its
+ * address from it. */
+void                sf_firmware_row_set_flash_size   (SfFirmwareRow       *self,
+                                                      guint32              flash_size);
+/* What the file's name was taken for when it gave the address
+ * ("NodeMCU file system image"), or NULL when the name says nothing. */
+const char         *sf_firmware_row_get_hint_reason  (SfFirmwareRow       *self);
+
 /* A problem of the row alone (no file, unreadable, empty, address not a
  * number), or NULL when it could be written as far as it knows. */
 const char         *sf_firmware_row_get_own_problem  (SfFirmwareRow       *self);

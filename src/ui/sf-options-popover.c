@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sf-dialogs.h"
 #include "sf-options-popover.h"
 
 /* Settings ids in the order of the drop-downs' models in
@@ -23,6 +24,7 @@ static const char * const size_ids[] = {
   "keep", "detect", "1MB", "2MB", "4MB", "8MB", "16MB", "32MB", "64MB", "128MB", NULL
 };
 static const char * const freq_ids[] = { "keep", "80m", "40m", "26m", "20m", NULL };
+static const char * const backup_scope_ids[] = { "overwritten", "whole-flash", NULL };
 static const guint baud_rates[] = { 115200, 230400, 460800, 921600, 1500000, 2000000 };
 
 struct _SfOptionsPopover
@@ -42,6 +44,10 @@ struct _SfOptionsPopover
   GtkCheckButton *use_stub_check;
   GtkLabel       *header_label;
   GtkLabel       *header_warning_label;
+  GtkCheckButton *backup_check;
+  GtkDropDown    *backup_scope_drop_down;
+  GtkButton      *backup_folder_button;
+  GtkLabel       *backup_folder_label;
 
   GSettings      *settings;
 };
@@ -201,6 +207,63 @@ sf_options_popover_show_header (SfOptionsPopover  *self,
   return g_string_free (g_steal_pointer (&changes), FALSE);
 }
 
+char *
+sf_options_popover_dup_backup_folder (GSettings *settings)
+{
+  g_autofree char *folder = g_settings_get_string (settings, "backup-folder");
+  const char *documents;
+
+  if (*folder != '\0')
+    return g_steal_pointer (&folder);
+  documents = g_get_user_special_dir (G_USER_DIRECTORY_DOCUMENTS);
+  /* Translators: the folder backups go to by default, in Documents. */
+  return g_build_filename (documents != NULL ? documents : g_get_home_dir (),
+                           _("Sparkflash Backups"), NULL);
+}
+
+static void
+update_backup_folder (SfOptionsPopover *self)
+{
+  g_autofree char *folder = sf_options_popover_dup_backup_folder (self->settings);
+  g_autofree char *name = g_filename_display_basename (folder);
+  g_autofree char *path = g_filename_display_name (folder);
+
+  gtk_label_set_text (self->backup_folder_label, name);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->backup_folder_button), path);
+}
+
+static void
+backup_folder_chosen_cb (GFile    *file,
+                         gpointer  user_data)
+{
+  g_autoptr(SfOptionsPopover) self = user_data;
+  g_autofree char *path = NULL;
+
+  if (file == NULL || self->settings == NULL || (path = g_file_get_path (file)) == NULL)
+    return;
+  g_settings_set_string (self->settings, "backup-folder", path);
+}
+
+static void
+backup_folder_clicked_cb (SfOptionsPopover *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *folder = sf_options_popover_dup_backup_folder (self->settings);
+  g_autoptr(GFile) initial = g_file_new_for_path (folder);
+
+  gtk_popover_popdown (GTK_POPOVER (self));
+  /* The default folder may not exist yet: start where it would be. */
+  if (!g_file_query_exists (initial, NULL))
+    {
+      g_autoptr(GFile) parent = g_file_get_parent (initial);
+
+      g_set_object (&initial, parent);
+    }
+  sf_dialogs_choose_folder (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                            _("Choose the Backup Folder"), initial,
+                            backup_folder_chosen_cb, g_object_ref (self));
+}
+
 void
 sf_options_popover_bind (SfOptionsPopover *self,
                          GSettings        *settings)
@@ -227,6 +290,12 @@ sf_options_popover_bind (SfOptionsPopover *self,
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "monitor-after-flash", self->monitor_after_check, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "backup-before-write", self->backup_check, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  bind_drop_down (self, "backup-scope", self->backup_scope_drop_down, backup_scope_ids);
+  g_signal_connect_object (settings, "changed::backup-folder", G_CALLBACK (update_backup_folder),
+                           self, G_CONNECT_SWAPPED);
+  update_backup_folder (self);
 }
 
 static void
@@ -264,7 +333,12 @@ sf_options_popover_class_init (SfOptionsPopoverClass *klass)
   BIND (monitor_after_check);
   BIND (header_label);
   BIND (header_warning_label);
+  BIND (backup_check);
+  BIND (backup_scope_drop_down);
+  BIND (backup_folder_button);
+  BIND (backup_folder_label);
 #undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, backup_folder_clicked_cb);
 }
 
 static void

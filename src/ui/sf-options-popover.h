@@ -26,4 +26,9 @@ char      *sf_options_popover_show_header (SfOptionsPopover  *self,
                                            const SfImageInfo *info,
                                            SfChip             chip) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Where backups go: the "backup-folder" key of @settings, or when that is
+ * empty, a "Sparkflash Backups" folder in the user's Documents (not made
+ * here: the write that first needs it does). */
+char      *sf_options_popover_dup_backup_folder (GSettings       *settings) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

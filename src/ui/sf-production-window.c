@@ -20,6 +20,7 @@ struct _SfProductionWindow
   GtkLabel      *firmware_label;
   GtkListBox    *port_list;
   GtkSwitch     *auto_switch;
+  GtkSwitch     *force_switch;
   GtkLabel      *summary_label;
   GtkListBox    *board_list;
 
@@ -119,6 +120,18 @@ board_done_cb (SfProductionWindow *self,
   update_state (self);
 }
 
+/* Nobody can be asked board by board in a run: the switch answers for
+ * all, and a no leaves the board as it was, its row saying why. */
+static void
+board_concerns_cb (SfFlashJob *job,
+                   GPtrArray  *concerns,
+                   gpointer    user_data)
+{
+  SfProductionWindow *self = user_data;
+
+  sf_flash_job_confirm (job, gtk_switch_get_active (self->force_switch));
+}
+
 /* Each board runs its own job, in its own worker thread. */
 static void
 start_board (SfProductionWindow *self,
@@ -130,6 +143,7 @@ start_board (SfProductionWindow *self,
   if (path_running (self, path))
     return;
   job = sf_flash_job_new_like (self->model, path);
+  g_signal_connect_object (job, "concerns", G_CALLBACK (board_concerns_cb), self, 0);
   row = sf_board_row_new (job);
   g_ptr_array_add (self->rows, g_object_ref (row));
   gtk_list_box_append (self->board_list, GTK_WIDGET (row));
@@ -438,6 +452,7 @@ sf_production_window_class_init (SfProductionWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SfProductionWindow, firmware_label);
   gtk_widget_class_bind_template_child (widget_class, SfProductionWindow, port_list);
   gtk_widget_class_bind_template_child (widget_class, SfProductionWindow, auto_switch);
+  gtk_widget_class_bind_template_child (widget_class, SfProductionWindow, force_switch);
   gtk_widget_class_bind_template_child (widget_class, SfProductionWindow, summary_label);
   gtk_widget_class_bind_template_child (widget_class, SfProductionWindow, board_list);
 
@@ -550,4 +565,11 @@ _sf_production_window_get_auto_switch (SfProductionWindow *self)
 {
   g_return_val_if_fail (SF_IS_PRODUCTION_WINDOW (self), NULL);
   return GTK_WIDGET (self->auto_switch);
+}
+
+GtkWidget *
+_sf_production_window_get_force_switch (SfProductionWindow *self)
+{
+  g_return_val_if_fail (SF_IS_PRODUCTION_WINDOW (self), NULL);
+  return GTK_WIDGET (self->force_switch);
 }

@@ -40,5 +40,7 @@ gboolean            _sf_production_window_get_active  (SfProductionWindow *self)
 const char         *_sf_production_window_get_summary (SfProductionWindow *self);
 /* The switch "Also flash every board plugged in from now on". */
 GtkWidget          *_sf_production_window_get_auto_switch (SfProductionWindow *self);
+/* "Write even when the checks before writing object". */
+GtkWidget          *_sf_production_window_get_force_switch (SfProductionWindow *self);
 
 G_END_DECLS

@@ -25,7 +25,7 @@ flash_action (GtkWidget  *widget,
 
   if (self->job != NULL)
     return;
-  if (!(job = _sf_window_create_write_job (self, changed)))
+  if (!(job = _sf_window_create_write_job (self, changed, TRUE)))
     return;
 
   self->job_regions = sf_flash_job_get_n_regions (job);
@@ -53,7 +53,8 @@ production_action (GtkWidget  *widget,
   g_autoptr(SfFlashJob) model = NULL;
   SfProductionWindow *production;
 
-  if (!(model = _sf_window_create_write_job (self, NULL)))
+  /* No backups: a run flashes boards by the dozen, most of them new. */
+  if (!(model = _sf_window_create_write_job (self, NULL, FALSE)))
     return;
   /* Any board may be among those flashed: the monitor lets go of its. */
   g_object_set (self, "show-monitor", FALSE, NULL);
@@ -300,6 +301,33 @@ add_file_action (GtkWidget  *widget,
 }
 
 static void
+backup_chosen_cb (GFile    *file,
+                  gpointer  user_data)
+{
+  g_autoptr(SfWindow) self = user_data;
+
+  if (file == NULL || self->disposed)
+    return;
+  _sf_window_restore_backup (self, file);
+}
+
+static void
+restore_backup_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  SfWindow *self = SF_WINDOW (widget);
+  g_autofree char *path = sf_options_popover_dup_backup_folder (self->settings);
+  g_autoptr(GFile) folder = g_file_new_for_path (path);
+
+  if (self->job != NULL)
+    return;
+  sf_dialogs_open_backup (GTK_WINDOW (self), _("Restore a Backup"),
+                          g_file_query_exists (folder, NULL) ? folder : NULL,
+                          backup_chosen_cb, g_object_ref (self));
+}
+
+static void
 use_other_port_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
@@ -399,6 +427,7 @@ _sf_window_class_actions_init (SfWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.erase-region", NULL, erase_region_action);
   gtk_widget_class_install_action (widget_class, "win.erase-flash", NULL, erase_flash_action);
   gtk_widget_class_install_action (widget_class, "win.chip-info", NULL, chip_info_action);
+  gtk_widget_class_install_action (widget_class, "win.restore-backup", NULL, restore_backup_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "win.add-file", NULL, add_file_action);
   gtk_widget_class_install_action (widget_class, "win.use-other-port", NULL, use_other_port_action);

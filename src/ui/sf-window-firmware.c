@@ -5,6 +5,9 @@
 
 #include <glib/gi18n.h>
 
+#ifdef SF_HAVE_BUILD_FILES
+#include "sf-build-files.h"
+#endif
 #include "sf-units.h"
 #include "sf-window-private.h"
 
@@ -146,6 +149,7 @@ _sf_window_validate_rows (SfWindow *self)
       SfFlashRegion region[2];
 
       sf_firmware_row_set_chip (row, chip);
+      sf_firmware_row_set_flash_size (row, flash_size);
       if (!row_region (row, &region[0], &name))
         {
           sf_firmware_row_set_problem (row, SF_FIRMWARE_ROW_OK, NULL);
@@ -243,6 +247,7 @@ _sf_window_add_row (SfWindow   *self,
   SfFirmwareRow *row = SF_FIRMWARE_ROW (sf_firmware_row_new ());
 
   sf_firmware_row_set_chip (row, chosen_chip (self));
+  sf_firmware_row_set_flash_size (row, self->have_details ? self->details.flash_size : 0);
   if (address != NULL && *address != '\0')
     sf_firmware_row_set_address_text (row, address);
   sf_firmware_row_set_enabled (row, enabled);
@@ -274,6 +279,50 @@ _sf_window_restore_rows (SfWindow *self)
   self->restoring = FALSE;
 }
 
+guint
+_sf_window_add_folder (SfWindow *self,
+                       GFile    *folder)
+{
+#ifdef SF_HAVE_BUILD_FILES
+  g_autofree char *path = g_file_get_path (folder);
+  g_autoptr(GPtrArray) files = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (path == NULL)
+    {
+      _sf_window_show_banner (self, SF_BANNER_ERROR, _("Choose a Local Folder"),
+                              _("Only a build folder on this computer can be read."),
+                              SF_BANNER_ACTION_NONE);
+      return 0;
+    }
+  files = sf_build_files_scan_folder (path, chosen_chip (self), NULL, &error);
+  if (files == NULL)
+    {
+      _sf_window_show_banner (self, SF_BANNER_WARNING, _("Nothing to Flash in This Folder"),
+                              error->message, SF_BANNER_ACTION_NONE);
+      return 0;
+    }
+  for (guint i = 0; i < files->len; i++)
+    {
+      const SfBuildFile *build_file = g_ptr_array_index (files, i);
+      g_autoptr(GFile) file = g_file_new_for_path (build_file->path);
+      g_autofree char *address = g_strdup_printf ("0x%x", build_file->address);
+
+      /* The build said where: as good as typed. */
+      _sf_window_add_row (self, file, address, TRUE);
+    }
+  return files->len;
+#else
+  g_autofree char *name = g_file_get_basename (folder);
+  g_autofree char *body = g_strdup_printf (_("%s is a folder: add the files in it one by one."),
+                                           name);
+
+  _sf_window_show_banner (self, SF_BANNER_WARNING, _("Folders Cannot Be Added"), body,
+                          SF_BANNER_ACTION_NONE);
+  return 0;
+#endif
+}
+
 static gboolean
 drop_cb (GtkDropTarget *target,
          const GValue  *value,
@@ -287,7 +336,13 @@ drop_cb (GtkDropTarget *target,
     return FALSE;
   files = g_value_get_boxed (value);
   for (GSList *l = files; l != NULL; l = l->next)
-    _sf_window_add_row (self, l->data, NULL, TRUE);
+    {
+      /* A build folder: every file it asks to flash, each at its place. */
+      if (g_file_query_file_type (l->data, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
+        _sf_window_add_folder (self, l->data);
+      else
+        _sf_window_add_row (self, l->data, NULL, TRUE);
+    }
   return files != NULL;
 }
 
@@ -312,12 +367,14 @@ _sf_window_init_firmware (SfWindow *self)
 
 SfFlashJob *
 _sf_window_create_write_job (SfWindow  *self,
-                             GPtrArray *changed)
+                             GPtrArray *changed,
+                             gboolean   backup)
 {
   g_autoptr(GPtrArray) rows = _sf_window_collect_rows (self);
   g_autoptr(SfFlashJob) job = NULL;
   g_autofree char *problem = NULL;
   g_autofree char *mode = NULL, *size = NULL, *freq = NULL;
+  g_autofree char *backup_folder = NULL;
   SfFirmwareRow *bad;
   SfWriteOptions options = { 0 };
 
@@ -370,6 +427,8 @@ _sf_window_create_write_job (SfWindow  *self,
   options.flash_mode = g_str_equal (mode, "keep") ? NULL : mode;
   options.flash_size = g_str_equal (size, "keep") ? NULL : size;
   options.flash_freq = g_str_equal (freq, "keep") ? NULL : freq;
+  if (backup && !_sf_window_backup_options (self, &options, &backup_folder))
+    return NULL;
   sf_flash_job_set_write_options (job, &options);
   return g_steal_pointer (&job);
 }

@@ -230,6 +230,18 @@ job_finished_cb (SfWindow   *self,
   switch (sf_flash_job_get_kind (job))
     {
     case SF_JOB_WRITE:
+      if (self->restore_name != NULL)
+        {
+          title = _("Backup Restored");
+          /* Translators: %s is a backup's file name. */
+          g_string_append_printf (body, _("%s was written back and checked."), self->restore_name);
+          g_string_append_c (body, ' ');
+          g_string_append (body, g_str_equal (after, "hard-reset")
+                                 ? _("The board restarts into what it held before.")
+                                 : _("Press RESET on the board to start it."));
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
     case SF_JOB_VERIFY:
       title = _("Done: Firmware Written and Verified");
       g_string_append_printf (body, g_dngettext (GETTEXT_PACKAGE,
@@ -273,8 +285,13 @@ job_finished_cb (SfWindow   *self,
       g_settings_set_uint (self->settings, "baud", used_baud);
     }
 
+  if (sf_flash_job_get_kind (job) == SF_JOB_WRITE)
+    _sf_window_note_backup (self, job, body);
+
   if (title != NULL)
-    _sf_window_show_banner (self, SF_BANNER_SUCCESS, title, body->str, SF_BANNER_ACTION_NONE);
+    _sf_window_show_banner (self, SF_BANNER_SUCCESS, title, body->str,
+                            sf_flash_job_get_backup_path (job) != NULL
+                            ? SF_BANNER_ACTION_SHOW_BACKUP : SF_BANNER_ACTION_NONE);
   else if (body->len > 0)
     _sf_window_show_banner (self, SF_BANNER_INFO, _("Slower Connection"), body->str, SF_BANNER_ACTION_NONE);
 }
@@ -328,6 +345,8 @@ job_done_cb (GObject      *object,
 
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->restore_name, g_free);
+  _sf_window_close_concerns (self);
   /* Only now: the worker has closed the port. */
   _sf_window_monitor_after_job (self, job, ok);
   _sf_window_set_pulsing (self, FALSE);
@@ -374,6 +393,7 @@ _sf_window_start_job (SfWindow   *self,
 
   g_assert (self->job == NULL);
 
+  g_clear_object (&self->last_restore);
   _sf_window_release_port (self);
   self->job = g_object_ref (job);
   self->cancellable = g_cancellable_new ();
@@ -391,6 +411,7 @@ _sf_window_start_job (SfWindow   *self,
   g_signal_connect_swapped (job, "log", G_CALLBACK (job_log_cb), self);
   g_signal_connect_swapped (job, "finished", G_CALLBACK (job_finished_cb), self);
   g_signal_connect_swapped (job, "failed", G_CALLBACK (job_failed_cb), self);
+  _sf_window_watch_concerns (self, job);
 
   _sf_window_hide_banner (self);
   if (gtk_text_buffer_get_char_count (buffer) > 0)

@@ -6,6 +6,7 @@
  * GUI tests and the screenshot/benchmark programs use to drive the real
  * window in-process without file dialogs. */
 
+#include "sf-concerns-dialog.h"
 #include "sf-firmware-row.h"
 #include "sf-flash-job.h"
 #include "sf-monitor-pane.h"
@@ -31,6 +32,7 @@ typedef enum
   SF_BANNER_ACTION_COPY_DIALOUT,
   SF_BANNER_ACTION_RETRY,
   SF_BANNER_ACTION_SHOW_LOG,
+  SF_BANNER_ACTION_SHOW_BACKUP,
 } SfBannerAction;
 
 struct _SfWindow
@@ -103,6 +105,15 @@ struct _SfWindow
   guint                 job_pid;
   guint                 job_regions;
   SfBannerAction        banner_action;
+  char                 *banner_folder;   /* for SF_BANNER_ACTION_SHOW_BACKUP */
+
+  /* Checks before writing, backups and restoring (sf-window-care.c) */
+  SfConcernsDialog     *concerns_dialog; /* not owned: it destroys itself */
+  GPtrArray            *last_concerns;
+  int                   concerns_answer; /* test hook: -1 ask, 0 no, 1 yes */
+  char                 *restore_name;    /* the backup the running job restores */
+  GFile                *last_restore;    /* the last job's backup, for Try Again */
+
   guint                 save_source;
   gboolean              have_details;
   gboolean              restoring;
@@ -153,13 +164,20 @@ SfFirmwareRow *_sf_window_first_bad_row     (SfWindow       *self,
 /* A write job of the enabled rows (each file read again first; the
  * names of those that changed on disk are added to @changed, if given)
  * with the window's connection and write options, for the chosen port;
- * NULL, with a banner saying why, when they cannot be written. */
+ * with @backup, a backup first when the options say so. NULL, with a
+ * banner saying why, when they cannot be written. */
 SfFlashJob    *_sf_window_create_write_job  (SfWindow       *self,
-                                             GPtrArray      *changed) G_GNUC_WARN_UNUSED_RESULT;
+                                             GPtrArray      *changed,
+                                             gboolean        backup) G_GNUC_WARN_UNUSED_RESULT;
 SfFirmwareRow *_sf_window_add_row           (SfWindow       *self,
                                              GFile          *file,
                                              const char     *address,
                                              gboolean        enabled);
+/* A dropped build folder: one row per file it asks to flash, each at the
+ * address the build gives (sf_build_files_scan_folder()). Returns how
+ * many; 0, with a banner saying why, when none. Also a GUI test hook. */
+guint          _sf_window_add_folder        (SfWindow       *self,
+                                             GFile          *folder);
 
 /* sf-window-monitor.c: the serial monitor pane and when it holds the port. */
 void           _sf_window_init_monitor      (SfWindow       *self);
@@ -175,6 +193,25 @@ void           _sf_window_monitor_after_job (SfWindow       *self,
                                              gboolean        succeeded);
 /* Starts or stops the monitor on the chosen port (win.monitor-run). */
 void           _sf_window_toggle_monitor    (SfWindow       *self);
+
+/* sf-window-care.c: the checks before writing, backups, restoring one. */
+/* Asks about @job's "concerns", when it has any, with one dialog. */
+void           _sf_window_watch_concerns    (SfWindow       *self,
+                                             SfFlashJob     *job);
+/* The job ended or the window goes: a question still open is a no. */
+void           _sf_window_close_concerns    (SfWindow       *self);
+/* Sets @options' backup from the settings; @out_folder keeps the folder's
+ * path alive until the options are handed to a job. FALSE, with a banner,
+ * when the folder cannot be made. */
+gboolean       _sf_window_backup_options    (SfWindow       *self,
+                                             SfWriteOptions *options,
+                                             char          **out_folder);
+/* After a write: names the backup it made, if any, in @body and the log,
+ * and offers to show its folder. */
+void           _sf_window_note_backup       (SfWindow       *self,
+                                             SfFlashJob     *job,
+                                             GString        *body);
+void           _sf_window_show_backup_folder (SfWindow      *self);
 
 /* sf-window-actions.c: the win.* actions and their keyboard shortcuts. */
 void           _sf_window_class_actions_init (SfWindowClass *klass);
@@ -230,5 +267,20 @@ SfPartitionsWindow *_sf_window_get_partitions (SfWindow *self);
 double         _sf_window_get_progress      (SfWindow   *self,
                                              SfPhase    *phase,
                                              guint64    *total);
+/* How write concerns are answered: -1 ask with the dialog (the default),
+ * 0 no, 1 yes, at once. */
+void           _sf_window_set_concerns_answer (SfWindow *self,
+                                             int         answer);
+/* The concerns (of SfWriteConcern) the last write job raised, or NULL. */
+GPtrArray     *_sf_window_get_last_concerns (SfWindow   *self);
+/* The question about them while it is open, or NULL. */
+SfConcernsDialog *_sf_window_get_concerns_dialog (SfWindow *self);
+/* Writes @file, one of Sparkflash's backups, back where it came from, as
+ * win.restore-backup does once the file is chosen; a backup of another
+ * board than the one last read is asked about first (answered by
+ * _sf_window_set_confirmed()). FALSE, with a banner saying why, when it
+ * cannot start. */
+gboolean       _sf_window_restore_backup    (SfWindow   *self,
+                                             GFile      *file);
 
 G_END_DECLS

@@ -64,6 +64,9 @@ _sf_window_show_banner (SfWindow       *self,
     case SF_BANNER_ACTION_SHOW_LOG:
       gtk_button_set_label (self->status_action, _("Show _Log"));
       break;
+    case SF_BANNER_ACTION_SHOW_BACKUP:
+      gtk_button_set_label (self->status_action, _("Open Backup _Folder"));
+      break;
     case SF_BANNER_ACTION_NONE:
     default:
       break;
@@ -148,6 +151,9 @@ static const ErrorText error_texts[] = {
   { SF_PROTOCOL_ERROR_INVALID_ARGUMENT, N_("Check the Settings"), NULL },
   { SF_PROTOCOL_ERROR_IO, N_("A File Could Not Be Used"), NULL },
   { SF_PROTOCOL_ERROR_WRITE_PROTECTED, N_("The File Is Write-Protected"), NULL },
+  { SF_PROTOCOL_ERROR_NOT_CONFIRMED, N_("Nothing Was Written"),
+    N_("The board holds what it held before. Change the files or their addresses, or flash "
+       "again and choose Write Anyway.") },
 };
 
 void
@@ -157,6 +163,7 @@ _sf_window_show_error (SfWindow     *self,
   const char *title = _("The Operation Failed");
   const char *hint = NULL;
   SfBannerAction action = SF_BANNER_ACTION_SHOW_LOG;
+  SfBannerKind kind = SF_BANNER_ERROR;
   g_autofree char *body = NULL;
 
   if (error->domain == SF_PROTOCOL_ERROR)
@@ -185,9 +192,15 @@ _sf_window_show_error (SfWindow     *self,
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_PORT_BUSY) ||
            g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_VERIFY_FAILED))
     action = SF_BANNER_ACTION_RETRY;
+  /* A write someone said no to did no harm: no error, nothing to retry. */
+  else if (g_error_matches (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_NOT_CONFIRMED))
+    {
+      kind = SF_BANNER_INFO;
+      action = SF_BANNER_ACTION_NONE;
+    }
 
   body = hint != NULL ? g_strdup_printf ("%s\n%s", error->message, hint) : g_strdup (error->message);
-  _sf_window_show_banner (self, SF_BANNER_ERROR, title, body, action);
+  _sf_window_show_banner (self, kind, title, body, action);
 }
 
 static void
@@ -213,12 +226,22 @@ status_action_clicked_cb (SfWindow *self)
         };
 
         _sf_window_hide_banner (self);
-        if ((guint) self->last_kind < G_N_ELEMENTS (actions) && actions[self->last_kind] != NULL)
+        /* A restore is tried again as one, not as a flash of the list. */
+        if (self->last_kind == SF_JOB_WRITE && self->last_restore != NULL)
+          {
+            g_autoptr(GFile) file = g_object_ref (self->last_restore);
+
+            _sf_window_restore_backup (self, file);
+          }
+        else if ((guint) self->last_kind < G_N_ELEMENTS (actions) && actions[self->last_kind] != NULL)
           gtk_widget_activate_action (GTK_WIDGET (self), actions[self->last_kind], NULL);
       }
       break;
     case SF_BANNER_ACTION_SHOW_LOG:
       g_object_set (self, "show-log", TRUE, NULL);
+      break;
+    case SF_BANNER_ACTION_SHOW_BACKUP:
+      _sf_window_show_backup_folder (self);
       break;
     case SF_BANNER_ACTION_NONE:
     default:
@@ -285,6 +308,7 @@ _sf_window_update_actions (SfWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.erase-region", !busy && have_port);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.erase-flash", !busy && have_port);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.chip-info", !busy && have_port);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-backup", !busy && have_port);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-file", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.use-other-port", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.monitor-run", !busy && have_port);
@@ -329,6 +353,7 @@ sf_window_close_request (GtkWindow *window)
       /* Let the job leave the board in a usable state before the window
        * (and perhaps the application) goes. */
       g_cancellable_cancel (self->cancellable);
+      _sf_window_close_concerns (self);
       self->close_when_idle = TRUE;
       gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
       return TRUE;
@@ -394,6 +419,7 @@ sf_window_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   if (self->job != NULL)
     g_signal_handlers_disconnect_by_data (self->job, self);
+  _sf_window_close_concerns (self);
   _sf_window_flush_rows (self);
   _sf_window_set_pulsing (self, FALSE);
 
@@ -413,6 +439,10 @@ sf_window_finalize (GObject *object)
   SfWindow *self = SF_WINDOW (object);
 
   g_free (self->read_target);
+  g_free (self->banner_folder);
+  g_free (self->restore_name);
+  g_clear_object (&self->last_restore);
+  g_clear_pointer (&self->last_concerns, g_ptr_array_unref);
   sf_chip_details_clear (&self->details);
 
   G_OBJECT_CLASS (sf_window_parent_class)->finalize (object);
@@ -562,6 +592,7 @@ sf_window_init (SfWindow *self)
   GtkTextIter end;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->concerns_answer = -1;
 
   buffer = gtk_text_view_get_buffer (self->log_view);
   gtk_text_buffer_get_end_iter (buffer, &end);

@@ -229,6 +229,76 @@ test_plugged_in (void)
   sf_test_remove_tree (dir);
 }
 
+/* No one to ask board by board: with the switch off, a write the checks
+ * object to leaves each board as it was and its row says why; on, it is
+ * written. */
+static void
+test_checks (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sparkflash-production-XXXXXX", NULL);
+  g_autofree guint8 *noise = g_malloc (8 * 1024);
+  g_autoptr(GBytes) data = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  SfProductionWindow *production;
+  SfWindow *window;
+  GPtrArray *boards;
+  GPtrArray *rows;
+
+  /* Raw data over the ESP32's bootloader. */
+  sf_test_fill_noise (noise, 8 * 1024, 13);
+  noise[0] = 0;
+  data = g_bytes_new (noise, 8 * 1024);
+  path = sf_test_write_file (dir, "data.bin", data);
+  file = g_file_new_for_path (path);
+
+  sf_test_reset_settings (sf_application_get_settings (app));
+  window = sf_test_open_window (app, "esp32");
+  sf_firmware_row_set_address_text (_sf_window_add_firmware (window, file), "0x1000");
+  boards = sf_test_start_boards (app, 2, FALSE);
+  production = sf_test_open_production (window);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (_sf_production_window_get_force_switch (production))));
+
+  for (int force = 0; force <= 1; force++)
+    {
+      gtk_switch_set_active (GTK_SWITCH (_sf_production_window_get_force_switch (production)), force);
+      sf_test_run_production (production, boards, RUN_TIMEOUT_MS);
+      rows = _sf_production_window_get_rows (production);
+      g_assert_cmpuint (rows->len, >=, 2);
+      for (guint i = rows->len - 2; i < rows->len; i++)
+        {
+          SfBoardRow *row = g_ptr_array_index (rows, i);
+          SfSimDevice *device = NULL;
+          g_autoptr(GBytes) flash = NULL;
+
+          for (guint j = 0; j < boards->len; j++)
+            if (g_str_equal (sf_board_row_get_port (row),
+                             sf_sim_device_get_port_path (g_ptr_array_index (boards, j))))
+              device = g_ptr_array_index (boards, j);
+          g_assert_nonnull (device);
+          g_test_message ("%s: %s", sf_board_row_get_port (row), sf_board_row_get_result_text (row));
+          flash = sf_sim_device_dup_flash (device, 0x1000, g_bytes_get_size (data));
+          if (force)
+            {
+              g_assert_cmpint (sf_board_row_get_state (row), ==, SF_BOARD_SUCCEEDED);
+              g_assert_true (g_bytes_equal (flash, data));
+            }
+          else
+            {
+              g_assert_cmpint (sf_board_row_get_state (row), ==, SF_BOARD_FAILED);
+              g_assert_nonnull (strstr (sf_board_row_get_error (row), "Nothing was written"));
+              g_assert_nonnull (strstr (sf_board_row_get_error (row), "bootloader"));
+              g_assert_false (g_bytes_equal (flash, data));
+            }
+        }
+    }
+
+  gtk_window_destroy (GTK_WINDOW (production));
+  sf_test_close_window (window);
+  sf_test_stop_boards (app, boards);
+  sf_test_remove_tree (dir);
+}
+
 static void
 run_tests_cb (GApplication *application)
 {
@@ -246,6 +316,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/production/eight-boards", test_eight_boards);
   g_test_add_func ("/ui/production/plugged-in", test_plugged_in);
+  g_test_add_func ("/ui/production/checks", test_checks);
 
   app = sf_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);

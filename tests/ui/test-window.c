@@ -8,6 +8,7 @@
 
 #include "sf-port-monitor-private.h"
 #include "sf-ui-test-util.h"
+#include "sf-write-check.h"
 #include "../test-timing.h"
 
 static SfApplication *app;
@@ -48,6 +49,9 @@ fixture_set_up (Fixture       *fixture,
   if (g_strcmp0 (data, "rom") == 0)
     g_settings_set_boolean (sf_application_get_settings (app), "use-stub", FALSE);
   fixture->window = sf_test_open_window (app, "esp32");
+  /* These tests write raw data and bootloaders where the checks before
+   * writing object; test-board-care.c is about those. */
+  _sf_window_set_concerns_answer (fixture->window, 1);
   fixture->device = _sf_window_get_sim_device (fixture->window, "esp32");
   /* The loaders alone, as these tests check what they leave behind (a
    * stub still running); tests/ui/test-monitor.c runs the demo's
@@ -502,13 +506,21 @@ test_unplugged (Fixture       *fixture,
 
   run_job (fixture, "win.chip-info", TRUE);
 
-  /* An ESP32 image is refused before anything is written. */
+  /* An ESP32 image: the checks say so, and when that is answered no,
+   * nothing is written. */
   {
     g_autoptr(GBytes) app_image = sf_test_build_app (16 * 1024, 11);
     SfFirmwareRow *row = add_file (fixture, "esp32-app.bin", app_image);
+    GPtrArray *concerns;
 
+    _sf_window_set_concerns_answer (fixture->window, 0);
     run_job (fixture, "win.flash", FALSE);
-    assert_banner_contains (fixture->window, "Firmware for Another Chip");
+    assert_banner_contains (fixture->window, "Nothing Was Written");
+    concerns = _sf_window_get_last_concerns (fixture->window);
+    g_assert_nonnull (concerns);
+    g_assert_cmpint (((SfWriteConcern *) g_ptr_array_index (concerns, 0))->kind, ==,
+                     SF_WRITE_CONCERN_WRONG_CHIP);
+    _sf_window_set_concerns_answer (fixture->window, 1);
     gtk_list_box_remove (GTK_LIST_BOX (gtk_widget_get_parent (GTK_WIDGET (row))), GTK_WIDGET (row));
   }
 
@@ -543,6 +555,7 @@ test_remembered (Fixture       *fixture,
 
   /* A new window (as on the next start) has the row and the port back. */
   fixture->window = sf_window_new (app);
+  _sf_window_set_concerns_answer (fixture->window, 1);
   gtk_window_present (GTK_WINDOW (fixture->window));
   SF_WAIT_UNTIL (_sf_window_get_port_path (fixture->window) != NULL, 10000);
   g_assert_cmpstr (_sf_window_get_port_path (fixture->window), ==, other_path);
