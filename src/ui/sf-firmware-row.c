@@ -5,9 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#ifdef SF_HAVE_BUILD_FILES
 #include "sf-build-files.h"
-#endif
 #include "sf-dialogs.h"
 #include "sf-firmware-file.h"
 #include "sf-firmware-row.h"
@@ -175,7 +173,6 @@ update_hint (SfFirmwareRow *self)
   self->hint_reason = NULL;
   if (self->file == NULL)
     return;
-#ifdef SF_HAVE_BUILD_FILES
   {
     g_autofree char *name = g_file_get_basename (self->file);
     SfAddressHint hint;
@@ -191,7 +188,6 @@ update_hint (SfFirmwareRow *self)
     self->hint_from_end = hint.from_end;
     self->hint_reason = hint.reason;
   }
-#endif
 }
 
 static void

@@ -5,9 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#ifdef SF_HAVE_BUILD_FILES
 #include "sf-build-files.h"
-#endif
 #include "sf-units.h"
 #include "sf-window-private.h"
 
@@ -283,7 +281,6 @@ guint
 _sf_window_add_folder (SfWindow *self,
                        GFile    *folder)
 {
-#ifdef SF_HAVE_BUILD_FILES
   g_autofree char *path = g_file_get_path (folder);
   g_autoptr(GPtrArray) files = NULL;
   g_autoptr(GError) error = NULL;
@@ -312,15 +309,6 @@ _sf_window_add_folder (SfWindow *self,
       _sf_window_add_row (self, file, address, TRUE);
     }
   return files->len;
-#else
-  g_autofree char *name = g_file_get_basename (folder);
-  g_autofree char *body = g_strdup_printf (_("%s is a folder: add the files in it one by one."),
-                                           name);
-
-  _sf_window_show_banner (self, SF_BANNER_WARNING, _("Folders Cannot Be Added"), body,
-                          SF_BANNER_ACTION_NONE);
-  return 0;
-#endif
 }
 
 static gboolean

@@ -532,7 +532,6 @@ test_close_while_asking (Fixture       *fixture,
   assert_flash_holds (fixture, 0x10000, blank);
 }
 
-#ifdef SF_HAVE_BUILD_FILES
 
 /* A name that says where the file goes wins over its content, and says
  * so; one placed back from the end waits for the board's flash size; a
@@ -610,23 +609,6 @@ test_build_folder (Fixture       *fixture,
   assert_banner_contains (fixture, "3 files");
 }
 
-#else /* without sf-build-files.c */
-
-static void
-test_name_hints (Fixture       *fixture,
-                 gconstpointer  data)
-{
-  g_test_skip ("built without sf-build-files.c");
-}
-
-static void
-test_build_folder (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  g_test_skip ("built without sf-build-files.c");
-}
-
-#endif
 
 static void
 run_tests_cb (GApplication *application)
