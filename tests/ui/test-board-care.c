@@ -610,6 +610,77 @@ test_build_folder (Fixture       *fixture,
 }
 
 
+/* What only the board can tell: its eFuses. A board of the test's own,
+ * set up before it starts, on a port typed by hand. */
+typedef struct
+{
+  const char         *chip;
+  gboolean            secure_boot;
+  gboolean            flash_encryption;
+  gboolean            esp8285;
+  const char         *address;
+  SfWriteConcernKind  kind;
+} BoardCase;
+
+static void
+test_board_concerns (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  static const BoardCase cases[] = {
+    { "esp32", TRUE, FALSE, FALSE, "0x20000", SF_WRITE_CONCERN_SECURE_BOOT },
+    { "esp32c6", FALSE, TRUE, FALSE, "0x20000", SF_WRITE_CONCERN_FLASH_ENCRYPTION },
+    { "esp8266", FALSE, FALSE, TRUE, "0x0", SF_WRITE_CONCERN_FLASH_MODE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SfSimDevice) device = sf_sim_device_new (cases[i].chip, &error);
+      g_autoptr(GBytes) bytes = cases[i].esp8285 ? esp8266_image () : raw_data (8 * 1024, 60 + i);
+      g_autoptr(GBytes) before = NULL;
+      GtkEditable *entry = _sf_window_get_entry (fixture->window, "other-port");
+      SfFirmwareRow *row;
+      guint32 address;
+
+      g_test_message ("case %s", cases[i].chip);
+      g_assert_no_error (error);
+      if (cases[i].secure_boot)
+        sf_sim_device_set_secure_boot (device, TRUE);
+      if (cases[i].flash_encryption)
+        sf_sim_device_set_flash_encryption (device, TRUE);
+      if (cases[i].esp8285)
+        sf_sim_device_set_esp8285 (device, TRUE);
+      g_assert_true (sf_sim_device_start (device, &error));
+      gtk_editable_set_text (entry, sf_sim_device_get_port_path (device));
+      gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.use-other-port", NULL);
+      g_assert_cmpstr (_sf_window_get_port_path (fixture->window), ==,
+                       sf_sim_device_get_port_path (device));
+
+      row = add_file (fixture, "firmware.bin", bytes, cases[i].address);
+      g_assert_true (sf_firmware_row_get_address (row, &address));
+      before = sf_sim_device_dup_flash (device, address, g_bytes_get_size (bytes));
+
+      _sf_window_set_concerns_answer (fixture->window, 0);
+      g_assert_false (flash (fixture));
+      g_assert_true (has_concern (fixture, cases[i].kind));
+      assert_banner_contains (fixture, "Nothing Was Written");
+      {
+        g_autoptr(GBytes) after = sf_sim_device_dup_flash (device, address, g_bytes_get_size (bytes));
+
+        g_assert_true (g_bytes_equal (after, before));
+      }
+
+      _sf_window_set_concerns_answer (fixture->window, 1);
+      g_assert_true (flash (fixture));
+      {
+        g_autoptr(GBytes) after = sf_sim_device_dup_flash (device, address, g_bytes_get_size (bytes));
+
+        g_assert_true (g_bytes_equal (after, bytes));
+      }
+      remove_row (row);
+    }
+}
+
 static void
 run_tests_cb (GApplication *application)
 {
@@ -636,6 +707,7 @@ main (int   argc,
   ADD ("/ui/board-care/esp32/restore-other-board", "esp32", test_restore_other_board);
   ADD ("/ui/board-care/concerns", "esp32", test_concerns);
   ADD ("/ui/board-care/concerns-dialog", "esp32", test_concerns_dialog);
+  ADD ("/ui/board-care/board-concerns", "esp32", test_board_concerns);
   ADD ("/ui/board-care/close-while-asking", "esp32", test_close_while_asking);
   ADD ("/ui/board-care/cancel-while-asking", "esp32", test_cancel_while_asking);
   ADD ("/ui/board-care/esp8266/name-hints", "esp8266", test_name_hints);
