@@ -200,10 +200,43 @@ read_files (JsonObject     *files,
   return TRUE;
 }
 
+static SfFlasherArgs *parse_json (GBytes      *json,
+                                   const char  *build_dir,
+                                   GError     **error);
+
 SfFlasherArgs *
 sf_flasher_args_parse (GBytes      *json,
                        const char  *build_dir,
                        GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  SfFlasherArgs *args;
+
+  g_return_val_if_fail (json != NULL, NULL);
+  g_return_val_if_fail (build_dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  args = parse_json (json, build_dir, &local_error);
+  if (args == NULL)
+    {
+      /* json-glib passes on escapes such as "\277" as raw bytes, so
+       * a key or path quoted in the message may not be UTF-8. */
+      if (!g_utf8_validate (local_error->message, -1, NULL))
+        {
+          char *valid = g_utf8_make_valid (local_error->message, -1);
+
+          g_free (local_error->message);
+          local_error->message = valid;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    }
+  return args;
+}
+
+static SfFlasherArgs *
+parse_json (GBytes      *json,
+            const char  *build_dir,
+            GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(SfFlasherArgs) args = NULL;
@@ -215,10 +248,6 @@ sf_flasher_args_parse (GBytes      *json,
   JsonObject *part;
   gsize len;
   const char *text;
-
-  g_return_val_if_fail (json != NULL, NULL);
-  g_return_val_if_fail (build_dir != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   text = g_bytes_get_data (json, &len);
   /* json-glib reads a NUL as the end of the text; the whole file must be

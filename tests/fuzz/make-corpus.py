@@ -529,6 +529,10 @@ def write_flasher_args():
     seed("unknown-chip", 0, {"flash_files": files, "extra_esptool_args": {"chip": "esp99"}})
     seed("chip-null", 0, {"flash_files": files, "extra_esptool_args": {"chip": None}})
     seed("escaped-path", 0, '{"flash_files": {"0x1000": "a\\u002f..\\u002f..\\u002fx.bin"}}')
+    # Found by the fuzzer: json-glib turns "\\277" into a raw byte, which
+    # the message about the key then quoted as it was, not UTF-8.
+    seed("key-not-utf8", 0, '{"flash_files": {"=0\\277x": "sub/.."}}')
+    seed("path-not-utf8", 0, '{"flash_files": {"0x0": "../\\277.bin"}}')
     seed("nul-inside", 0, b'{"flash_files": {"0x0": "a.bin"}}\x00junk')
     seed("root-array", 0, "[1, 2]")
     seed("cut-short", 0, json.dumps(IDF_FLASHER_ARGS)[:90])
