@@ -48,18 +48,22 @@ _sf_stub_image_free (SfStubImage *image)
 
 /* Built with --manual-register, so there is no constructor (which the
  * static library would drop anyway): the resource exists once registered,
- * and registering it twice would corrupt GLib's list of them. */
+ * and registering it twice would corrupt GLib's list of them. It is also
+ * fetched inside the once: GLib builds a registered resource lazily, on
+ * the first g_static_resource_get_resource(), and a second thread asking
+ * while the first is still building it gets NULL (several boards connect
+ * at once in the CLI and in a production run). */
 static GResource *
 stub_resource (void)
 {
-  static gsize registered = 0;
+  static GResource *resource = NULL;
 
-  if (g_once_init_enter (&registered))
+  if (g_once_init_enter (&resource))
     {
       sf_stubs_register_resource ();
-      g_once_init_leave (&registered, 1);
+      g_once_init_leave (&resource, sf_stubs_get_resource ());
     }
-  return sf_stubs_get_resource ();
+  return resource;
 }
 
 #endif /* HAVE_FLASHER_STUBS */

@@ -92,6 +92,55 @@ test_load_twice (void)
     }
 }
 
+/* Several boards connecting at once load their stubs at the same moment;
+ * the first load of all is the one that once found the resource still being
+ * built by another thread (and crashed). A fresh process each time, as only
+ * the first load of a process can meet that, and several of them, as it
+ * is a race. */
+#define N_THREADS 8
+#define N_PROCESSES 20
+
+static gint threads_waiting;
+
+static gpointer
+load_at_once (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SfStubImage) image = NULL;
+
+  /* All start together, to make the first loads overlap. */
+  g_atomic_int_dec_and_test (&threads_waiting);
+  while (g_atomic_int_get (&threads_waiting) > 0)
+    g_thread_yield ();
+  image = _sf_stub_image_load (GPOINTER_TO_INT (data), &error);
+  g_assert_no_error (error);
+  assert_plausible (image);
+  return NULL;
+}
+
+static void
+test_first_load_from_many_threads (void)
+{
+  if (g_test_subprocess ())
+    {
+      GThread *threads[N_THREADS];
+
+      g_atomic_int_set (&threads_waiting, N_THREADS);
+      for (guint i = 0; i < N_THREADS; i++)
+        threads[i] = g_thread_new ("load", load_at_once,
+                                   GINT_TO_POINTER (i % 2 ? SF_CHIP_ESP32 : SF_CHIP_ESP8266));
+      for (guint i = 0; i < N_THREADS; i++)
+        g_thread_join (threads[i]);
+      return;
+    }
+
+  for (guint i = 0; i < N_PROCESSES; i++)
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+    }
+}
+
 static void
 test_origin (void)
 {
@@ -128,6 +177,8 @@ main (int   argc,
   g_test_add_func ("/protocol/stub-image/known-addresses", test_known_addresses);
   g_test_add_func ("/protocol/stub-image/every-chip-has-a-stub", test_every_chip_has_a_stub);
   g_test_add_func ("/protocol/stub-image/load-twice", test_load_twice);
+  g_test_add_func ("/protocol/stub-image/first-load-from-many-threads",
+                   test_first_load_from_many_threads);
 #else
   g_test_add_func ("/protocol/stub-image/unavailable", test_unavailable);
 #endif
