@@ -512,8 +512,12 @@ _sf_loader_command (SfLoader      *self,
       /* A status garbled into another loader's refusal is not a refusal;
        * a garbled one that still looks like this loader's may be: a
        * command that may be repeated is asked again, and its refusal
-       * believed when it comes back the same (or no retry is left). */
-      if (result == AWAIT_REFUSED && op_is_repeatable (op) && attempt < tries &&
+       * believed when it comes back the same (or no retry is left).
+       * Not GET_SECURITY_INFO: the ESP8266's and the ESP32's ROMs refuse
+       * it on every connection, and a garbled refusal believed costs
+       * nothing, as the magic word and the eFuses tell the same. */
+      if (result == AWAIT_REFUSED && op_is_repeatable (op) && op != SF_OP_GET_SECURITY_INFO &&
+          attempt < tries &&
           (reply.status != refused_status || reply.code != refused_code) &&
           self->retries_left > 0)
         {

@@ -408,6 +408,27 @@ test_refusal_not_repeated (Fixture       *fixture,
 }
 
 static void
+test_security_info_refusal_believed (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  /* The ESP32's ROM refuses GET_SECURITY_INFO on every connection: once
+   * is enough, and without a word in the log. */
+  const guint8 refused[] = { 0x01, 0x05, 0x00, 0x00 };
+  g_autoptr(GError) error = NULL;
+  guint n_lines = 0;
+
+  fixture->loader.chip = _sf_chip_get_info (SF_CHIP_ESP32);
+  _sf_loader_set_log (&fixture->loader, count_line_cb, &n_lines);
+  queue_answer (fixture->chip, 0x14, 0, refused, sizeof refused);
+  queue_answer (fixture->chip, 0x14, 0, refused, sizeof refused);
+  g_assert_false (_sf_loader_command (&fixture->loader, SF_OP_GET_SECURITY_INFO, NULL, 0, 0,
+                                      500, SF_REPLY_ANY_LENGTH, NULL, NULL, &error));
+  g_assert_error (error, SF_PROTOCOL_ERROR, SF_PROTOCOL_ERROR_DEVICE_STATUS);
+  g_assert_cmpuint (count_requests (fixture->chip), ==, 1);
+  g_assert_cmpuint (n_lines, ==, 0);
+}
+
+static void
 test_stub_refusal_shaped_like_rom (Fixture       *fixture,
                                    gconstpointer  data)
 {
@@ -478,6 +499,7 @@ main (int   argc,
   ADD ("/protocol/loader/silence-times-out", test_silence_times_out);
   ADD ("/protocol/loader/refusal-believed-when-repeated", test_refusal_believed_when_repeated);
   ADD ("/protocol/loader/refusal-not-repeated", test_refusal_not_repeated);
+  ADD ("/protocol/loader/security-info-refusal-believed", test_security_info_refusal_believed);
   ADD ("/protocol/loader/stub-refusal-shaped-like-rom", test_stub_refusal_shaped_like_rom);
   ADD ("/protocol/loader/cancelled", test_cancelled);
   g_test_add_func ("/protocol/loader/checksum", test_checksum);
