@@ -94,17 +94,48 @@ app_address (SfChip chip)
   return chip == SF_CHIP_ESP8266 ? 0x0 : APP_ADDRESS;
 }
 
+guint8
+_sf_build_files_data_subtype (const char *name)
+{
+  /* LittleFS before SPIFFS: "mklittlefs" holds neither, "littlefs" only one. */
+  if (strstr (name, "littlefs") != NULL)
+    return SF_PARTITION_SUBTYPE_DATA_LITTLEFS;
+  if (strstr (name, "spiffs") != NULL)
+    return SF_PARTITION_SUBTYPE_DATA_SPIFFS;
+  if (strstr (name, "fatfs") != NULL || strstr (name, "ffat") != NULL)
+    return SF_PARTITION_SUBTYPE_DATA_FAT;
+  if (strstr (name, "nvs") != NULL)
+    return SF_PARTITION_SUBTYPE_DATA_NVS;
+  return 0;
+}
+
 /* Data images whose place only the partition table knows: never taken
  * for an app by the "<project>.bin" rule. */
 static gboolean
 is_data_image_name (const char *name)
 {
-  static const char *const words[] = { "spiffs", "littlefs", "fatfs", "nvs", "blank", "user2", "eagle" };
+  static const char *const words[] = { "blank", "user2", "eagle" };
 
+  if (_sf_build_files_data_subtype (name) != 0)
+    return TRUE;
   for (guint i = 0; i < G_N_ELEMENTS (words); i++)
     if (strstr (name, words[i]) != NULL)
       return TRUE;
   return FALSE;
+}
+
+static NameKind
+set_hint_kind (SfAddressHint     *hint,
+               NameKind           kind,
+               guint32            value,
+               SfAddressHintKind  hint_kind,
+               const char        *reason)
+{
+  hint->value = value;
+  hint->from_end = FALSE;
+  hint->reason = reason;
+  hint->kind = hint_kind;
+  return kind;
 }
 
 static NameKind
@@ -114,9 +145,8 @@ set_hint (SfAddressHint *hint,
           gboolean       from_end,
           const char    *reason)
 {
-  hint->value = value;
+  set_hint_kind (hint, kind, value, SF_ADDRESS_HINT_FIXED, reason);
   hint->from_end = from_end;
-  hint->reason = reason;
   return kind;
 }
 
@@ -211,9 +241,11 @@ classify (const char    *name,
       || g_str_has_suffix (name, ".ino.partitions.bin"))
     return set_hint (hint, NAME_SPECIFIC, PARTITION_TABLE_ADDRESS, FALSE, _("partition table"));
   if (strcmp (name, "ota_data_initial.bin") == 0)
-    return set_hint (hint, NAME_SPECIFIC, OTA_DATA_INITIAL_ADDRESS, FALSE, _("initial OTA data"));
+    return set_hint_kind (hint, NAME_SPECIFIC, OTA_DATA_INITIAL_ADDRESS, SF_ADDRESS_HINT_OTADATA,
+                          _("initial OTA data"));
   if (strcmp (name, "boot_app0.bin") == 0)
-    return set_hint (hint, NAME_SPECIFIC, BOOT_APP0_ADDRESS, FALSE, _("Arduino OTA data (boot_app0)"));
+    return set_hint_kind (hint, NAME_SPECIFIC, BOOT_APP0_ADDRESS, SF_ADDRESS_HINT_OTADATA,
+                          _("Arduino OTA data (boot_app0)"));
   if (g_str_has_suffix (name, ".factory.bin") || g_str_has_suffix (name, ".merged.bin")
       || g_str_has_suffix (name, "-factory.bin"))
     return set_hint (hint, NAME_MERGED, 0x0, FALSE, _("merged image of the whole flash"));
@@ -221,9 +253,9 @@ classify (const char    *name,
   if (chip == SF_CHIP_AUTO)
     return NAME_NONE;
   if (strcmp (name, "firmware.bin") == 0 || g_str_has_suffix (name, ".ino.bin"))
-    return set_hint (hint, NAME_SPECIFIC, app_address (chip), FALSE, _("app"));
+    return set_hint_kind (hint, NAME_SPECIFIC, app_address (chip), SF_ADDRESS_HINT_APP, _("app"));
   if (!is_data_image_name (name) && !g_str_has_prefix (name, "sparkflash-backup-"))
-    return set_hint (hint, NAME_GENERIC, app_address (chip), FALSE, _("app"));
+    return set_hint_kind (hint, NAME_GENERIC, app_address (chip), SF_ADDRESS_HINT_APP, _("app"));
   return NAME_NONE;
 }
 
@@ -233,7 +265,7 @@ sf_build_files_address_from_name (const char    *basename,
                                   SfAddressHint *out_hint)
 {
   g_autofree char *name = NULL;
-  SfAddressHint hint = { 0, FALSE, NULL };
+  SfAddressHint hint = { 0, FALSE, NULL, SF_ADDRESS_HINT_FIXED };
 
   g_return_val_if_fail (basename != NULL, FALSE);
 

@@ -13,13 +13,23 @@ G_BEGIN_DECLS
  * Sparkflash's own backups. Nothing here reads the file's content: that is
  * sf_image_parse()'s job, and callers weigh both. */
 
+/* What kind of place a name gives: one that is the same on every board,
+ * or a usual place that the board's partition table may put elsewhere. */
+typedef enum
+{
+  SF_ADDRESS_HINT_FIXED,      /* the place itself ("0x7c000-4mb.bin", bootloader.bin) */
+  SF_ADDRESS_HINT_APP,        /* an app, at the usual 0x10000 (0x0 on an ESP8266) */
+  SF_ADDRESS_HINT_OTADATA,    /* initial OTA data, at ESP-IDF's or Arduino's usual place */
+} SfAddressHintKind;
+
 /* An address, from the start of the flash or back from its end (the
  * ESP8266's RF init data sits 16 KiB before the end, whatever the size). */
 typedef struct
 {
-  guint32      value;
-  gboolean     from_end;       /* the address is flash size - value */
-  const char  *reason;         /* translated, static: "NodeMCU file system image" */
+  guint32            value;
+  gboolean           from_end;   /* the address is flash size - value */
+  const char        *reason;     /* translated, static: "NodeMCU file system image" */
+  SfAddressHintKind  kind;
 } SfAddressHint;
 
 /* The address the name says, or FALSE when it says none. @chip may be
