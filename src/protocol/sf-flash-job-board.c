@@ -167,6 +167,31 @@ _sf_flash_job_read_partitions (SfFlashJob     *self,
   return TRUE;
 }
 
+/* Chip info also tells what is on an ESP32-family board besides its chip,
+ * its partition table and the app that starts, for the window to place
+ * files by. A board without a table (blank, or a table it cannot read) is
+ * no failure, only a line in the log; the link's errors are. */
+gboolean
+_sf_flash_job_learn_board (SfFlashJob     *self,
+                           SfFlasher      *flasher,
+                           GCancellable   *cancellable,
+                           GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (sf_flasher_get_chip (flasher) == SF_CHIP_ESP8266)
+    return TRUE;
+  if (_sf_flash_job_read_partitions (self, flasher, cancellable, &local_error))
+    return TRUE;
+  if (local_error->domain != SF_PARTITION_TABLE_ERROR)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  job_log (self, "%s", local_error->message);
+  return TRUE;
+}
+
 gboolean
 _sf_flash_job_erase_wifi (SfFlashJob     *self,
                           SfFlasher      *flasher,

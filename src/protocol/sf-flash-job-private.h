@@ -85,6 +85,10 @@ gboolean _sf_flash_job_read_partitions   (SfFlashJob           *self,
                                           SfFlasher            *flasher,
                                           GCancellable         *cancellable,
                                           GError              **error);
+gboolean _sf_flash_job_learn_board       (SfFlashJob           *self,
+                                          SfFlasher            *flasher,
+                                          GCancellable         *cancellable,
+                                          GError              **error);
 gboolean _sf_flash_job_erase_wifi        (SfFlashJob           *self,
                                           SfFlasher            *flasher,
                                           GCancellable         *cancellable,

@@ -520,7 +520,7 @@ do_operation (SfFlasher            *flasher,
   switch (self->kind)
     {
     case SF_JOB_CHIP_INFO:
-      return TRUE;
+      return _sf_flash_job_learn_board (self, flasher, cancellable, error);
 
     case SF_JOB_WRITE:
       return _sf_flash_job_write (self, flasher, regions, self->regions->len, cancellable, error);

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 /* What a job does once connected. */
 typedef enum
 {
-  SF_JOB_CHIP_INFO,       /* connect and read the chip's details only */
+  SF_JOB_CHIP_INFO,       /* connect and read the chip's details (and an ESP32
+                           * board's partition table) */
   SF_JOB_WRITE,           /* write (and verify) every region added */
   SF_JOB_VERIFY,          /* compare every region added with the flash */
   SF_JOB_READ,            /* read a span of flash into a file */
@@ -100,10 +101,11 @@ gboolean             sf_flash_job_run_finish        (SfFlashJob            *self
 gboolean             sf_flash_job_get_running       (SfFlashJob            *self);
 /* After the job: the details read on connecting (NULL before). */
 const SfChipDetails *sf_flash_job_get_chip_details  (SfFlashJob            *self);
-/* After SF_JOB_PARTITION_TABLE (or a job by partition name): the board's
- * table, NULL when it has none. */
+/* After SF_JOB_PARTITION_TABLE, SF_JOB_CHIP_INFO on the ESP32 family (or
+ * a job by partition name): the board's table, NULL when it has none. */
 SfPartitionTable    *sf_flash_job_get_partition_table (SfFlashJob          *self);
-/* After SF_JOB_PARTITION_TABLE: the index of the app that boots, or -1. */
+/* After SF_JOB_PARTITION_TABLE or SF_JOB_CHIP_INFO: the index of the app
+ * that boots, or -1. */
 int                  sf_flash_job_get_boot_partition (SfFlashJob           *self);
 /* After a write with a backup: the backup file's path. */
 const char          *sf_flash_job_get_backup_path   (SfFlashJob            *self);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sf-flash-job.h"
+#include "sf-partition-table.h"
 #include "sf-protocol-error.h"
 #include "sf-sim-device.h"
 #include "../test-timing.h"
@@ -199,6 +200,42 @@ test_write_job (Fixture       *fixture,
   g_assert_nonnull (strstr (fixture->log->str, "Changed."));
   g_assert_cmpuint (sf_flash_job_get_used_baud (job), ==, 460800);
   g_assert_cmpuint (sf_flash_job_get_failed_baud (job), ==, 0);
+}
+
+/* Chip info on an ESP32-family board also reads its partition table and
+ * which app starts, for the window to place files by; a blank board has
+ * none, which is said in the log and is no failure. */
+static void
+test_chip_info_reads_table (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  static const char csv[] =
+    "nvs,      data, nvs,     0x9000,  0x6000,\n"
+    "phy_init, data, phy,     0xf000,  0x1000,\n"
+    "factory,  app,  factory, 0x10000, 1M,\n";
+  g_autoptr(SfFlashJob) blank_job = sf_flash_job_new (SF_JOB_CHIP_INFO,
+                                                      sf_sim_device_get_port_path (fixture->sim));
+  g_autoptr(SfFlashJob) job = NULL;
+  g_autoptr(SfPartitionTable) table = NULL;
+  g_autoptr(GBytes) binary = NULL;
+  SfPartitionTable *read;
+
+  g_assert_true (run_job (fixture, blank_job, NULL, NULL));
+  g_assert_null (sf_flash_job_get_partition_table (blank_job));
+  g_assert_cmpint (sf_flash_job_get_boot_partition (blank_job), ==, -1);
+  g_assert_nonnull (strstr (fixture->log->str, "partition table"));
+
+  table = sf_partition_table_parse_csv (csv, strlen (csv), 0x8000, NULL);
+  binary = sf_partition_table_to_binary (table);
+  sf_sim_device_write_flash (fixture->sim, 0x8000, g_bytes_get_data (binary, NULL),
+                             g_bytes_get_size (binary));
+  job = sf_flash_job_new (SF_JOB_CHIP_INFO, sf_sim_device_get_port_path (fixture->sim));
+  fixture->n_finished = 0;
+  g_assert_true (run_job (fixture, job, NULL, NULL));
+  read = sf_flash_job_get_partition_table (job);
+  g_assert_nonnull (read);
+  g_assert_cmpuint (sf_partition_table_get_n_partitions (read), ==, 3);
+  g_assert_cmpint (sf_flash_job_get_boot_partition (job), ==, 2);
 }
 
 /* "connected" tells the chip and its MAC before the write starts, so a
@@ -442,6 +479,8 @@ main (int   argc,
     }
 
   g_test_add_func ("/sim/flash-job/signal-types", test_signal_types);
+  g_test_add ("/sim/flash-job/esp32c3/chip-info-reads-table", Fixture, "esp32c3", fixture_setup,
+              test_chip_info_reads_table, fixture_teardown);
   g_test_add ("/sim/flash-job/esp32/connected-and-like", Fixture, "esp32", fixture_setup,
               test_connected_and_like, fixture_teardown);
   g_test_add ("/sim/flash-job/esp32/baud-fallback", Fixture, "esp32", fixture_setup,
