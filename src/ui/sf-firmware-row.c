@@ -8,6 +8,7 @@
 #include "sf-build-files.h"
 #include "sf-dialogs.h"
 #include "sf-firmware-file.h"
+#include "sf-file-places.h"
 #include "sf-firmware-row.h"
 #include "sf-units.h"
 
@@ -22,6 +23,7 @@ struct _SfFirmwareRow
   GtkLabel            *description_label;
   GtkLabel            *note_label;
   GtkEntry            *address_entry;
+  GtkMenuButton       *places_button;
   GtkLabel            *address_value_label;
   GtkLabel            *message_label;
   GtkButton           *remove_button;
@@ -42,6 +44,11 @@ struct _SfFirmwareRow
   gboolean             hint_from_end;
   const char          *hint_reason;     /* static, translated; NULL: no hint */
   guint32              flash_size;      /* 0 until a board told it */
+  SfPartitionTable    *table;           /* the board's, once read; NULL: none known */
+  int                  boot_index;      /* the app in it that starts; -1: not known */
+  /* Why the address is where it is, when the board's table or flash
+   * layout decided (static, translated); NULL otherwise. */
+  const char          *place_reason;
   char                *address_placeholder;  /* the template's, translated */
   char                *address_tooltip;
   SfChip               chip;
@@ -157,13 +164,21 @@ update_own_problem (SfFirmwareRow *self)
   update_message (self);
 }
 
+/* A suggested address. The row says it changed only once the entry holds
+ * the whole new text: GtkText replaces text by deleting, then inserting,
+ * and a window that reacted to the half-way state would hand the row a
+ * new board and have it suggest again in the middle of the first. */
 static void
 set_address_internal (SfFirmwareRow *self,
                       const char    *text)
 {
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->address_entry)), text) == 0)
+    return;
   self->setting_address = TRUE;
   gtk_editable_set_text (GTK_EDITABLE (self->address_entry), text);
   self->setting_address = FALSE;
+  update_own_problem (self);
+  emit_changed (self);
 }
 
 /* What the file's name says about its address, for the current chip. */
@@ -190,29 +205,31 @@ update_hint (SfFirmwareRow *self)
   }
 }
 
+/* Fills in where the file goes, unless an address was typed: its name,
+ * its content and what the board has told (sf-file-places.h). */
 static void
 suggest_address (SfFirmwareRow *self)
 {
+  SfBoardLayout board = { self->chip, self->flash_size, self->table, self->boot_index };
+  g_autofree char *name = NULL;
   g_autofree char *text = NULL;
+  SfFilePlaceSuggestion place;
 
-  if (self->address_touched &&
-      *gtk_editable_get_text (GTK_EDITABLE (self->address_entry)) != '\0')
+  self->place_reason = NULL;
+  if (self->file == NULL ||
+      (self->address_touched && *gtk_editable_get_text (GTK_EDITABLE (self->address_entry)) != '\0'))
     return;
-  if (self->hint_reason != NULL && self->hint_from_end)
+
+  name = g_file_get_basename (self->file);
+  if (sf_file_places_suggest (name, self->have_info ? &self->info : NULL, &board, &place))
     {
-      /* The RF init data's place depends on the flash: until a board
-       * told its size, the entry stays empty and says where. */
-      text = self->flash_size > self->hint_value
-             ? g_strdup_printf ("0x%x", self->flash_size - self->hint_value)
-             : g_strdup ("");
+      text = g_strdup_printf ("0x%x", place.address);
+      if (place.source == SF_FILE_PLACE_FROM_BOARD)
+        self->place_reason = place.reason;
     }
-  else if (self->hint_reason != NULL)
-    text = g_strdup_printf ("0x%x", self->hint_value);
-  else if (self->have_info)
-    text = g_strdup_printf ("0x%x", sf_image_suggest_address (&self->info, self->chip));
-  else
-    return;
-  set_address_internal (self, text);
+  /* Nothing says where (data of unknown content on an ESP32, whose
+   * bootloader is at the start): the entry asks, the menu offers. */
+  set_address_internal (self, text != NULL ? text : "");
 }
 
 static void
@@ -231,7 +248,11 @@ update_hint_display (SfFirmwareRow *self)
     }
   gtk_entry_set_placeholder_text (self->address_entry,
                                   placeholder != NULL ? placeholder : self->address_placeholder);
-  if (self->hint_reason != NULL)
+  if (self->place_reason != NULL)
+    /* Translators: a tooltip; %s says where on the board, "the app
+     * partition the board starts". */
+    tooltip = g_strdup_printf (_("Address from the board: %s"), self->place_reason);
+  else if (self->hint_reason != NULL)
     /* Translators: a tooltip; %s says what the name was taken for,
      * "NodeMCU file system image". */
     tooltip = g_strdup_printf (_("Address from the file name: %s"), self->hint_reason);
@@ -257,7 +278,11 @@ update_description (SfFirmwareRow *self)
     what = sf_image_describe (&self->info);
   else
     what = g_strdup (_("damaged image header"));
-  if (self->hint_reason != NULL)
+  if (self->place_reason != NULL)
+    /* Translators: "1.2 MiB · ESP32 app, DIO, 4MB, 40m · goes to the app
+     * partition the board starts". */
+    text = g_strdup_printf (_("%s · %s · goes to %s"), size, what, self->place_reason);
+  else if (self->hint_reason != NULL)
     /* Translators: "1 MiB · raw data · by its name: NodeMCU file system image". */
     text = g_strdup_printf (_("%s · %s · by its name: %s"), size, what, self->hint_reason);
   else
@@ -311,6 +336,42 @@ load_file (SfFirmwareRow *self)
     g_debug ("%s: %s", path, error->message);
 }
 
+/* The places the menu beside the address offers on this board. */
+static void
+update_places_menu (SfFirmwareRow *self)
+{
+  SfBoardLayout board = { self->chip, self->flash_size, self->table, self->boot_index };
+  g_autoptr(GPtrArray) places = sf_file_places_list (&board);
+  g_autoptr(GMenu) menu = g_menu_new ();
+
+  for (guint i = 0; i < places->len; i++)
+    {
+      const SfFilePlace *place = g_ptr_array_index (places, i);
+      g_autofree char *address = g_strdup_printf ("0x%x", place->address);
+      /* Translators: a place in the flash: "0x10000 · app0 (app, ota_0)". */
+      g_autofree char *label = g_strdup_printf (_("%s · %s"), address, place->label);
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "row.place", g_variant_new_uint32 (place->address));
+      g_menu_append_item (menu, item);
+    }
+  gtk_menu_button_set_menu_model (self->places_button, G_MENU_MODEL (menu));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->places_button),
+                            places->len > 0 && gtk_switch_get_active (self->enabled_switch));
+}
+
+/* Everything that follows from the file and the board: the address (unless
+ * typed), and what the row says about it. */
+static void
+update_place (SfFirmwareRow *self)
+{
+  update_hint (self);
+  suggest_address (self);
+  update_hint_display (self);
+  update_description (self);
+  update_own_problem (self);
+}
+
 static void
 update_file (SfFirmwareRow *self)
 {
@@ -332,11 +393,7 @@ update_file (SfFirmwareRow *self)
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->enabled_switch),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, write, -1);
     }
-  update_hint (self);
-  update_hint_display (self);
-  update_description (self);
-  suggest_address (self);
-  update_own_problem (self);
+  update_place (self);
 }
 
 static void
@@ -364,8 +421,9 @@ file_button_clicked_cb (SfFirmwareRow *self)
 static void
 address_changed_cb (SfFirmwareRow *self)
 {
-  if (!self->setting_address)
-    self->address_touched = TRUE;
+  if (self->setting_address)
+    return;
+  self->address_touched = TRUE;
   update_own_problem (self);
   emit_changed (self);
 }
@@ -377,7 +435,21 @@ enabled_changed_cb (SfFirmwareRow *self)
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->file_button), enabled);
   gtk_widget_set_sensitive (GTK_WIDGET (self->address_entry), enabled);
+  update_places_menu (self);
   emit_changed (self);
+}
+
+/* row.place: an address from the menu, as good as typed. */
+static void
+place_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  SfFirmwareRow *self = SF_FIRMWARE_ROW (widget);
+  g_autofree char *text = g_strdup_printf ("0x%x", g_variant_get_uint32 (parameter));
+
+  sf_firmware_row_set_address_text (self, text);
+  update_place (self);
 }
 
 static void
@@ -393,6 +465,7 @@ sf_firmware_row_dispose (GObject *object)
 
   g_clear_object (&self->file);
   g_clear_pointer (&self->data, g_bytes_unref);
+  g_clear_pointer (&self->table, sf_partition_table_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), SF_TYPE_FIRMWARE_ROW);
 
   G_OBJECT_CLASS (sf_firmware_row_parent_class)->dispose (object);
@@ -436,6 +509,7 @@ sf_firmware_row_class_init (SfFirmwareRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, description_label);
   gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, note_label);
   gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, address_entry);
+  gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, places_button);
   gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, address_value_label);
   gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, message_label);
   gtk_widget_class_bind_template_child (widget_class, SfFirmwareRow, remove_button);
@@ -443,6 +517,8 @@ sf_firmware_row_class_init (SfFirmwareRowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, address_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, enabled_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, remove_clicked_cb);
+
+  gtk_widget_class_install_action (widget_class, "row.place", "u", place_action);
 }
 
 static void
@@ -451,7 +527,9 @@ sf_firmware_row_init (SfFirmwareRow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->address_placeholder = g_strdup (gtk_entry_get_placeholder_text (self->address_entry));
   self->address_tooltip = g_strdup (gtk_widget_get_tooltip_text (GTK_WIDGET (self->address_entry)));
+  self->boot_index = -1;
   update_file (self);
+  update_places_menu (self);
 }
 
 GtkWidget *
@@ -587,11 +665,8 @@ sf_firmware_row_set_chip (SfFirmwareRow *self,
     return;
   self->chip = chip;
   /* "bootloader.bin" and "firmware.bin" go where this chip wants them. */
-  update_hint (self);
-  update_hint_display (self);
-  update_description (self);
-  suggest_address (self);
-  update_own_problem (self);
+  update_place (self);
+  update_places_menu (self);
 }
 
 void
@@ -603,11 +678,33 @@ sf_firmware_row_set_flash_size (SfFirmwareRow *self,
   if (self->flash_size == flash_size)
     return;
   self->flash_size = flash_size;
-  if (self->hint_reason != NULL && self->hint_from_end)
-    {
-      suggest_address (self);
-      update_own_problem (self);
-    }
+  /* The RF init data and the Arduino layouts depend on it. */
+  update_place (self);
+  update_places_menu (self);
+}
+
+void
+sf_firmware_row_set_partition_table (SfFirmwareRow    *self,
+                                     SfPartitionTable *table,
+                                     int               boot_index)
+{
+  g_return_if_fail (SF_IS_FIRMWARE_ROW (self));
+
+  if (self->table == table && self->boot_index == boot_index)
+    return;
+  g_clear_pointer (&self->table, sf_partition_table_unref);
+  self->table = table != NULL ? sf_partition_table_ref (table) : NULL;
+  self->boot_index = table != NULL ? boot_index : -1;
+  update_place (self);
+  update_places_menu (self);
+}
+
+const char *
+sf_firmware_row_get_place_reason (SfFirmwareRow *self)
+{
+  g_return_val_if_fail (SF_IS_FIRMWARE_ROW (self), NULL);
+
+  return self->place_reason;
 }
 
 const char *

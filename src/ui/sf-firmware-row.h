@@ -5,6 +5,7 @@
 
 #include "sf-chip.h"
 #include "sf-image.h"
+#include "sf-partition-table.h"
 
 G_BEGIN_DECLS
 
@@ -64,6 +65,16 @@ void                sf_firmware_row_set_chip         (SfFirmwareRow       *self,
  * address from it. */
 void                sf_firmware_row_set_flash_size   (SfFirmwareRow       *self,
                                                       guint32              flash_size);
+/* The board's partition table once read (NULL: none known) and the index
+ * of the app in it that starts (-1: not known): an app, OTA data, a file
+ * system or NVS image goes to its partition, and the menu beside the
+ * address lists them all. */
+void                sf_firmware_row_set_partition_table (SfFirmwareRow    *self,
+                                                         SfPartitionTable *table,
+                                                         int               boot_index);
+/* Why the address is where it is when the board decided it ("the app
+ * partition the board starts"), or NULL. */
+const char         *sf_firmware_row_get_place_reason (SfFirmwareRow       *self);
 /* What the file's name was taken for when it gave the address
  * ("NodeMCU file system image"), or NULL when the name says nothing. */
 const char         *sf_firmware_row_get_hint_reason  (SfFirmwareRow       *self);

@@ -148,6 +148,7 @@ _sf_window_validate_rows (SfWindow *self)
 
       sf_firmware_row_set_chip (row, chip);
       sf_firmware_row_set_flash_size (row, flash_size);
+      sf_firmware_row_set_partition_table (row, self->board_table, self->board_boot);
       if (!row_region (row, &region[0], &name))
         {
           sf_firmware_row_set_problem (row, SF_FIRMWARE_ROW_OK, NULL);
@@ -246,6 +247,7 @@ _sf_window_add_row (SfWindow   *self,
 
   sf_firmware_row_set_chip (row, chosen_chip (self));
   sf_firmware_row_set_flash_size (row, self->have_details ? self->details.flash_size : 0);
+  sf_firmware_row_set_partition_table (row, self->board_table, self->board_boot);
   if (address != NULL && *address != '\0')
     sf_firmware_row_set_address_text (row, address);
   sf_firmware_row_set_enabled (row, enabled);

@@ -326,6 +326,16 @@ job_done_cb (GObject      *object,
   details = sf_flash_job_get_chip_details (job);
   if (details != NULL)
     show_details (self, details);
+  /* What is on the board, for the rows to place files by: the table (or
+   * that there is none) as Chip Info or the Partitions window read it. */
+  if (ok && (self->job_kind == SF_JOB_CHIP_INFO || self->job_kind == SF_JOB_PARTITION_TABLE))
+    {
+      SfPartitionTable *table = sf_flash_job_get_partition_table (job);
+
+      g_clear_pointer (&self->board_table, sf_partition_table_unref);
+      self->board_table = table != NULL ? sf_partition_table_ref (table) : NULL;
+      self->board_boot = sf_flash_job_get_boot_partition (job);
+    }
   if (ok && sf_flash_job_get_used_baud (job) != 0 &&
       (sf_flash_job_get_failed_baud (job) != 0 || sf_flash_job_get_used_baud (job) == self->job_baud))
     sf_port_chooser_remember_baud (self->port_chooser, self->job_vid, self->job_pid,

@@ -87,6 +87,8 @@ struct _SfWindow
   SfFlashJob           *job;
   GCancellable         *cancellable;
   SfChipDetails         details;
+  SfPartitionTable     *board_table;    /* read with Chip Info or Partitions; NULL: none known */
+  int                   board_boot;     /* the app in it that starts, -1: not known */
   GtkTextMark          *log_end;
   GtkWindow            *partitions_window;  /* not owned: the Partitions window, while open */
 

@@ -256,6 +256,8 @@ _sf_window_clear_details (SfWindow *self)
 {
   sf_chip_details_clear (&self->details);
   self->have_details = FALSE;
+  g_clear_pointer (&self->board_table, sf_partition_table_unref);
+  self->board_boot = -1;
   gtk_widget_set_visible (self->chip_row, FALSE);
 }
 
@@ -443,6 +445,7 @@ sf_window_finalize (GObject *object)
   g_free (self->restore_name);
   g_clear_object (&self->last_restore);
   g_clear_pointer (&self->last_concerns, g_ptr_array_unref);
+  g_clear_pointer (&self->board_table, sf_partition_table_unref);
   sf_chip_details_clear (&self->details);
 
   G_OBJECT_CLASS (sf_window_parent_class)->finalize (object);
@@ -593,6 +596,7 @@ sf_window_init (SfWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->concerns_answer = -1;
+  self->board_boot = -1;
 
   buffer = gtk_text_view_get_buffer (self->log_view);
   gtk_text_buffer_get_end_iter (buffer, &end);

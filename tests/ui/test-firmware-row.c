@@ -3,6 +3,8 @@
  * the address it suggests, and the problems it finds by itself. */
 #include "config.h"
 
+#include <string.h>
+
 #include "sf-firmware-row.h"
 #include "sf-ui-test-util.h"
 
@@ -197,6 +199,124 @@ test_enabled (Fixture       *fixture,
   g_assert_true (sf_firmware_row_get_enabled (fixture->row));
 }
 
+/* Arduino-ESP32's default table: otadata, two app slots, a file system. */
+static SfPartitionTable *
+arduino_table (void)
+{
+  static const char csv[] =
+    "nvs,     data, nvs,    0x9000,  0x5000,\n"
+    "otadata, data, ota,    0xe000,  0x2000,\n"
+    "app0,    app,  ota_0,  0x10000, 0x140000,\n"
+    "app1,    app,  ota_1,  0x150000,0x140000,\n"
+    "spiffs,  data, spiffs, 0x290000,0x160000,\n";
+  g_autoptr(GError) error = NULL;
+  SfPartitionTable *table = sf_partition_table_parse_csv (csv, strlen (csv), 0x8000, &error);
+
+  g_assert_no_error (error);
+  return table;
+}
+
+/* Bytes of no image format: a file system's, a settings partition's. */
+static GBytes *
+plain_data (guint8 fill)
+{
+  guint8 *bytes = g_malloc (4096);
+
+  memset (bytes, fill, 4096);
+  return g_bytes_new_take (bytes, 4096);
+}
+
+/* The labels of the menu beside the address. */
+static char *
+menu_labels (Fixture *fixture)
+{
+  GtkMenuButton *button = GTK_MENU_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (fixture->row),
+                                                                           SF_TYPE_FIRMWARE_ROW,
+                                                                           "places_button"));
+  GMenuModel *menu = gtk_menu_button_get_menu_model (button);
+  GString *labels = g_string_new (NULL);
+
+  for (int i = 0; menu != NULL && i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *label = NULL;
+
+      g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label);
+      g_string_append_printf (labels, "%s\n", label);
+    }
+  return g_string_free (labels, FALSE);
+}
+
+/* Once the board's table is known, an app goes where the board starts its
+ * app, file systems and OTA data to their partitions; the menu lists the
+ * partitions, and a place picked from it counts as typed. */
+static void
+test_board_places (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(SfPartitionTable) table = arduino_table ();
+  g_autoptr(GBytes) image = sf_test_build_app (64 * 1024, 5);
+  g_autoptr(GBytes) fs = plain_data (0x5A);
+  g_autoptr(GBytes) settings = plain_data (0xA5);
+  g_autofree char *labels = NULL;
+  g_autofree char *more_labels = NULL;
+
+  sf_firmware_row_set_chip (fixture->row, SF_CHIP_ESP32);
+  set_file (fixture, "sketch.ino.bin", image);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (fixture->row), ==, "0x10000");
+  g_assert_null (sf_firmware_row_get_place_reason (fixture->row));
+  labels = menu_labels (fixture);
+  g_assert_nonnull (strstr (labels, "0x1000 · bootloader"));
+  g_assert_nonnull (strstr (labels, "0x10000 · app"));
+
+  /* otadata says app1 starts. */
+  sf_firmware_row_set_partition_table (fixture->row, table, 3);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (fixture->row), ==, "0x150000");
+  g_assert_nonnull (strstr (sf_firmware_row_get_place_reason (fixture->row), "starts"));
+  more_labels = menu_labels (fixture);
+  g_assert_nonnull (strstr (more_labels, "0x150000 · app1 (app, ota_1), the app that starts"));
+  g_assert_nonnull (strstr (more_labels, "0x290000 · spiffs (data, spiffs)"));
+
+  /* A file system by its name. */
+  set_file (fixture, "littlefs.bin", fs);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (fixture->row), ==, "0x290000");
+
+  /* Data of unknown content on an ESP32: no address until one is chosen
+   * (0x0 is the bootloader's neighbourhood there). */
+  set_file (fixture, "settings.dat", settings);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (fixture->row), ==, "");
+  g_assert_nonnull (sf_firmware_row_get_own_problem (fixture->row));
+  gtk_widget_activate_action (GTK_WIDGET (fixture->row), "row.place", "u", 0x9000);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (fixture->row), ==, "0x9000");
+  g_assert_null (sf_firmware_row_get_own_problem (fixture->row));
+  /* Chosen: what the board says later does not move it. */
+  sf_firmware_row_set_partition_table (fixture->row, NULL, -1);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (fixture->row), ==, "0x9000");
+}
+
+/* On an ESP8266, a file-system image goes where the Arduino core's default
+ * layout for the flash size puts it, and the menu lists the other layouts. */
+static void
+test_arduino_esp8266_places (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GBytes) fs = plain_data (0x00);
+  g_autofree char *labels = NULL;
+
+  sf_firmware_row_set_chip (fixture->row, SF_CHIP_ESP8266);
+  set_file (fixture, "sketch.mklittlefs.bin", fs);
+  /* Before the board said its flash size. */
+  g_assert_cmpstr (sf_firmware_row_get_address_text (fixture->row), ==, "");
+  sf_firmware_row_set_flash_size (fixture->row, 4 * 1024 * 1024);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (fixture->row), ==, "0x200000");
+  g_assert_nonnull (strstr (sf_firmware_row_get_place_reason (fixture->row), "Arduino"));
+  labels = menu_labels (fixture);
+  g_assert_nonnull (strstr (labels, "0x100000 · file system"));
+  g_assert_nonnull (strstr (labels, "0x300000 · file system"));
+  g_assert_nonnull (strstr (labels, "0x3fc000 · RF init data"));
+  sf_firmware_row_set_flash_size (fixture->row, 1024 * 1024);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (fixture->row), ==, "0xeb000");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -213,6 +333,8 @@ main (int   argc,
   ADD ("/ui/firmware-row/problem", test_problem);
   ADD ("/ui/firmware-row/reload", test_reload);
   ADD ("/ui/firmware-row/enabled", test_enabled);
+  ADD ("/ui/firmware-row/board-places", test_board_places);
+  ADD ("/ui/firmware-row/arduino-esp8266-places", test_arduino_esp8266_places);
 #undef ADD
 
   return g_test_run ();

@@ -400,6 +400,49 @@ test_no_table (Fixture       *fixture,
   assert_message_contains (partitions, "ESP8266 firmware (Arduino");
 }
 
+/* Chip Info reads the board's table too: a dropped app then goes to the
+ * slot otadata starts (ota_1), a file-system image to the table's spiffs
+ * partition, and the write lands there. */
+static void
+test_places_from_board (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GBytes) app_image = sf_test_build_app (96 * 1024, 9);
+  g_autofree guint8 *fs = g_malloc (0x4000);
+  g_autoptr(GBytes) fs_bytes = NULL;
+  g_autofree char *app_path = sf_test_write_file (fixture->dir, "app.bin", app_image);
+  g_autofree char *fs_path = NULL;
+  g_autoptr(GFile) app_file = g_file_new_for_path (app_path);
+  g_autoptr(GFile) fs_file = NULL;
+  g_autoptr(GBytes) flash = NULL;
+  SfFirmwareRow *app_row;
+  SfFirmwareRow *fs_row;
+
+  memset (fs, 0x3C, 0x4000);
+  fs_bytes = g_bytes_new (fs, 0x4000);
+  fs_path = sf_test_write_file (fixture->dir, "spiffs.bin", fs_bytes);
+  fs_file = g_file_new_for_path (fs_path);
+
+  write_esp32_layout (fixture->device);
+  app_row = _sf_window_add_firmware (fixture->window, app_file);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (app_row), ==, "0x10000");
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.chip-info", NULL);
+  wait_idle (fixture, NULL);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (app_row), ==, "0x110000");
+  g_assert_nonnull (strstr (sf_firmware_row_get_place_reason (app_row), "starts"));
+  fs_row = _sf_window_add_firmware (fixture->window, fs_file);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (fs_row), ==, "0x210000");
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.flash", NULL);
+  wait_idle (fixture, NULL);
+  flash = sf_sim_device_dup_flash (fixture->device, 0x110000, g_bytes_get_size (app_image));
+  g_assert_true (g_bytes_equal (flash, app_image));
+  g_clear_pointer (&flash, g_bytes_unref);
+  flash = sf_sim_device_dup_flash (fixture->device, 0x210000, 0x4000);
+  g_assert_true (g_bytes_equal (flash, fs_bytes));
+}
+
 /* One operation at a time: opened while the main window works, the
  * window waits for it, then reads. */
 static void
@@ -625,6 +668,7 @@ main (int   argc,
   ADD ("/ui/partitions/odd-label", test_odd_label);
   ADD ("/ui/partitions/no-table", test_no_table);
   ADD ("/ui/partitions/one-at-a-time", test_one_at_a_time);
+  ADD ("/ui/partitions/places-from-board", test_places_from_board);
   ADD ("/ui/partitions/cancel", test_cancel);
   ADD ("/ui/partitions/table-files", test_table_files);
   ADD ("/ui/partitions/erase-wifi-esp8266", test_erase_wifi_esp8266);
