@@ -76,13 +76,14 @@ add_place (GPtrArray  *places,
 /* ---- One address ------------------------------------------------------ */
 
 static gboolean
-found (guint32      address,
-       const char  *reason,
-       guint32     *out_address,
-       const char **out_reason)
+found (guint32                 address,
+       SfFilePlaceSource       source,
+       const char             *reason,
+       SfFilePlaceSuggestion  *out)
 {
-  *out_address = address;
-  *out_reason = reason;
+  out->address = address;
+  out->source = source;
+  out->reason = reason;
   return TRUE;
 }
 
@@ -132,11 +133,10 @@ data_partition (SfPartitionTable *table,
 }
 
 gboolean
-sf_file_places_suggest (const char           *basename,
-                        const SfImageInfo    *info,
-                        const SfBoardLayout  *board,
-                        guint32              *out_address,
-                        const char          **out_reason)
+sf_file_places_suggest (const char             *basename,
+                        const SfImageInfo      *info,
+                        const SfBoardLayout    *board,
+                        SfFilePlaceSuggestion  *out)
 {
   g_autofree char *name = NULL;
   SfAddressHint hint;
@@ -147,7 +147,7 @@ sf_file_places_suggest (const char           *basename,
 
   g_return_val_if_fail (basename != NULL, FALSE);
   g_return_val_if_fail (board != NULL, FALSE);
-  g_return_val_if_fail (out_address != NULL && out_reason != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
 
   name = g_ascii_strdown (basename, -1);
   have_hint = sf_build_files_address_from_name (basename, board->chip, &hint);
@@ -160,10 +160,10 @@ sf_file_places_suggest (const char           *basename,
   if (have_hint && hint.kind == SF_ADDRESS_HINT_FIXED)
     {
       if (!hint.from_end)
-        return found (hint.value, hint.reason, out_address, out_reason);
+        return found (hint.value, SF_FILE_PLACE_FROM_NAME, hint.reason, out);
       /* The RF init data's place depends on the flash's size. */
       if (board->flash_size > hint.value)
-        return found (board->flash_size - hint.value, hint.reason, out_address, out_reason);
+        return found (board->flash_size - hint.value, SF_FILE_PLACE_FROM_NAME, hint.reason, out);
       return FALSE;
     }
 
@@ -193,7 +193,7 @@ sf_file_places_suggest (const char           *basename,
                    : _("the board’s file-system partition");
         }
       if (partition != NULL)
-        return found (partition->offset, reason, out_address, out_reason);
+        return found (partition->offset, SF_FILE_PLACE_FROM_BOARD, reason, out);
     }
 
   if (board->chip == SF_CHIP_ESP8266 &&
@@ -205,23 +205,24 @@ sf_file_places_suggest (const char           *basename,
       if (layouts == NULL)
         return FALSE;
       return found (arduino_fs_start (layouts->flash_kib, layouts->fs_kib[0]),
-                    _("the Arduino core’s file system, default layout for this flash size"),
-                    out_address, out_reason);
+                    SF_FILE_PLACE_FROM_BOARD,
+                    _("the file system of the Arduino core’s default layout for this flash"),
+                    out);
     }
 
   if (have_hint)
-    return found (hint.value, hint.reason, out_address, out_reason);
+    return found (hint.value, SF_FILE_PLACE_FROM_NAME, hint.reason, out);
   if (data_subtype != 0)
     return FALSE;
 
   if (info != NULL && info->kind != SF_IMAGE_KIND_RAW)
-    return found (sf_image_suggest_address (info, board->chip),
-                  sf_image_kind_to_string (info->kind), out_address, out_reason);
+    return found (sf_image_suggest_address (info, board->chip), SF_FILE_PLACE_FROM_CONTENT,
+                  sf_image_kind_to_string (info->kind), out);
 
   /* Data of unknown content: an ESP8266's firmware starts at 0x0, an
    * ESP32's bootloader sits there or just after. */
   if (board->chip == SF_CHIP_ESP8266 || board->chip == SF_CHIP_AUTO)
-    return found (0x0, _("the start of the flash"), out_address, out_reason);
+    return found (0x0, SF_FILE_PLACE_FROM_CONTENT, _("the start of the flash"), out);
   return FALSE;
 }
 

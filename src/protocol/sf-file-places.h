@@ -32,10 +32,24 @@ typedef struct
 
 void         sf_file_place_free          (SfFilePlace         *place);
 
+/* Where a suggestion came from. */
+typedef enum
+{
+  SF_FILE_PLACE_FROM_NAME,     /* the file's name (sf_build_files_address_from_name()) */
+  SF_FILE_PLACE_FROM_CONTENT,  /* its image header, or the start of an ESP8266's flash */
+  SF_FILE_PLACE_FROM_BOARD,    /* the board's partition table or flash layout */
+} SfFilePlaceSource;
+
+typedef struct
+{
+  guint32            address;
+  SfFilePlaceSource  source;
+  const char        *reason;   /* translated, static: "the app partition the board starts" */
+} SfFilePlaceSuggestion;
+
 /* The one address for the file called @basename (@info: its parsed
- * content, NULL when it has none), and why (translated, static: "the app
- * partition the board starts"); FALSE when nothing says where it goes and
- * the user has to choose. In order:
+ * content, NULL when it has none); FALSE when nothing says where it goes
+ * and the user has to choose. In order:
  * - a place the name gives outright (an address in it, bootloader.bin,
  *   the ESP8266 SDK's files; RF init data once the flash size is known),
  *   unless the content says bootloader or partition table;
@@ -50,11 +64,10 @@ void         sf_file_place_free          (SfFilePlace         *place);
  * - data of unknown content: 0x0 on an ESP8266 (or a board not known
  *   yet), where its firmware goes; on the ESP32 family, nothing, as the
  *   bootloader lives there. */
-gboolean     sf_file_places_suggest      (const char          *basename,
-                                          const SfImageInfo   *info,
-                                          const SfBoardLayout *board,
-                                          guint32             *out_address,
-                                          const char         **out_reason);
+gboolean     sf_file_places_suggest      (const char            *basename,
+                                          const SfImageInfo     *info,
+                                          const SfBoardLayout   *board,
+                                          SfFilePlaceSuggestion *out);
 
 /* Every place worth offering on this board, in address order, as
  * SfFilePlace: the bootloader, the partition table and every partition of

@@ -56,15 +56,17 @@ assert_place (const char          *name,
               guint32              expected,
               const char          *reason_part)
 {
-  guint32 address = 0xDEADBEEF;
-  const char *reason = NULL;
+  SfFilePlaceSuggestion place = { 0xDEADBEEF, 0, NULL };
 
-  if (!sf_file_places_suggest (name, info, board, &address, &reason))
+  if (!sf_file_places_suggest (name, info, board, &place))
     g_error ("%s on %s: no place", name, sf_chip_get_name (board->chip));
-  g_assert_cmphex (address, ==, expected);
-  g_assert_nonnull (reason);
-  if (reason_part != NULL && strstr (reason, reason_part) == NULL)
-    g_error ("%s: reason \"%s\" does not say \"%s\"", name, reason, reason_part);
+  g_assert_cmphex (place.address, ==, expected);
+  g_assert_nonnull (place.reason);
+  if (reason_part != NULL && strstr (place.reason, reason_part) == NULL)
+    g_error ("%s: reason \"%s\" does not say \"%s\"", name, place.reason, reason_part);
+  /* Whatever the board's table or layout decided says so. */
+  g_assert_cmpint (place.source == SF_FILE_PLACE_FROM_BOARD, ==,
+                   strstr (place.reason, "board") != NULL || strstr (place.reason, "Arduino core") != NULL);
 }
 
 static void
@@ -72,11 +74,11 @@ assert_no_place (const char          *name,
                  const SfImageInfo   *info,
                  const SfBoardLayout *board)
 {
-  guint32 address = 0;
-  const char *reason = NULL;
+  SfFilePlaceSuggestion place = { 0, 0, NULL };
 
-  if (sf_file_places_suggest (name, info, board, &address, &reason))
-    g_error ("%s on %s: 0x%x (%s)", name, sf_chip_get_name (board->chip), address, reason);
+  if (sf_file_places_suggest (name, info, board, &place))
+    g_error ("%s on %s: 0x%x (%s)", name, sf_chip_get_name (board->chip), place.address,
+             place.reason);
 }
 
 static void
