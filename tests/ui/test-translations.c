@@ -20,6 +20,7 @@
 static const char *const allowed_everywhere[] = {
   "Sparkflash", /* the application's name */
   "0x10000",    /* the example address in an empty address entry */
+  ",",          /* a list separator (partition flags), and GTK's between shortcuts */
   NULL,
 };
 
@@ -30,8 +31,8 @@ static const struct
 } allowed[] = {
   /* German uses both English words, as GNOME de does. */
   { "de", (const char *const[]) { "Chip", "Firmware", NULL } },
-  /* "Options" is French as well. */
-  { "fr", (const char *const[]) { "Options", NULL } },
+  /* "Options" and "Partitions" are French as well. */
+  { "fr", (const char *const[]) { "Options", "Partitions…", "Partitions", NULL } },
   /* GNOME es keeps "firmware" and "chip"; "General" is Spanish. */
   { "es", (const char *const[]) { "Chip", "Firmware", "General", NULL } },
 };
