@@ -148,6 +148,11 @@ update_own_problem (SfFirmwareRow *self)
                                              "is not known yet: read the board (Chip Info), "
                                              "or type the address"), back);
     }
+  else if (*text == '\0' && self->chip != SF_CHIP_AUTO && self->chip != SF_CHIP_ESP8266)
+    /* Data the name and content say nothing of: on the ESP32 family the
+     * start of the flash is the bootloader's, so nothing was filled in. */
+    self->own_problem = g_strdup (_("Nothing says where this file goes: choose a place from "
+                                    "the menu beside the address, or type the address"));
   else if (*text == '\0')
     self->own_problem = g_strdup (_("Enter the flash address"));
   else if (!sf_parse_number (text, _("address"), &address, &error))

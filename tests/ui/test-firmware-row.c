@@ -284,7 +284,8 @@ test_board_places (Fixture       *fixture,
    * (0x0 is the bootloader's neighbourhood there). */
   set_file (fixture, "settings.dat", settings);
   g_assert_cmpstr (sf_firmware_row_get_address_text (fixture->row), ==, "");
-  g_assert_nonnull (sf_firmware_row_get_own_problem (fixture->row));
+  g_assert_nonnull (strstr (sf_firmware_row_get_own_problem (fixture->row), "choose a place"));
+  g_assert_cmpint (sf_firmware_row_get_status (fixture->row), ==, SF_FIRMWARE_ROW_ERROR);
   gtk_widget_activate_action (GTK_WIDGET (fixture->row), "row.place", "u", 0x9000);
   g_assert_cmpstr (sf_firmware_row_get_address_text (fixture->row), ==, "0x9000");
   g_assert_null (sf_firmware_row_get_own_problem (fixture->row));
