@@ -11,6 +11,8 @@
 #include "sf-cli-output.h"
 
 #define BAR_WIDTH 30
+/* Reads a write makes of its own, too short to be worth a bar. */
+#define SMALL_READ (64 * 1024)
 
 static struct
 {
@@ -95,9 +97,11 @@ sf_cli_output_set_regions (const SfFlashRegion *regions,
 {
   if (g_private_get (&board_port) != NULL)
     return;
-  /* A write reads a little flash of its own (headers, checks); that is not
-   * what the user asked to see progress of. */
-  out.phase_mask = 1u << SF_PHASE_ERASE | 1u << SF_PHASE_WRITE | 1u << SF_PHASE_VERIFY;
+  /* A write reads a little flash of its own (the partition table for the
+   * checks, partial sectors), which gets no bar (SMALL_READ); a backup
+   * before it is a long read, which does. */
+  out.phase_mask = 1u << SF_PHASE_ERASE | 1u << SF_PHASE_WRITE | 1u << SF_PHASE_VERIFY |
+                   1u << SF_PHASE_READ;
   out.regions = regions;
   out.n_regions = n_regions;
   out.has_address = FALSE;
@@ -285,6 +289,8 @@ sf_cli_output_progress_cb (SfPhase  phase,
 
   if (!out.show_progress || g_private_get (&board_port) != NULL || phase <= SF_PHASE_CONNECT || phase > SF_PHASE_READ || total == 0 ||
       !(out.phase_mask & (1u << phase)))
+    return;
+  if (phase == SF_PHASE_READ && out.regions != NULL && total < SMALL_READ)
     return;
   done = MIN (done, total);
 

@@ -553,6 +553,9 @@ run_command (SfCli                *cli,
           .partition_table_offset = cli->args.partition_table_offset,
         };
 
+        /* Before the checks, which read the partition table: the bars
+         * are the write's from here on. */
+        sf_cli_output_set_regions (regions, n_regions);
         if (!options.force)
           {
             g_autoptr(GPtrArray) concerns = sf_flasher_check_write (flasher, regions, n_regions,
@@ -565,7 +568,6 @@ run_command (SfCli                *cli,
               return FALSE;
             options.force = TRUE;
           }
-        sf_cli_output_set_regions (regions, n_regions);
         sf_cli_interrupt_set_writing (regions, n_regions, options.erase_all);
         return sf_flasher_write_flash (flasher, regions, n_regions, &options,
                                        cli->cancellable, error);
