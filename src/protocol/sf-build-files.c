@@ -239,7 +239,8 @@ classify (const char    *name,
     }
   if (strcmp (name, "partition-table.bin") == 0 || strcmp (name, "partitions.bin") == 0
       || g_str_has_suffix (name, ".ino.partitions.bin"))
-    return set_hint (hint, NAME_SPECIFIC, PARTITION_TABLE_ADDRESS, FALSE, _("partition table"));
+    return set_hint_kind (hint, NAME_SPECIFIC, PARTITION_TABLE_ADDRESS,
+                          SF_ADDRESS_HINT_PARTITION_TABLE, _("partition table"));
   if (strcmp (name, "ota_data_initial.bin") == 0)
     return set_hint_kind (hint, NAME_SPECIFIC, OTA_DATA_INITIAL_ADDRESS, SF_ADDRESS_HINT_OTADATA,
                           _("initial OTA data"));

@@ -20,6 +20,7 @@ typedef enum
   SF_ADDRESS_HINT_FIXED,      /* the place itself ("0x7c000-4mb.bin", bootloader.bin) */
   SF_ADDRESS_HINT_APP,        /* an app, at the usual 0x10000 (0x0 on an ESP8266) */
   SF_ADDRESS_HINT_OTADATA,    /* initial OTA data, at ESP-IDF's or Arduino's usual place */
+  SF_ADDRESS_HINT_PARTITION_TABLE, /* at 0x8000, unless the board's project moved it */
 } SfAddressHintKind;
 
 /* An address, from the start of the flash or back from its end (the

@@ -75,6 +75,12 @@ add_place (GPtrArray  *places,
 
 /* ---- One address ------------------------------------------------------ */
 
+static guint32
+table_offset (const SfBoardLayout *board)
+{
+  return board->table_offset != 0 ? board->table_offset : SF_PARTITION_TABLE_DEFAULT_OFFSET;
+}
+
 static gboolean
 found (guint32                 address,
        SfFilePlaceSource       source,
@@ -156,6 +162,14 @@ sf_file_places_suggest (const char             *basename,
   if (info != NULL && (info->kind == SF_IMAGE_KIND_BOOTLOADER ||
                        info->kind == SF_IMAGE_KIND_PARTITION_TABLE))
     have_hint = FALSE;
+
+  /* A table goes where this board looks for it. */
+  if ((info != NULL && info->kind == SF_IMAGE_KIND_PARTITION_TABLE) ||
+      (have_hint && hint.kind == SF_ADDRESS_HINT_PARTITION_TABLE))
+    return found (table_offset (board),
+                  have_hint ? SF_FILE_PLACE_FROM_NAME : SF_FILE_PLACE_FROM_CONTENT,
+                  have_hint ? hint.reason : sf_image_kind_to_string (SF_IMAGE_KIND_PARTITION_TABLE),
+                  out);
 
   if (have_hint && hint.kind == SF_ADDRESS_HINT_FIXED)
     {
@@ -311,10 +325,8 @@ sf_file_places_list (const SfBoardLayout *board)
     }
   else
     {
-      guint32 table_offset = SF_PARTITION_TABLE_DEFAULT_OFFSET;
-
       add_place (places, sf_chip_get_bootloader_offset (board->chip), g_strdup (_("bootloader")));
-      add_place (places, table_offset, g_strdup (_("partition table")));
+      add_place (places, table_offset (board), g_strdup (_("partition table")));
       if (board->table != NULL)
         add_table_places (places, board);
       else

@@ -19,6 +19,7 @@ typedef struct
 {
   SfChip             chip;         /* SF_CHIP_AUTO: not known */
   guint32            flash_size;   /* 0: not known */
+  guint32            table_offset; /* where its table is; 0: SF_PARTITION_TABLE_DEFAULT_OFFSET */
   SfPartitionTable  *table;        /* NULL: none read, or none there */
   int                boot_index;   /* the app in @table that starts; -1: not known */
 } SfBoardLayout;
@@ -49,7 +50,8 @@ typedef struct
 
 /* The one address for the file called @basename (@info: its parsed
  * content, NULL when it has none); FALSE when nothing says where it goes
- * and the user has to choose. In order:
+ * and the user has to choose. A partition table (by name or content) goes
+ * to the board's table offset. Otherwise, in order:
  * - a place the name gives outright (an address in it, bootloader.bin,
  *   the ESP8266 SDK's files; RF init data once the flash size is known),
  *   unless the content says bootloader or partition table;

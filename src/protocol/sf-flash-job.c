@@ -220,6 +220,15 @@ sf_flash_job_set_after (SfFlashJob *self,
 }
 
 void
+sf_flash_job_set_partition_table_offset (SfFlashJob *self,
+                                         guint32     offset)
+{
+  RETURN_IF_RUNNING (self);
+
+  self->options.partition_table_offset = offset;
+}
+
+void
 sf_flash_job_set_write_options (SfFlashJob           *self,
                                 const SfWriteOptions *options)
 {

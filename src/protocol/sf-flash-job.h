@@ -101,6 +101,10 @@ gboolean             sf_flash_job_run_finish        (SfFlashJob            *self
 gboolean             sf_flash_job_get_running       (SfFlashJob            *self);
 /* After the job: the details read on connecting (NULL before). */
 const SfChipDetails *sf_flash_job_get_chip_details  (SfFlashJob            *self);
+/* Where the board's partition table is (0: SF_PARTITION_TABLE_DEFAULT_OFFSET),
+ * for every job that reads it. sf_flash_job_set_write_options() sets it too. */
+void                 sf_flash_job_set_partition_table_offset (SfFlashJob    *self,
+                                                              guint32        offset);
 /* After SF_JOB_PARTITION_TABLE, SF_JOB_CHIP_INFO on the ESP32 family (or
  * a job by partition name): the board's table, NULL when it has none. */
 SfPartitionTable    *sf_flash_job_get_partition_table (SfFlashJob          *self);

@@ -44,6 +44,7 @@ struct _SfFirmwareRow
   gboolean             hint_from_end;
   const char          *hint_reason;     /* static, translated; NULL: no hint */
   guint32              flash_size;      /* 0 until a board told it */
+  guint32              table_offset;    /* where the board's table is; 0: 0x8000 */
   SfPartitionTable    *table;           /* the board's, once read; NULL: none known */
   int                  boot_index;      /* the app in it that starts; -1: not known */
   /* Why the address is where it is, when the board's table or flash
@@ -215,7 +216,8 @@ update_hint (SfFirmwareRow *self)
 static void
 suggest_address (SfFirmwareRow *self)
 {
-  SfBoardLayout board = { self->chip, self->flash_size, self->table, self->boot_index };
+  SfBoardLayout board = { self->chip, self->flash_size, self->table_offset, self->table,
+                         self->boot_index };
   g_autofree char *name = NULL;
   g_autofree char *text = NULL;
   SfFilePlaceSuggestion place;
@@ -345,7 +347,8 @@ load_file (SfFirmwareRow *self)
 static void
 update_places_menu (SfFirmwareRow *self)
 {
-  SfBoardLayout board = { self->chip, self->flash_size, self->table, self->boot_index };
+  SfBoardLayout board = { self->chip, self->flash_size, self->table_offset, self->table,
+                         self->boot_index };
   g_autoptr(GPtrArray) places = sf_file_places_list (&board);
   g_autoptr(GMenu) menu = g_menu_new ();
 
@@ -700,6 +703,19 @@ sf_firmware_row_set_partition_table (SfFirmwareRow    *self,
   g_clear_pointer (&self->table, sf_partition_table_unref);
   self->table = table != NULL ? sf_partition_table_ref (table) : NULL;
   self->boot_index = table != NULL ? boot_index : -1;
+  update_place (self);
+  update_places_menu (self);
+}
+
+void
+sf_firmware_row_set_partition_table_offset (SfFirmwareRow *self,
+                                            guint32        offset)
+{
+  g_return_if_fail (SF_IS_FIRMWARE_ROW (self));
+
+  if (self->table_offset == offset)
+    return;
+  self->table_offset = offset;
   update_place (self);
   update_places_menu (self);
 }

@@ -72,6 +72,10 @@ void                sf_firmware_row_set_flash_size   (SfFirmwareRow       *self,
 void                sf_firmware_row_set_partition_table (SfFirmwareRow    *self,
                                                          SfPartitionTable *table,
                                                          int               boot_index);
+/* Where the board's partition table is (0: 0x8000): a table file goes
+ * there. */
+void                sf_firmware_row_set_partition_table_offset (SfFirmwareRow *self,
+                                                                guint32        offset);
 /* Why the address is where it is when the board decided it ("the app
  * partition the board starts"), or NULL. */
 const char         *sf_firmware_row_get_place_reason (SfFirmwareRow       *self);

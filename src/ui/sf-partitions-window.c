@@ -25,6 +25,7 @@ struct _SfPartitionsWindow
   GtkLabel         *message_label;
   GtkBox           *header_box;
   GtkListBox       *partition_list;
+  GtkEntry         *offset_entry;
 
   /* Owned */
   SfWindow         *main_window;   /* weak */
@@ -311,12 +312,53 @@ sf_partitions_window_sync (SfPartitionsWindow *self)
   update_actions (self);
 }
 
+/* Where the table is, as typed: on a 4 KiB boundary past the start. */
+static gboolean
+parse_offset (SfPartitionsWindow *self,
+              guint32            *out_offset)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->offset_entry));
+
+  return sf_parse_number (text, "address", out_offset, NULL) && *out_offset != 0 &&
+         *out_offset % SF_FLASH_SECTOR_SIZE == 0;
+}
+
+/* A good address is remembered at once: Chip Info and the checks before
+ * writing look for the table there too. */
+static void
+offset_changed_cb (SfPartitionsWindow *self)
+{
+  guint32 offset;
+
+  if (!parse_offset (self, &offset))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->offset_entry), "error");
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->offset_entry), "error");
+  if (self->main_window != NULL)
+    g_settings_set_uint (self->main_window->settings, "partition-table-offset", offset);
+}
+
 void
 sf_partitions_window_read_board (SfPartitionsWindow *self)
 {
   g_autoptr(SfFlashJob) job = NULL;
+  guint32 offset;
 
   g_return_if_fail (SF_IS_PARTITIONS_WINDOW (self));
+
+  if (!parse_offset (self, &offset))
+    {
+      g_autofree char *text = g_strdup_printf (_("“%s” is not where a partition table can be: "
+                                                 "give an address on a 4 KiB boundary, such "
+                                                 "as 0x8000."),
+                                               gtk_editable_get_text (GTK_EDITABLE (self->offset_entry)));
+
+      set_message (self, text, TRUE);
+      gtk_widget_grab_focus (GTK_WIDGET (self->offset_entry));
+      return;
+    }
 
   if (!have_port (self))
     {
@@ -662,6 +704,8 @@ sf_partitions_window_class_init (SfPartitionsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, message_label);
   gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, header_box);
   gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, partition_list);
+  gtk_widget_class_bind_template_child (widget_class, SfPartitionsWindow, offset_entry);
+  gtk_widget_class_bind_template_callback (widget_class, offset_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "partitions.read", NULL, read_action);
   gtk_widget_class_install_action (widget_class, "partitions.cancel", NULL, cancel_action);
@@ -716,6 +760,12 @@ sf_partitions_window_new (SfWindow *parent)
                        "application", gtk_window_get_application (GTK_WINDOW (parent)),
                        NULL);
   g_set_weak_pointer (&self->main_window, parent);
+  {
+    g_autofree char *offset = g_strdup_printf ("0x%x", g_settings_get_uint (parent->settings,
+                                                                            "partition-table-offset"));
+
+    gtk_editable_set_text (GTK_EDITABLE (self->offset_entry), offset);
+  }
   update_actions (self);
   return self;
 }

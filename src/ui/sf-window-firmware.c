@@ -135,6 +135,7 @@ _sf_window_validate_rows (SfWindow *self)
 {
   g_autoptr(GPtrArray) rows = _sf_window_collect_rows (self);
   guint32 flash_size = self->have_details ? self->details.flash_size : 0;
+  guint32 table_offset = g_settings_get_uint (self->settings, "partition-table-offset");
   SfChip chip = chosen_chip (self);
 
   for (guint i = 0; i < rows->len; i++)
@@ -148,6 +149,7 @@ _sf_window_validate_rows (SfWindow *self)
 
       sf_firmware_row_set_chip (row, chip);
       sf_firmware_row_set_flash_size (row, flash_size);
+      sf_firmware_row_set_partition_table_offset (row, table_offset);
       sf_firmware_row_set_partition_table (row, self->board_table, self->board_boot);
       if (!row_region (row, &region[0], &name))
         {
@@ -247,6 +249,8 @@ _sf_window_add_row (SfWindow   *self,
 
   sf_firmware_row_set_chip (row, chosen_chip (self));
   sf_firmware_row_set_flash_size (row, self->have_details ? self->details.flash_size : 0);
+  sf_firmware_row_set_partition_table_offset (row, g_settings_get_uint (self->settings,
+                                                                       "partition-table-offset"));
   sf_firmware_row_set_partition_table (row, self->board_table, self->board_boot);
   if (address != NULL && *address != '\0')
     sf_firmware_row_set_address_text (row, address);
@@ -414,6 +418,7 @@ _sf_window_create_write_job (SfWindow  *self,
   options.compress = g_settings_get_boolean (self->settings, "compress") ? SF_COMPRESS_AUTO
                                                                           : SF_COMPRESS_OFF;
   options.erase_all = g_settings_get_boolean (self->settings, "erase-all");
+  options.partition_table_offset = g_settings_get_uint (self->settings, "partition-table-offset");
   options.flash_mode = g_str_equal (mode, "keep") ? NULL : mode;
   options.flash_size = g_str_equal (size, "keep") ? NULL : size;
   options.flash_freq = g_str_equal (freq, "keep") ? NULL : freq;

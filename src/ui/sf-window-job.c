@@ -384,6 +384,8 @@ _sf_window_create_job (SfWindow  *self,
 
   sf_flash_job_set_baud (job, capped_baud (self, sf_port_chooser_get_entry (self->port_chooser)));
   sf_flash_job_set_no_stub (job, !g_settings_get_boolean (self->settings, "use-stub"));
+  sf_flash_job_set_partition_table_offset (job, g_settings_get_uint (self->settings,
+                                                                     "partition-table-offset"));
   if (sf_chip_from_name (chip_name, &chip))
     sf_flash_job_set_chip (job, chip);
   if (sf_before_from_name (before_name, &before))

@@ -332,7 +332,8 @@ static void
 settings_changed_cb (SfWindow   *self,
                      const char *key)
 {
-  if (g_str_equal (key, "chip") || g_str_has_prefix (key, "flash-"))
+  if (g_str_equal (key, "chip") || g_str_has_prefix (key, "flash-") ||
+      g_str_equal (key, "partition-table-offset"))
     _sf_window_validate_rows (self);
 }
 

@@ -87,9 +87,9 @@ test_without_table (void)
   SfImageInfo app = image_of_kind (SF_IMAGE_KIND_APP, SF_CHIP_ESP32);
   SfImageInfo raw = image_of_kind (SF_IMAGE_KIND_RAW, SF_CHIP_AUTO);
   SfImageInfo boot = image_of_kind (SF_IMAGE_KIND_BOOTLOADER, SF_CHIP_ESP32);
-  SfBoardLayout esp32 = { SF_CHIP_ESP32, 4 * MIB, NULL, -1 };
-  SfBoardLayout unknown = { SF_CHIP_AUTO, 0, NULL, -1 };
-  SfBoardLayout esp8266 = { SF_CHIP_ESP8266, 0, NULL, -1 };
+  SfBoardLayout esp32 = { SF_CHIP_ESP32, 4 * MIB, 0, NULL, -1 };
+  SfBoardLayout unknown = { SF_CHIP_AUTO, 0, 0, NULL, -1 };
+  SfBoardLayout esp8266 = { SF_CHIP_ESP8266, 0, 0, NULL, -1 };
 
   /* The usual places, as before a table is known. */
   assert_place ("hello.bin", &app, &esp32, 0x10000, NULL);
@@ -111,6 +111,17 @@ test_without_table (void)
 
   /* A file-system image on an ESP32 without a table: nothing says where. */
   assert_no_place ("spiffs.bin", &raw, &esp32);
+
+  /* A table, by name or content, goes where this board keeps its table. */
+  {
+    SfImageInfo table_image = image_of_kind (SF_IMAGE_KIND_PARTITION_TABLE, SF_CHIP_AUTO);
+
+    assert_place ("partitions.bin", &raw, &esp32, 0x8000, NULL);
+    esp32.table_offset = 0x10000;
+    assert_place ("partitions.bin", &raw, &esp32, 0x10000, "partition table");
+    assert_place ("my-table.dat", &table_image, &esp32, 0x10000, "partition table");
+    esp32.table_offset = 0;
+  }
 }
 
 static void
@@ -121,7 +132,7 @@ test_with_table (void)
   SfImageInfo app = image_of_kind (SF_IMAGE_KIND_APP, SF_CHIP_ESP32);
   SfImageInfo raw = image_of_kind (SF_IMAGE_KIND_RAW, SF_CHIP_AUTO);
   SfImageInfo table_image = image_of_kind (SF_IMAGE_KIND_PARTITION_TABLE, SF_CHIP_AUTO);
-  SfBoardLayout board = { SF_CHIP_ESP32, 4 * MIB, arduino, -1 };
+  SfBoardLayout board = { SF_CHIP_ESP32, 4 * MIB, 0, arduino, -1 };
 
   /* No otadata read: the first app slot. */
   assert_place ("sketch.ino.bin", &app, &board, 0x10000, "first app");
@@ -175,7 +186,7 @@ test_arduino_esp8266 (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      SfBoardLayout board = { SF_CHIP_ESP8266, cases[i].flash_size, NULL, -1 };
+      SfBoardLayout board = { SF_CHIP_ESP8266, cases[i].flash_size, 0, NULL, -1 };
 
       assert_place ("littlefs.bin", &raw, &board, cases[i].fs_start, "Arduino");
       assert_place ("sketch.spiffs.bin", &raw, &board, cases[i].fs_start, "Arduino");
@@ -183,7 +194,7 @@ test_arduino_esp8266 (void)
 
   /* A flash size the core has no layout for, or none known yet. */
   {
-    SfBoardLayout board = { SF_CHIP_ESP8266, 32 * MIB, NULL, -1 };
+    SfBoardLayout board = { SF_CHIP_ESP8266, 32 * MIB, 0, NULL, -1 };
 
     assert_no_place ("littlefs.bin", &raw, &board);
     board.flash_size = 0;
@@ -218,7 +229,7 @@ static void
 test_list (void)
 {
   g_autoptr(SfPartitionTable) arduino = parse_table (arduino_csv);
-  SfBoardLayout board = { SF_CHIP_AUTO, 0, NULL, -1 };
+  SfBoardLayout board = { SF_CHIP_AUTO, 0, 0, NULL, -1 };
   g_autoptr(GPtrArray) none = sf_file_places_list (&board);
   g_autoptr(GPtrArray) esp32 = NULL;
   g_autoptr(GPtrArray) s3 = NULL;
@@ -236,8 +247,11 @@ test_list (void)
   g_assert_true (has_place (esp32, 0x10000, "app"));
 
   board.chip = SF_CHIP_ESP32S3;
+  board.table_offset = 0x9000;
   s3 = sf_file_places_list (&board);
   g_assert_true (has_place (s3, 0x0, "bootloader"));
+  g_assert_true (has_place (s3, 0x9000, "partition table"));
+  board.table_offset = 0;
 
   board.chip = SF_CHIP_ESP32;
   board.table = arduino;

@@ -443,6 +443,49 @@ test_places_from_board (Fixture       *fixture,
   g_assert_true (g_bytes_equal (flash, fs_bytes));
 }
 
+/* A table moved from 0x8000 (ESP-IDF's PARTITION_TABLE_OFFSET): the
+ * address typed in the Partitions window is remembered, read there, and a
+ * dropped table file goes there too; an address off a sector is refused. */
+static void
+test_table_offset (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GBytes) table = build_table (esp32_table, G_N_ELEMENTS (esp32_table));
+  g_autofree char *table_path = sf_test_write_file (fixture->dir, "partition-table.bin", table);
+  g_autoptr(GFile) table_file = g_file_new_for_path (table_path);
+  GSettings *settings = sf_application_get_settings (app);
+  SfPartitionsWindow *partitions;
+  GtkEditable *offset_entry;
+  SfFirmwareRow *row;
+
+  sf_sim_device_write_flash (fixture->device, 0x6000, g_bytes_get_data (table, NULL),
+                             g_bytes_get_size (table));
+  write_otadata (fixture->device, 2);
+
+  /* Nothing at 0x8000. */
+  partitions = open_partitions (fixture);
+  g_assert_cmpuint (_sf_partitions_window_get_n_rows (partitions), ==, 0);
+  offset_entry = GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (partitions),
+                                                              SF_TYPE_PARTITIONS_WINDOW,
+                                                              "offset_entry"));
+  g_assert_cmpstr (gtk_editable_get_text (offset_entry), ==, "0x8000");
+
+  gtk_editable_set_text (offset_entry, "0x6100");
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.read", NULL);
+  g_assert_false (_sf_partitions_window_get_busy (partitions));
+  assert_message_contains (partitions, "4 KiB boundary");
+  g_assert_cmpuint (g_settings_get_uint (settings, "partition-table-offset"), ==, 0x8000);
+
+  gtk_editable_set_text (offset_entry, "0x6000");
+  g_assert_cmpuint (g_settings_get_uint (settings, "partition-table-offset"), ==, 0x6000);
+  gtk_widget_activate_action (GTK_WIDGET (partitions), "partitions.read", NULL);
+  wait_idle (fixture, partitions);
+  assert_rows (partitions, esp32_rows, G_N_ELEMENTS (esp32_rows));
+
+  row = _sf_window_add_firmware (fixture->window, table_file);
+  g_assert_cmpstr (sf_firmware_row_get_address_text (row), ==, "0x6000");
+}
+
 /* One operation at a time: opened while the main window works, the
  * window waits for it, then reads. */
 static void
@@ -669,6 +712,7 @@ main (int   argc,
   ADD ("/ui/partitions/no-table", test_no_table);
   ADD ("/ui/partitions/one-at-a-time", test_one_at_a_time);
   ADD ("/ui/partitions/places-from-board", test_places_from_board);
+  ADD ("/ui/partitions/table-offset", test_table_offset);
   ADD ("/ui/partitions/cancel", test_cancel);
   ADD ("/ui/partitions/table-files", test_table_files);
   ADD ("/ui/partitions/erase-wifi-esp8266", test_erase_wifi_esp8266);
