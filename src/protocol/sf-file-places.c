@@ -139,6 +139,20 @@ data_partition (SfPartitionTable *table,
 }
 
 gboolean
+sf_file_places_name_hint (const char        *basename,
+                          const SfImageInfo *info,
+                          SfChip             chip,
+                          SfAddressHint     *out_hint)
+{
+  g_return_val_if_fail (basename != NULL, FALSE);
+
+  if (info != NULL && (info->kind == SF_IMAGE_KIND_BOOTLOADER ||
+                       info->kind == SF_IMAGE_KIND_PARTITION_TABLE))
+    return FALSE;
+  return sf_build_files_address_from_name (basename, chip, out_hint);
+}
+
+gboolean
 sf_file_places_suggest (const char             *basename,
                         const SfImageInfo      *info,
                         const SfBoardLayout    *board,
@@ -156,12 +170,7 @@ sf_file_places_suggest (const char             *basename,
   g_return_val_if_fail (out != NULL, FALSE);
 
   name = g_ascii_strdown (basename, -1);
-  have_hint = sf_build_files_address_from_name (basename, board->chip, &hint);
-  /* A bootloader or a partition table says so in its bytes, which
-   * outweighs a name ("bootloader.bin" renamed "app.bin"). */
-  if (info != NULL && (info->kind == SF_IMAGE_KIND_BOOTLOADER ||
-                       info->kind == SF_IMAGE_KIND_PARTITION_TABLE))
-    have_hint = FALSE;
+  have_hint = sf_file_places_name_hint (basename, info, board->chip, &hint);
 
   /* A table goes where this board looks for it. */
   if ((info != NULL && info->kind == SF_IMAGE_KIND_PARTITION_TABLE) ||

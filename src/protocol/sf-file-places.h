@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "sf-build-files.h"
 #include "sf-chip.h"
 #include "sf-image.h"
 #include "sf-partition-table.h"
@@ -32,6 +33,15 @@ typedef struct
 } SfFilePlace;
 
 void         sf_file_place_free          (SfFilePlace         *place);
+
+/* What the name @basename says of its place on @chip (as
+ * sf_build_files_address_from_name()), unless its content (@info, NULL
+ * when it has none) outweighs the name: a bootloader or a partition table
+ * says so in its bytes ("bootloader.bin" renamed "app.bin"). */
+gboolean     sf_file_places_name_hint    (const char            *basename,
+                                          const SfImageInfo     *info,
+                                          SfChip                 chip,
+                                          SfAddressHint         *out_hint);
 
 /* Where a suggestion came from. */
 typedef enum

@@ -5,7 +5,6 @@
 
 #include <glib/gi18n.h>
 
-#include "sf-build-files.h"
 #include "sf-dialogs.h"
 #include "sf-firmware-file.h"
 #include "sf-file-places.h"
@@ -198,12 +197,7 @@ update_hint (SfFirmwareRow *self)
     g_autofree char *name = g_file_get_basename (self->file);
     SfAddressHint hint;
 
-    if (!sf_build_files_address_from_name (name, self->chip, &hint))
-      return;
-    /* A bootloader or a partition table says so in its bytes, which
-     * outweighs a name ("bootloader.bin" renamed "app.bin"). */
-    if (self->have_info && (self->info.kind == SF_IMAGE_KIND_BOOTLOADER ||
-                            self->info.kind == SF_IMAGE_KIND_PARTITION_TABLE))
+    if (!sf_file_places_name_hint (name, self->have_info ? &self->info : NULL, self->chip, &hint))
       return;
     self->hint_value = hint.value;
     self->hint_from_end = hint.from_end;
@@ -211,13 +205,20 @@ update_hint (SfFirmwareRow *self)
   }
 }
 
+/* What the row knows of the board, for sf-file-places.h. */
+static SfBoardLayout
+board_layout (SfFirmwareRow *self)
+{
+  return (SfBoardLayout) { self->chip, self->flash_size, self->table_offset, self->table,
+                           self->boot_index };
+}
+
 /* Fills in where the file goes, unless an address was typed: its name,
  * its content and what the board has told (sf-file-places.h). */
 static void
 suggest_address (SfFirmwareRow *self)
 {
-  SfBoardLayout board = { self->chip, self->flash_size, self->table_offset, self->table,
-                         self->boot_index };
+  SfBoardLayout board = board_layout (self);
   g_autofree char *name = NULL;
   g_autofree char *text = NULL;
   SfFilePlaceSuggestion place;
@@ -347,8 +348,7 @@ load_file (SfFirmwareRow *self)
 static void
 update_places_menu (SfFirmwareRow *self)
 {
-  SfBoardLayout board = { self->chip, self->flash_size, self->table_offset, self->table,
-                         self->boot_index };
+  SfBoardLayout board = board_layout (self);
   g_autoptr(GPtrArray) places = sf_file_places_list (&board);
   g_autoptr(GMenu) menu = g_menu_new ();
 
